@@ -1,0 +1,46 @@
+# The README's two commands: `make run` (the product) and `make test` (the whole suite).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+CRAWL_ARGS ?= -a max_pages=3
+REPLAY_PORT ?= 8081
+
+.PHONY: install migrate run crawl test lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[crawler,dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/alembic upgrade head
+
+# make run: crawl carsensor.net into DATABASE_URL (default: SQLite under ./var/).
+# make run OFFLINE=1: crawl the bundled replay site instead, with no internet.
+run: migrate
+ifeq ($(OFFLINE),1)
+	@mkdir -p var; $(PY) -m tests.fakes.carsensor_site --port $(REPLAY_PORT) --cars 600 & \
+	replay=$$!; trap "kill $$replay" EXIT; sleep 1; \
+	CARSENSOR_BASE_URL=http://127.0.0.1:$(REPLAY_PORT) $(BIN)/scrapy crawl carsensor $(CRAWL_ARGS)
+else
+	$(BIN)/scrapy crawl carsensor $(CRAWL_ARGS)
+endif
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest --cov --cov-report=term
+
+bench: install
+	$(PY) -m bench.parse_bench
+	$(PY) -m bench.upsert_bench
+	$(PY) -m bench.crawl_bench
+
+clean:
+	rm -rf $(VENV) var .coverage* .pytest_cache .mypy_cache .ruff_cache

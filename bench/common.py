@@ -1,0 +1,43 @@
+"""Shared helpers for the benchmarks: timing and a throwaway PostgreSQL database."""
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ADMIN_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def best_seconds(run: Callable[[], object], *, repeat: int = 5, number: int = 1) -> float:
+    """The best wall time of `repeat` rounds of `number` calls, per call."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        for _ in range(number):
+            run()
+        best = min(best, (time.perf_counter() - started) / number)
+    return best
+
+
+@contextmanager
+def scratch_database(name: str) -> Iterator[str]:
+    """Create an empty PostgreSQL database, migrated to head, and drop it afterwards."""
+    from tests.conftest import migrate
+
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    migrate(url)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

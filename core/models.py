@@ -1,0 +1,146 @@
+"""SQLAlchemy models: the one `cars` table every service reads, and its price history."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from core.vocab import BODY_TYPES, COLORS, FUELS, TRANSMISSIONS
+
+# SQLite only auto-increments a plain INTEGER primary key.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+JsonList = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime that SQLite (which stores naive text) also returns as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Reject naive datetimes and store everything in UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Attach UTC to the naive values SQLite hands back."""
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    allowed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"ck_cars_{column}")
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every model."""
+
+
+class Car(Base):
+    """One used-car listing, normalised, keyed by (source, external_id)."""
+
+    __tablename__ = "cars"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_cars_source_external_id"),
+        _one_of("transmission", TRANSMISSIONS),
+        _one_of("fuel", FUELS),
+        _one_of("body_type", BODY_TYPES),
+        _one_of("color", COLORS),
+        Index("ix_cars_make_model", "make", "model"),
+        Index("ix_cars_year", "year"),
+        Index("ix_cars_effective_price", func.coalesce("total_price_jpy", "price_jpy")),
+        Index("ix_cars_mileage_km", "mileage_km"),
+        Index("ix_cars_updated_at", "updated_at"),
+        Index("ix_cars_stale", "source", "is_active", "last_seen_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(32))
+    url: Mapped[str] = mapped_column(Text)
+
+    make: Mapped[str | None] = mapped_column(String(64))
+    make_ja: Mapped[str | None] = mapped_column(String(128))
+    make_code: Mapped[str | None] = mapped_column(String(8))
+    model: Mapped[str | None] = mapped_column(String(128))
+    model_ja: Mapped[str | None] = mapped_column(String(128))
+    grade: Mapped[str | None] = mapped_column(Text)
+
+    year: Mapped[int | None] = mapped_column(Integer)
+    mileage_km: Mapped[int | None] = mapped_column(Integer)
+    price_jpy: Mapped[int | None] = mapped_column(BigInteger)
+    total_price_jpy: Mapped[int | None] = mapped_column(BigInteger)
+    engine_cc: Mapped[int | None] = mapped_column(Integer)
+
+    transmission: Mapped[str | None] = mapped_column(String(16))
+    fuel: Mapped[str | None] = mapped_column(String(16))
+    body_type: Mapped[str | None] = mapped_column(String(16))
+    color: Mapped[str | None] = mapped_column(String(16))
+    transmission_ja: Mapped[str | None] = mapped_column(String(64))
+    fuel_ja: Mapped[str | None] = mapped_column(String(64))
+    body_type_ja: Mapped[str | None] = mapped_column(String(64))
+    color_ja: Mapped[str | None] = mapped_column(String(64))
+    drive: Mapped[str | None] = mapped_column(String(16))
+    seats: Mapped[int | None] = mapped_column(Integer)
+    doors: Mapped[int | None] = mapped_column(Integer)
+
+    repair_history: Mapped[bool | None] = mapped_column(Boolean)
+    inspection: Mapped[str | None] = mapped_column(String(64))
+    prefecture: Mapped[str | None] = mapped_column(String(16))
+    city: Mapped[str | None] = mapped_column(String(64))
+    shop_name: Mapped[str | None] = mapped_column(String(255))
+    shop_url: Mapped[str | None] = mapped_column(Text)
+    image_url: Mapped[str | None] = mapped_column(Text)
+    photos: Mapped[list[str] | None] = mapped_column(JsonList)
+
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    detail_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    price_history: Mapped[list["CarPriceHistory"]] = relationship(
+        back_populates="car", order_by="CarPriceHistory.observed_at", passive_deletes=True
+    )
+
+
+class CarPriceHistory(Base):
+    """A car's price at its first observation and at every change."""
+
+    __tablename__ = "car_price_history"
+    __table_args__ = (Index("ix_car_price_history_car_observed", "car_id", "observed_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    car_id: Mapped[int] = mapped_column(ForeignKey("cars.id", ondelete="CASCADE"))
+    price_jpy: Mapped[int | None] = mapped_column(BigInteger)
+    total_price_jpy: Mapped[int | None] = mapped_column(BigInteger)
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    car: Mapped[Car] = relationship(back_populates="price_history")

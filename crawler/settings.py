@@ -1,0 +1,69 @@
+"""Scrapy settings for the carsensor crawler. Override any of them with `-s NAME=value`."""
+
+import os
+
+BOT_NAME = "carsensor"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
+
+# The site to crawl; tests and the offline mode point it at the local replay site.
+CARSENSOR_BASE_URL = os.environ.get("CARSENSOR_BASE_URL", "https://www.carsensor.net")
+# A complete crawl marks inactive what it has not seen for this long.
+CARSENSOR_STALE_AFTER_DAYS = 3
+# Render pages in Chromium through scrapy-playwright (listings render server-side today).
+CARSENSOR_PLAYWRIGHT = os.environ.get("CARSENSOR_PLAYWRIGHT", "0") == "1"
+
+# Politeness.
+ROBOTSTXT_OBEY = True
+USER_AGENT = os.environ.get(
+    "CRAWLER_USER_AGENT",
+    "carsensor-platform/0.1 (used-car listings indexer; +https://github.com/carsensor-platform)",
+)
+DOWNLOAD_DELAY = 1.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+
+# Faults: RetryMiddleware retries these codes and timeouts; ours honours Retry-After first.
+RETRY_ENABLED = True
+RETRY_TIMES = 4
+RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+RETRY_AFTER_MAX = 300.0
+DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.RetryAfterMiddleware": 560}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.RequiredFieldsPipeline": 100,
+    "crawler.pipelines.FoldTextPipeline": 200,
+    "crawler.pipelines.NumbersPipeline": 300,
+    "crawler.pipelines.VocabularyPipeline": 400,
+    "crawler.pipelines.StorePipeline": 900,
+}
+EXTENSIONS = {"crawler.extensions.StatsFile": 900}
+CRAWL_STATS_FILE = os.environ.get("CRAWL_STATS_FILE", "")
+STORE_BATCH_SIZE = 500
+STORE_RETRY_TIMES = 5
+STORE_RETRY_BACKOFF = 1.0
+
+# Development: replay responses from disk instead of hitting the site again.
+HTTPCACHE_ENABLED = os.environ.get("CARSENSOR_HTTPCACHE", "0") == "1"
+HTTPCACHE_DIR = "httpcache"
+HTTPCACHE_IGNORE_HTTP_CODES = [429, 500, 502, 503, 504]
+
+# scrapy-playwright, used only when CARSENSOR_PLAYWRIGHT is on.
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": os.environ.get("PLAYWRIGHT_EXECUTABLE_PATH", "/usr/bin/chromium"),
+    "headless": True,
+    "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+}
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = os.environ.get("CRAWLER_LOG_LEVEL", "INFO")

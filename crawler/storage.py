@@ -1,0 +1,146 @@
+"""Batched, idempotent storage of listings: upsert, price history, staleness."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from core.models import Car, CarPriceHistory
+from crawler.items import CarItem
+
+# Read off every list card, so a re-crawl overwrites them.
+CARD_COLUMNS = (
+    "url", "make", "make_ja", "make_code", "model", "model_ja", "grade", "year",
+    "mileage_km", "price_jpy", "total_price_jpy", "prefecture", "city", "shop_name",
+    "shop_url", "is_active",
+)  # fmt: skip
+# Often only on the detail page: a crawl that skips the detail keeps the stored value.
+DETAIL_COLUMNS = (
+    "engine_cc", "transmission", "transmission_ja", "body_type", "body_type_ja", "color",
+    "color_ja", "fuel", "fuel_ja", "drive", "seats", "doors", "repair_history", "inspection",
+    "image_url", "photos", "detail_fetched_at",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What the database holds of a listing, to decide whether its detail page is needed."""
+
+    price_jpy: int | None
+    total_price_jpy: int | None
+    has_detail: bool
+
+
+def car_row(item: CarItem, *, now: datetime) -> dict[str, Any]:
+    """Map a normalised item onto `cars` column values."""
+    row: dict[str, Any] = {
+        name: getattr(item, name) for name in CARD_COLUMNS + DETAIL_COLUMNS if hasattr(item, name)
+    }
+    row.update(
+        source=item.source,
+        external_id=item.external_id,
+        detail_fetched_at=now if item.detail_fetched else None,
+        first_seen_at=now,
+        last_seen_at=now,
+        updated_at=now,
+    )
+    return row
+
+
+def _merge_duplicates(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    # One statement may not touch a row twice; a later sighting wins, but keeps earlier details.
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["source"], row["external_id"])
+        if key in merged:
+            earlier = merged[key]
+            row = {k: (v if v is not None else earlier.get(k)) for k, v in row.items()}
+        merged[key] = row
+    return list(merged.values())
+
+
+def _upsert_statement(dialect: str) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(Car)
+    cars, new = Car.__table__.c, stmt.excluded
+    changed = or_(
+        *(cars[c].is_distinct_from(new[c]) for c in CARD_COLUMNS),
+        *(and_(new[c].is_not(None), cars[c].is_distinct_from(new[c])) for c in DETAIL_COLUMNS),
+    )
+    assignments: dict[str, Any] = {c: new[c] for c in CARD_COLUMNS}
+    assignments.update({c: func.coalesce(new[c], cars[c]) for c in DETAIL_COLUMNS})
+    assignments["last_seen_at"] = new.last_seen_at
+    assignments["updated_at"] = case((changed, new.updated_at), else_=cars.updated_at)
+    return stmt.on_conflict_do_update(
+        index_elements=["source", "external_id"], set_=assignments
+    ).returning(Car.id, Car.external_id, sort_by_parameter_order=True)
+
+
+def upsert_cars(rows: Sequence[dict[str, Any]], *, session: Session) -> int:
+    """Insert or update a batch of car rows and record price changes; return rows written."""
+    rows = _merge_duplicates(rows)
+    if not rows:
+        return 0
+    source = rows[0]["source"]
+    ids = [row["external_id"] for row in rows]
+    before = dict(
+        session.execute(
+            select(Car.external_id, Car.price_jpy, Car.total_price_jpy).where(
+                Car.source == source, Car.external_id.in_(ids)
+            )
+        )
+        .tuples()
+        .map(lambda r: (r[0], (r[1], r[2])))
+    )
+    stmt = _upsert_statement(session.get_bind().dialect.name)
+    stored = session.execute(stmt, rows).tuples().all()
+    history = [
+        {
+            "car_id": car_id,
+            "price_jpy": row["price_jpy"],
+            "total_price_jpy": row["total_price_jpy"],
+            "observed_at": row["last_seen_at"],
+        }
+        for (car_id, _), row in zip(stored, rows, strict=True)
+        if before.get(row["external_id"]) != (row["price_jpy"], row["total_price_jpy"])
+    ]
+    if history:
+        session.execute(CarPriceHistory.__table__.insert(), history)
+    return len(stored)
+
+
+def known_listings(ids: Sequence[str], *, session: Session, source: str) -> dict[str, Known]:
+    """Return the stored prices of the given listings, keyed by external id."""
+    if not ids:
+        return {}
+    query = select(
+        Car.external_id, Car.price_jpy, Car.total_price_jpy, Car.detail_fetched_at
+    ).where(Car.source == source, Car.external_id.in_(ids))
+    return {
+        external_id: Known(price, total, fetched is not None)
+        for external_id, price, total, fetched in session.execute(query).tuples()
+    }
+
+
+def deactivate_stale(
+    *,
+    session: Session,
+    source: str,
+    seen_before: datetime,
+    now: datetime,
+    make_codes: Sequence[str] | None,
+) -> int:
+    """Mark inactive the active listings last seen before `seen_before`; return how many."""
+    conditions = [Car.source == source, Car.is_active.is_(True), Car.last_seen_at < seen_before]
+    if make_codes is not None:
+        conditions.append(Car.make_code.in_(make_codes))
+    result = session.execute(
+        update(Car).where(*conditions).values(is_active=False, updated_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

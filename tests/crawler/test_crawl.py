@@ -1,0 +1,302 @@
+"""The real `scrapy crawl carsensor`, in a subprocess, against the local replay site."""
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select, update
+
+from core.db import make_engine
+from core.models import Car, CarPriceHistory, utcnow
+from tests.crawler.crawl_helpers import ROOT, crawl_command, crawl_env, run_crawl
+from tests.fakes.carsensor_site import FakeCar, Fault, ReplaySite, make_catalog
+
+pytestmark = pytest.mark.slow
+
+
+def bmw() -> FakeCar:
+    """A car whose every stored value the test spells out."""
+    return FakeCar(
+        external_id="AU1000000001", make_ja="ＢＭＷ", make_code="BM", model_ja="3シリーズ",
+        model_code="s901", grade="320i Mスポーツ", catch="ワンオーナー 禁煙車", year=2019,
+        era="H31", mileage="2.7万km", price_man="201.6", total_man="215.3", body_ja="セダン",
+        color_ja="黒Ｍ", mission_ja="フロアMTモード付7AT", displacement="2000CC",
+        inspection="2026(R08)年07月", repair="なし", prefecture="東京都", city="世田谷区",
+        shop_name="テスト自動車 世田谷店", shop_path="/shop/tokyo/000000001/", fuel_ja="ガソリン",
+        drive_ja="2WD", seats="5名", doors="4D",
+        photos=["//ccsrpcma.carsensor.net/CSphoto/bkkn/901/AU1_001L.JPG",
+                "//ccsrpcma.carsensor.net/CSphoto/bkkn/901/AU1_002L.JPG"],
+    )  # fmt: skip
+
+
+def benz() -> FakeCar:
+    """A car with the awkward values: 応談, no total, 不明 mileage, R01."""
+    return FakeCar(
+        external_id="AU1000000002", make_ja="メルセデス・ベンツ", make_code="ME",
+        model_ja="Vクラス", model_code="s902", grade="V220d", catch="", year=2019, era="R01",
+        mileage="不明",
+        price_man=None, total_man=None, body_ja="ミニバン", color_ja="灰",
+        mission_ja="インパネCVT", displacement="3000CC", inspection="車検整備付", repair="あり",
+        prefecture="大阪府", city="大阪市", shop_name="テスト商会", shop_path="/shop/osaka/2/",
+        fuel_ja="軽油", drive_ja="4WD", seats="7名", doors="5D",
+        photos=["//ccsrpcma.carsensor.net/CSphoto/bkkn/902/AU2_001L.JPG"],
+    )  # fmt: skip
+
+
+@pytest.fixture
+def cars() -> list[FakeCar]:
+    """72 cars: three list pages of 30, 30 and 12."""
+    catalog = make_catalog(70, seed=7)
+    return catalog[:5] + [bmw()] + catalog[5:40] + [benz()] + catalog[40:]
+
+
+@pytest.fixture
+def site(cars: list[FakeCar]) -> Iterator[ReplaySite]:
+    with ReplaySite(cars) as running:
+        yield running
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+def stored(engine: Engine) -> dict[str, Car]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(Car)).all()
+    return {row.external_id: row for row in rows}  # type: ignore[misc]
+
+
+def count(engine: Engine, model: type[Car] | type[CarPriceHistory]) -> int:
+    with engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def yen(man: str | None) -> int | None:
+    return None if man is None else int(Decimal(man) * 10_000)
+
+
+def test_crawl_stores_every_field_then_recrawls_incrementally(
+    db_url: str, engine: Engine, site: ReplaySite, cars: list[FakeCar], tmp_path: Path
+) -> None:
+    first = run_crawl(db_url, site.base_url, tmp_path)
+    assert first.returncode == 0, first.log[-4000:]
+    rows = stored(engine)
+    assert len(rows) == 72
+    assert first.stat("list/pages") == 3 and first.stat("store/items_stored") == 72
+    assert site.count("/usedcar/detail/") == 72
+    assert site.count("/usedcar/search.php") == 0
+    assert count(engine, CarPriceHistory) == 72
+
+    car = rows["AU1000000001"]
+    assert car.source == "carsensor"
+    assert car.url == f"{site.base_url}/usedcar/detail/AU1000000001/index.html"
+    assert (car.make, car.make_ja, car.make_code) == ("BMW", "BMW", "BM")
+    assert (car.model, car.model_ja, car.grade) == ("3 Series", "3シリーズ", "320i Mスポーツ")
+    assert (car.year, car.mileage_km, car.engine_cc) == (2019, 27_000, 2000)
+    assert (car.price_jpy, car.total_price_jpy) == (2_016_000, 2_153_000)
+    assert (car.transmission, car.transmission_ja) == ("automatic", "フロアMTモード付7AT")
+    assert (car.body_type, car.body_type_ja) == ("sedan", "セダン")
+    assert (car.color, car.color_ja) == ("black", "黒M")
+    assert (car.fuel, car.fuel_ja, car.drive, car.seats, car.doors) == (
+        "gasoline", "ガソリン", "2WD", 5, 4,
+    )  # fmt: skip
+    assert (car.repair_history, car.inspection) == (False, "2026(R08)年07月")
+    assert (car.prefecture, car.city, car.shop_name) == (
+        "東京都",
+        "世田谷区",
+        "テスト自動車 世田谷店",
+    )
+    assert car.shop_url == f"{site.base_url}/shop/tokyo/000000001/"
+    assert car.image_url == "https://ccsrpcma.carsensor.net/CSphoto/bkkn/901/AU1_001L.JPG"
+    assert car.photos == [
+        "https://ccsrpcma.carsensor.net/CSphoto/bkkn/901/AU1_001L.JPG",
+        "https://ccsrpcma.carsensor.net/CSphoto/bkkn/901/AU1_002L.JPG",
+    ]
+    assert car.is_active and car.detail_fetched_at is not None
+    assert car.first_seen_at.tzinfo is not None
+
+    odd = rows["AU1000000002"]
+    assert (odd.make, odd.model, odd.year) == ("Mercedes-Benz", "V-Class", 2019)
+    assert (odd.price_jpy, odd.total_price_jpy, odd.mileage_km) == (None, None, None)
+    assert (odd.color, odd.transmission, odd.fuel, odd.body_type) == (
+        "gray", "cvt", "diesel", "minivan",
+    )  # fmt: skip
+    assert (odd.engine_cc, odd.repair_history, odd.seats) == (3000, True, 7)
+
+    for fake in cars:
+        row = rows[fake.external_id]
+        assert (row.price_jpy, row.total_price_jpy) == (yen(fake.price_man), yen(fake.total_man))
+        assert row.year == fake.year
+        assert row.prefecture == fake.prefecture and row.shop_name == fake.shop_name
+
+    # Second crawl: one price changes; only that listing gets a detail request.
+    updated_before = {k: v.updated_at for k, v in rows.items()}
+    changed = cars[20]
+    changed.price_man, changed.total_man = "99.9", "109.9"
+    requests_before = len(site.requests)
+    details_before = site.count("/usedcar/detail/")
+    second = run_crawl(db_url, site.base_url, tmp_path)
+    assert second.returncode == 0, second.log[-4000:]
+    assert site.count("/usedcar/detail/") - details_before == 1
+    rows = stored(engine)
+    assert len(rows) == 72
+    assert (rows[changed.external_id].price_jpy, rows[changed.external_id].total_price_jpy) == (
+        999_000, 1_099_000,
+    )  # fmt: skip
+    assert count(engine, CarPriceHistory) == 73
+    moved = {k for k, v in rows.items() if v.updated_at != updated_before[k]}
+    assert moved == {changed.external_id}
+    # robots.txt, 3 list pages and 1 detail page for 72 stored listings.
+    assert len(site.requests) - requests_before <= 5
+
+
+def test_faults_are_retried_and_everything_is_stored(
+    db_url: str, engine: Engine, site: ReplaySite, cars: list[FakeCar], tmp_path: Path
+) -> None:
+    detail = "/usedcar/detail/{}/index.html".format
+    site.add_fault("/usedcar/index.html", Fault(truncate_html=True))
+    site.add_fault("/usedcar/index2.html", Fault(status=500))
+    site.add_fault("/usedcar/index2.html", Fault(status=503))
+    site.add_fault("/usedcar/index3.html", Fault(status=429, retry_after=1))
+    site.add_fault(detail(cars[0].external_id), Fault(delay=5))  # beyond DOWNLOAD_TIMEOUT
+    site.add_fault(detail(cars[1].external_id), Fault(truncate=True))
+    site.add_fault(detail(cars[2].external_id), Fault(status=500))
+    started = time.monotonic()
+    result = run_crawl(db_url, site.base_url, tmp_path)
+    assert result.returncode == 0, result.log[-4000:]
+    assert len(stored(engine)) == 72
+    assert all(row.detail_fetched_at for row in stored(engine).values())
+    assert site.count("/usedcar/index.html") == 2
+    assert site.count("/usedcar/index2.html") == 3
+    assert site.count("/usedcar/index3.html") == 2
+    assert result.stat("retry/count") >= 6
+    assert result.stat("retry/reason_count/retry_after_429") == 1
+    assert time.monotonic() - started >= 1  # the Retry-After second was honoured
+    assert result.stat("list/truncated") == 0 and result.stat("detail/failed") == 0
+
+
+def test_bad_cards_are_dropped_and_gone_listings_marked_inactive(
+    db_url: str, engine: Engine, cars: list[FakeCar], tmp_path: Path
+) -> None:
+    cars[3].malformed = "no_id"
+    cars[4].malformed = "garbled_price"
+    cars[7].redirect_detail = True
+    with ReplaySite(cars) as site:
+        site.add_fault(f"/usedcar/detail/{cars[8].external_id}/index.html", Fault(status=404))
+        result = run_crawl(db_url, site.base_url, tmp_path, "-a", "details=all")
+    assert result.returncode == 0, result.log[-4000:]
+    rows = stored(engine)
+    assert len(rows) == 70
+    assert cars[4].external_id not in rows
+    assert result.stat("item_dropped_reasons_count/missing_external_id") == 1
+    assert result.stat("item_dropped_reasons_count/garbled_price_jpy") == 1
+    assert "garbled_price_jpy" in result.log
+    assert not rows[cars[7].external_id].is_active
+    assert not rows[cars[8].external_id].is_active
+    assert sum(row.is_active for row in rows.values()) == 68
+    assert site.count("/usedcar/search.php") == 0
+    assert site.count("/usedcar/lease/") == 0
+
+
+def test_only_a_complete_crawl_marks_unseen_listings_inactive(
+    db_url: str, engine: Engine, site: ReplaySite, cars: list[FakeCar], tmp_path: Path
+) -> None:
+    assert run_crawl(db_url, site.base_url, tmp_path, "-a", "details=none").returncode == 0
+    with engine.begin() as conn:
+        conn.execute(update(Car).values(last_seen_at=utcnow() - timedelta(days=4)))
+    gone = cars[-1]
+    gone.listed = False
+
+    cut_short = run_crawl(db_url, site.base_url, tmp_path, "-a", "max_pages=2")
+    assert cut_short.returncode == 0 and cut_short.stat("list/max_pages_reached") == 1
+    assert all(row.is_active for row in stored(engine).values())
+
+    complete = run_crawl(db_url, site.base_url, tmp_path, "-a", "details=none")
+    assert complete.returncode == 0
+    assert complete.stat("store/deactivated_stale") == 1
+    inactive = {k for k, row in stored(engine).items() if not row.is_active}
+    assert inactive == {gone.external_id}
+
+    gone.listed = True
+    assert run_crawl(db_url, site.base_url, tmp_path, "-a", "details=none").returncode == 0
+    assert stored(engine)[gone.external_id].is_active
+
+
+def test_maker_crawl_without_pager_and_with_page_limit(
+    db_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    cars = make_catalog(200, seed=11)
+    toyotas = [c for c in cars if c.make_code == "TO"]
+    with ReplaySite(cars, per_page=10, pager=False) as site:
+        result = run_crawl(db_url, site.base_url, tmp_path, "-a", "makes=TO", "-a", "details=none")
+        assert result.returncode == 0, result.log[-4000:]
+        pages = -(-len(toyotas) // 10)
+        # Without a pager the spider tries index{N+1}.html until the 404.
+        assert site.count("/usedcar/bTO/") == pages + 1
+        limited = run_crawl(
+            db_url, site.base_url, tmp_path, "-a", "makes=TO,NI", "-a", "max_pages=1"
+        )
+        assert limited.stat("list/pages") == 2
+    assert {row.make for row in stored(engine).values()} <= {"Toyota", "Nissan"}
+    assert sum(row.make == "Toyota" for row in stored(engine).values()) == len(toyotas)
+
+
+def test_database_down_fails_loudly_then_next_run_stores_everything(
+    db_url: str, engine: Engine, site: ReplaySite, tmp_path: Path
+) -> None:
+    down = "postgresql+psycopg://postgres@127.0.0.1:1/nothing_listens_here"
+    failed = run_crawl(down, site.base_url, tmp_path, settings={"STORE_RETRY_TIMES": "2"})
+    assert failed.returncode == 1
+    assert "database unreachable after 3 attempts" in failed.log
+    assert failed.stat("store/failed_batches") == 1
+    assert failed.stats["finish_reason"] == "store_failed"
+
+    retried = run_crawl(db_url, site.base_url, tmp_path)
+    assert retried.returncode == 0, retried.log[-4000:]
+    assert len(stored(engine)) == 72
+
+
+def test_sigkill_loses_at_most_the_unflushed_buffer(
+    db_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    cars = make_catalog(300, seed=5)
+    with ReplaySite(cars) as site:
+        for page in range(3, 11):
+            site.add_fault(f"/usedcar/index{page}.html", Fault(delay=1.0))
+        command, _ = crawl_command(tmp_path, "-a", "details=none")
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=crawl_env(db_url, site.base_url),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while count(engine, Car) < 40 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        kept = count(engine, Car)
+        assert 40 <= kept < 300
+        again = run_crawl(db_url, site.base_url, tmp_path, "-a", "details=none")
+        assert again.returncode == 0
+    assert count(engine, Car) == 300
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="Debian's chromium is not installed")
+def test_playwright_renders_pages_in_chromium(db_url: str, engine: Engine, tmp_path: Path) -> None:
+    with ReplaySite(make_catalog(12, seed=2)) as site:
+        result = run_crawl(
+            db_url, site.base_url, tmp_path, "-a", "details=none", "-a", "max_pages=1",
+            settings={"CARSENSOR_PLAYWRIGHT": "True", "DOWNLOAD_TIMEOUT": "30"},
+        )  # fmt: skip
+    assert result.returncode == 0, result.log[-4000:]
+    assert result.stat("playwright/page_count") >= 1
+    assert len(stored(engine)) == 12

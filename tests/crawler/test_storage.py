@@ -1,0 +1,128 @@
+"""Batched upserts, price history and staleness, on PostgreSQL and on SQLite."""
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.models import Car, CarPriceHistory, utcnow
+from crawler.items import CarItem
+from crawler.storage import car_row, deactivate_stale, known_listings, upsert_cars
+
+
+def listing(external_id: str, **values: object) -> CarItem:
+    """A normalised item as the pipelines leave it."""
+    item = CarItem(
+        external_id=external_id,
+        url=f"https://www.carsensor.net/usedcar/detail/{external_id}/index.html",
+        make="Toyota",
+        make_ja="トヨタ",
+        make_code="TO",
+        model="Prius",
+        model_ja="プリウス",
+        year=2019,
+        mileage_km=27_000,
+        price_jpy=2_016_000,
+        total_price_jpy=2_100_000,
+    )
+    for name, value in values.items():
+        setattr(item, name, value)
+    return item
+
+
+def store(session: Session, *items: CarItem, at_offset: timedelta = timedelta()) -> int:
+    now = utcnow() + at_offset
+    count = upsert_cars([car_row(item, now=now) for item in items], session=session)
+    session.commit()
+    return count
+
+
+def history(session: Session, external_id: str) -> list[tuple[int | None, int | None]]:
+    rows = session.execute(
+        select(CarPriceHistory.price_jpy, CarPriceHistory.total_price_jpy)
+        .join(Car)
+        .where(Car.external_id == external_id)
+        .order_by(CarPriceHistory.id)
+    )
+    return [tuple(r) for r in rows]
+
+
+def test_insert_then_unchanged_recrawl_only_moves_last_seen(session: Session) -> None:
+    assert store(session, listing("AU1"), listing("AU2")) == 2
+    first = session.scalars(select(Car).where(Car.external_id == "AU1")).one()
+    snapshot = {c.key: getattr(first, c.key) for c in Car.__table__.columns}
+
+    assert store(session, listing("AU1"), listing("AU2"), at_offset=timedelta(hours=1)) == 2
+    session.expire_all()
+    again = session.scalars(select(Car).where(Car.external_id == "AU1")).one()
+    changed = {c for c in snapshot if getattr(again, c) != snapshot[c]}
+    assert changed == {"last_seen_at"}
+    assert again.last_seen_at - snapshot["last_seen_at"] >= timedelta(minutes=59)
+    assert session.scalar(select(func.count()).select_from(Car)) == 2
+    assert history(session, "AU1") == [(2_016_000, 2_100_000)]
+
+
+def test_price_change_writes_one_history_row_and_bumps_updated_at(session: Session) -> None:
+    store(session, listing("AU1"))
+    before = session.scalars(select(Car)).one().updated_at
+    cheaper = listing("AU1", price_jpy=1_900_000, total_price_jpy=None)
+    store(session, cheaper, at_offset=timedelta(days=1))
+    session.expire_all()
+    car = session.scalars(select(Car)).one()
+    assert (car.price_jpy, car.total_price_jpy) == (1_900_000, None)
+    assert car.updated_at > before
+    assert history(session, "AU1") == [(2_016_000, 2_100_000), (1_900_000, None)]
+
+
+def test_detail_fields_survive_a_crawl_without_details(session: Session) -> None:
+    store(
+        session,
+        listing("AU1", fuel="hybrid", fuel_ja="ハイブリッド", seats=5, photos=["https://x/1.jpg"]),
+    )
+    store(session, listing("AU1"), at_offset=timedelta(hours=1))
+    session.expire_all()
+    car = session.scalars(select(Car)).one()
+    assert (car.fuel, car.fuel_ja, car.seats, car.photos) == (
+        "hybrid",
+        "ハイブリッド",
+        5,
+        ["https://x/1.jpg"],
+    )
+
+
+def test_duplicates_in_one_batch_merge(session: Session) -> None:
+    assert store(session, listing("AU1", seats=5), listing("AU1", price_jpy=999_000)) == 1
+    car = session.scalars(select(Car)).one()
+    assert (car.price_jpy, car.seats) == (999_000, 5)
+
+
+def test_known_listings(session: Session) -> None:
+    store(session, listing("AU1", detail_fetched=True), listing("AU2"))
+    known = known_listings(["AU1", "AU2", "AU3"], session=session, source="carsensor")
+    assert set(known) == {"AU1", "AU2"}
+    assert known["AU1"].has_detail and not known["AU2"].has_detail
+    assert known["AU1"].price_jpy == 2_016_000
+    assert known_listings([], session=session, source="carsensor") == {}
+
+
+def test_deactivate_stale_respects_age_and_maker_scope(session: Session) -> None:
+    store(session, listing("OLD_TO"), listing("OLD_NI", make_code="NI"), at_offset=-timedelta(5))
+    store(session, listing("FRESH"))
+    now = utcnow()
+    scoped = deactivate_stale(
+        session=session, source="carsensor", seen_before=now - timedelta(3), now=now,
+        make_codes=["NI"],
+    )  # fmt: skip
+    assert scoped == 1
+    everything = deactivate_stale(
+        session=session, source="carsensor", seen_before=now - timedelta(3), now=now,
+        make_codes=None,
+    )  # fmt: skip
+    session.commit()
+    assert everything == 1
+    active = dict(session.execute(select(Car.external_id, Car.is_active)).tuples())
+    assert active == {"OLD_TO": False, "OLD_NI": False, "FRESH": True}
+
+    store(session, listing("OLD_TO"))
+    session.expire_all()
+    assert session.scalar(select(Car.is_active).where(Car.external_id == "OLD_TO")) is True
