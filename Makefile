@@ -38,6 +38,7 @@ test: lint
 	$(BIN)/pytest --cov --cov-report=term
 
 bench: install
+	$(PY) -m pip install -q -e ".[crawler,dev,bench]"
 	$(PY) -m bench.parse_bench
 	$(PY) -m bench.upsert_bench
 	$(PY) -m bench.crawl_bench

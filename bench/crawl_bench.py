@@ -72,23 +72,45 @@ def main() -> None:
         site.record = False
         raw = raw_pages_per_second(site.base_url, min(args.pages, 300))
         with scratch_database("carsensor_bench_crawl") as url:
-            short_s, short_rss = crawl(url, site.base_url, tmp, "-a", "details=none", "-a", f"max_pages={args.short}")
+            short_s, short_rss = crawl(
+                url, site.base_url, tmp, "-a", "details=none", "-a", f"max_pages={args.short}"
+            )
         with scratch_database("carsensor_bench_crawl") as url:
-            long_s, long_rss = crawl(url, site.base_url, tmp, "-a", "details=none", "-a", f"max_pages={args.pages}")
+            long_s, long_rss = crawl(
+                url, site.base_url, tmp, "-a", "details=none", "-a", f"max_pages={args.pages}"
+            )
     rate = args.pages / long_s
     logger.info("replay site, raw keep-alive fetch : %7.1f pages/s", raw)
-    logger.info("full crawl, %d list pages        : %7.1f pages/s (%.2fx the raw rate)", args.pages, rate, rate / raw)
-    logger.info("peak RSS: %d pages %.0f MB, %d pages %.0f MB (ratio %.2f)",
-                args.short, short_rss / 1024, args.pages, long_rss / 1024, long_rss / short_rss)  # fmt: skip
+    logger.info(
+        "full crawl, %d list pages        : %7.1f pages/s (%.2fx the raw rate)",
+        args.pages,
+        rate,
+        rate / raw,
+    )
+    logger.info(
+        "peak RSS: %d pages %.0f MB, %d pages %.0f MB (ratio %.2f)",
+        args.short,
+        short_rss / 1024,
+        args.pages,
+        long_rss / 1024,
+        long_rss / short_rss,
+    )
 
     # Requests per stored listing on a second, unchanged crawl (details=new).
-    with ReplaySite(make_catalog(100 * 30, seed=4)) as site, scratch_database("carsensor_bench_crawl") as url:
+    with (
+        ReplaySite(make_catalog(100 * 30, seed=4)) as site,
+        scratch_database("carsensor_bench_crawl") as url,
+    ):
         crawl(url, site.base_url, tmp)
         before = len(site.requests)
         crawl(url, site.base_url, tmp)
         requests = len(site.requests) - before
-    logger.info("second unchanged crawl: %d requests for %d listings = %.3f per listing (target <= 0.05)",
-                requests, 3000, requests / 3000)  # fmt: skip
+    logger.info(
+        "second unchanged crawl: %d requests for %d listings = %.3f per listing (target <= 0.05)",
+        requests,
+        3000,
+        requests / 3000,
+    )
 
 
 if __name__ == "__main__":

@@ -50,20 +50,26 @@ def bs4_parse(html: str) -> list[dict[str, str | None]]:
         link = card.select_one("h3.cassetteMain__title a")
         specs = {
             dt.get_text(strip=True): dd.get_text(strip=True)
-            for dt, dd in zip(card.select("dt.specList__title"), card.select("dd.specList__data"))
+            for dt, dd in zip(
+                card.select("dt.specList__title"), card.select("dd.specList__data"), strict=False
+            )
         }
         area = card.select("div.cassetteSub__area p")
-        cars.append({
-            "id": card.get("id"),
-            "url": link.get("href") if link else None,
-            "title": link.get_text(" ", strip=True) if link else None,
-            "make": card.select_one("div.cassetteMain__carInfoContainer > p").get_text(strip=True),
-            "total": card.select_one("p.totalPrice__content").get_text("", strip=True),
-            "price": card.select_one("p.basePrice__content").get_text("", strip=True),
-            "year": specs.get("年式"),
-            "mileage": specs.get("走行距離"),
-            "prefecture": area[0].get_text(strip=True) if area else None,
-        })  # fmt: skip
+        cars.append(
+            {
+                "id": card.get("id"),
+                "url": link.get("href") if link else None,
+                "title": link.get_text(" ", strip=True) if link else None,
+                "make": card.select_one("div.cassetteMain__carInfoContainer > p").get_text(
+                    strip=True
+                ),
+                "total": card.select_one("p.totalPrice__content").get_text("", strip=True),
+                "price": card.select_one("p.basePrice__content").get_text("", strip=True),
+                "year": specs.get("年式"),
+                "mileage": specs.get("走行距離"),
+                "prefecture": area[0].get_text(strip=True) if area else None,
+            }
+        )
     return cars
 
 
@@ -82,13 +88,19 @@ def main() -> None:
     ours = best_seconds(lambda: parse_list_page(data, BASE), number=args.number)
     logger.info("page: %d cards from %s, %d bytes", CARDS, source, len(data))
     logger.info("lxml bare tree build : %8.0f cards/s", CARDS / bare)
-    logger.info("crawler.parsing      : %8.0f cards/s  (%.2fx the bare build's time)", CARDS / ours, ours / bare)
+    logger.info(
+        "crawler.parsing      : %8.0f cards/s  (%.2fx the bare build's time)",
+        CARDS / ours,
+        ours / bare,
+    )
     try:
         soup = best_seconds(lambda: bs4_parse(html), repeat=3, number=max(1, args.number // 10))
     except ImportError:
         logger.info("BeautifulSoup baseline skipped: pip install beautifulsoup4")
         return
-    logger.info("BeautifulSoup + lxml : %8.0f cards/s  (ours is %.1fx faster)", CARDS / soup, soup / ours)
+    logger.info(
+        "BeautifulSoup + lxml : %8.0f cards/s  (ours is %.1fx faster)", CARDS / soup, soup / ours
+    )
 
 
 if __name__ == "__main__":

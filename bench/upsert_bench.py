@@ -23,7 +23,10 @@ from crawler.items import CarItem
 from crawler.storage import car_row, upsert_cars
 
 logger = logging.getLogger("bench.upsert")
-MAKES = [("Toyota", "トヨタ", "TO", "Prius", "プリウス"), ("Nissan", "日産", "NI", "Note", "ノート")]
+MAKES = [
+    ("Toyota", "トヨタ", "TO", "Prius", "プリウス"),
+    ("Nissan", "日産", "NI", "Note", "ノート"),
+]
 
 
 def rows(count: int, *, seed: int = 1) -> list[dict[str, Any]]:
@@ -65,7 +68,9 @@ def naive(url: str, data: list[dict[str, Any]]) -> float:
     for row in data:
         with Session(engine) as session, session.begin():
             car = session.scalars(
-                select(Car).where(Car.source == row["source"], Car.external_id == row["external_id"])
+                select(Car).where(
+                    Car.source == row["source"], Car.external_id == row["external_id"]
+                )
             ).one_or_none()
             if car is None:
                 session.add(Car(**row))
@@ -87,9 +92,9 @@ def copy(url: str, data: list[dict[str, Any]]) -> float:
         conn.execute(text("TRUNCATE cars CASCADE"))
     raw = engine.raw_connection()
     started = time.perf_counter()
-    with raw.cursor() as cursor:  # type: ignore[attr-defined]
-        with cursor.copy(f"COPY cars ({', '.join(columns)}) FROM STDIN") as copier:
-            copier.write(buffer.getvalue())
+    statement = f"COPY cars ({', '.join(columns)}) FROM STDIN"
+    with raw.cursor() as cursor, cursor.copy(statement) as copier:  # type: ignore[attr-defined]
+        copier.write(buffer.getvalue())
     raw.commit()
     elapsed = time.perf_counter() - started
     raw.close()
@@ -113,9 +118,13 @@ def main() -> None:
             conn.execute(text("TRUNCATE cars CASCADE"))
         naive_s = naive(url, data)
         copy_s = copy(url, data)
-    rate = {name: args.rows / s for name, s in [
-        ("batched insert", insert_s), ("batched re-upsert", update_s), ("naive", naive_s), ("COPY", copy_s),
-    ]}  # fmt: skip
+    timings = {
+        "batched insert": insert_s,
+        "batched re-upsert": update_s,
+        "naive": naive_s,
+        "COPY": copy_s,
+    }
+    rate = {name: args.rows / seconds for name, seconds in timings.items()}
     for name, per_second in rate.items():
         logger.info("%-18s %9.0f rows/s", name, per_second)
     logger.info("batched / naive : %.1fx (target >= 10x)", rate["batched insert"] / rate["naive"])

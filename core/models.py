@@ -25,7 +25,8 @@ from core.vocab import BODY_TYPES, COLORS, FUELS, TRANSMISSIONS
 
 # SQLite only auto-increments a plain INTEGER primary key.
 BigId = BigInteger().with_variant(Integer, "sqlite")
-JsonList = JSON().with_variant(JSONB(), "postgresql")
+# none_as_null: a listing without photos stores SQL NULL, not JSON null, so COALESCE keeps the old.
+JsonList = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 from typing import Self
 
-from scrapy import Spider, signals
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
@@ -26,14 +26,14 @@ class StatsFile:
         if not path:
             raise NotConfigured
         extension = cls(crawler, Path(path))
-        # Connected late so it runs after CoreStats has recorded the finish reason.
-        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        # engine_stopped comes after every spider_closed handler, the store's sweep included.
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Dump the stats, with the close reason, as one JSON object."""
+    def engine_stopped(self) -> None:
+        """Dump the final stats, with the close reason, as one JSON object."""
         assert self.crawler.stats is not None
-        stats = dict(self.crawler.stats.get_stats(), finish_reason=reason)
+        stats = self.crawler.stats.get_stats()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps(stats, default=str, indent=1, sort_keys=True))
         logger.info("stats written to %s", self.path)

@@ -12,7 +12,13 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
 from core import vocab
 from core.db import make_engine, session_factory
@@ -177,39 +183,60 @@ class StorePipeline(StatsPipeline):
         batch, self.buffer = self.buffer, []
         if not batch:
             return
-        if self.failed:
-            self.stats.inc_value("store/unsaved_items", len(batch))
-            return
         async with self.lock:
-            try:
-                stored = await asyncio.to_thread(self._write, batch)
-            except StoreError as exc:
-                self.failed = True
-                self.stats.inc_value("store/failed_batches")
+            if self.failed:  # an earlier batch failed while this one waited for the lock
                 self.stats.inc_value("store/unsaved_items", len(batch))
-                logger.error("store failed: %s; %d items not stored", exc, len(batch))
-                logger.error("the upsert is idempotent: a later crawl stores them")
-                if not closing:
-                    # Awaiting here would deadlock: closing waits for this very item.
-                    self._closing = asyncio.ensure_future(
-                        self.crawler.engine.close_spider_async(reason="store_failed")
-                    )
                 return
+            try:
+                stored, rejected = await asyncio.to_thread(self._write, batch)
+            except Exception as exc:  # unreachable, or a bug: stop the crawl and exit non-zero
+                self.fail(exc, len(batch), closing=closing)
+                return
+        for external_id, reason in rejected:
+            self.stats.inc_value("store/rejected_items")
+            logger.error("the database refused %s: %s", external_id, reason)
         self.stats.inc_value("store/items_stored", stored)
         self.stats.inc_value("store/batches")
 
-    def _write(self, batch: list[dict[str, Any]]) -> int:
+    def fail(self, exc: Exception, unsaved: int, *, closing: bool) -> None:
+        """Count a batch that could not be stored, and end the crawl."""
+        self.failed = True
+        self.stats.inc_value("store/failed_batches")
+        self.stats.inc_value("store/unsaved_items", unsaved)
+        logger.error("store failed: %s; %d items not stored", exc, unsaved, exc_info=exc)
+        logger.error("the upsert is idempotent: a later crawl stores them")
+        if not closing:
+            # Awaiting here would deadlock: closing waits for this very item.
+            self._closing = asyncio.ensure_future(
+                self.crawler.engine.close_spider_async(reason="store_failed")
+            )
+
+    def _write(self, batch: list[dict[str, Any]]) -> tuple[int, list[tuple[str, str]]]:
+        """Upsert a batch, retrying an unreachable database; return (stored, rejected rows)."""
         for attempt in range(self.retry_times + 1):
             try:
                 with self.sessions.begin() as session:
-                    return upsert_cars(batch, session=session)
+                    return upsert_cars(batch, session=session), []
             except (OperationalError, InterfaceError) as exc:
                 if attempt == self.retry_times:
                     raise StoreError(f"database unreachable after {attempt + 1} attempts") from exc
                 delay = self.retry_backoff * 2**attempt
                 logger.warning("database unreachable (%s); retrying in %.1fs", exc.orig, delay)
                 time.sleep(delay)
+            except (DataError, IntegrityError):
+                return self._write_one_by_one(batch)
         raise AssertionError("unreachable")
+
+    def _write_one_by_one(self, batch: list[dict[str, Any]]) -> tuple[int, list[tuple[str, str]]]:
+        # One row the database refuses must not cost the other rows of its batch.
+        stored, rejected = 0, []
+        for row in batch:
+            try:
+                with self.sessions.begin() as session:
+                    stored += upsert_cars([row], session=session)
+            except (DataError, IntegrityError) as exc:
+                rejected.append((row["external_id"], str(exc.orig).splitlines()[0]))
+        return stored, rejected
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """After a complete crawl, mark inactive what it has not seen for too long."""
@@ -218,13 +245,18 @@ class StorePipeline(StatsPipeline):
             logger.info("crawl incomplete (%s): no listing is marked inactive", reason)
         elif scope is not None:
             now = utcnow()
-            with self.sessions.begin() as session:
-                count = deactivate_stale(
-                    session=session,
-                    source=spider.name,
-                    seen_before=now - self.stale_after,
-                    now=now,
-                    make_codes=scope or None,
-                )
-            self.stats.set_value("store/deactivated_stale", count)
+            try:
+                with self.sessions.begin() as session:
+                    count = deactivate_stale(
+                        session=session,
+                        source=spider.name,
+                        seen_before=now - self.stale_after,
+                        now=now,
+                        make_codes=None if scope == "all" else scope,
+                    )
+            except SQLAlchemyError as exc:
+                self.stats.set_value("store/stale_sweep_failed", 1)
+                logger.error("could not mark stale listings inactive: %s", exc)
+            else:
+                self.stats.set_value("store/deactivated_stale", count)
         self.engine.dispose()

@@ -88,17 +88,12 @@ def upsert_cars(rows: Sequence[dict[str, Any]], *, session: Session) -> int:
         return 0
     source = rows[0]["source"]
     ids = [row["external_id"] for row in rows]
-    before = dict(
-        session.execute(
-            select(Car.external_id, Car.price_jpy, Car.total_price_jpy).where(
-                Car.source == source, Car.external_id.in_(ids)
-            )
-        )
-        .tuples()
-        .map(lambda r: (r[0], (r[1], r[2])))
+    prices = select(Car.external_id, Car.price_jpy, Car.total_price_jpy).where(
+        Car.source == source, Car.external_id.in_(ids)
     )
+    before = {eid: (price, total) for eid, price, total in session.execute(prices)}
     stmt = _upsert_statement(session.get_bind().dialect.name)
-    stored = session.execute(stmt, rows).tuples().all()
+    stored = session.execute(stmt, rows).all()
     history = [
         {
             "car_id": car_id,
@@ -123,7 +118,7 @@ def known_listings(ids: Sequence[str], *, session: Session, source: str) -> dict
     ).where(Car.source == source, Car.external_id.in_(ids))
     return {
         external_id: Known(price, total, fetched is not None)
-        for external_id, price, total, fetched in session.execute(query).tuples()
+        for external_id, price, total, fetched in session.execute(query)
     }
 
 

@@ -29,6 +29,9 @@ class Command(ScrapyCrawlCommand):
             unsaved = stats.get_value("store/unsaved_items", 0)
             logger.error("crawl failed: the database was unreachable; %s items unsaved", unsaved)
             self.exitcode = 1
+        elif stats.get_value("store/stale_sweep_failed"):
+            logger.error("crawl failed: stale listings could not be marked inactive")
+            self.exitcode = 1
         elif stats.get_value("list/failed") and not stats.get_value("list/pages"):
             logger.error("crawl failed: no list page could be read; is the site reachable?")
             self.exitcode = 1

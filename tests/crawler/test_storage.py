@@ -120,7 +120,9 @@ def test_deactivate_stale_respects_age_and_maker_scope(session: Session) -> None
     )  # fmt: skip
     session.commit()
     assert everything == 1
-    active = dict(session.execute(select(Car.external_id, Car.is_active)).tuples())
+    active = {
+        eid: is_active for eid, is_active in session.execute(select(Car.external_id, Car.is_active))
+    }
     assert active == {"OLD_TO": False, "OLD_NI": False, "FRESH": True}
 
     store(session, listing("OLD_TO"))
