@@ -151,7 +151,7 @@ class StorePipeline(StatsPipeline):
         self.retry_times = settings.getint("STORE_RETRY_TIMES", 5)
         self.retry_backoff = settings.getfloat("STORE_RETRY_BACKOFF", 1.0)
         self.stale_after = timedelta(days=settings.getfloat("CARSENSOR_STALE_AFTER_DAYS", 3))
-        self.engine = make_engine()
+        self.engine = make_engine(settings.get("DATABASE_URL"))
         self.sessions = session_factory(self.engine)
         self.buffer: list[dict[str, Any]] = []
         self.lock = asyncio.Lock()

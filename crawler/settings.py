@@ -45,6 +45,8 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {"crawler.extensions.StatsFile": 900}
 CRAWL_STATS_FILE = os.environ.get("CRAWL_STATS_FILE", "")
+# Unset: core.settings' DATABASE_URL (the environment, then the SQLite default).
+DATABASE_URL = None
 STORE_BATCH_SIZE = 500
 STORE_RETRY_TIMES = 5
 STORE_RETRY_BACKOFF = 1.0

@@ -76,7 +76,8 @@ class CarsensorSpider(scrapy.Spider):
         spider.start_urls = spider.build_start_urls()
         spider.stale_scope = spider.scope_of(spider.start_urls)
         spider.use_playwright = crawler.settings.getbool("CARSENSOR_PLAYWRIGHT")
-        spider.engine = make_engine() if spider.details == "new" else None
+        database_url = crawler.settings.get("DATABASE_URL")
+        spider.engine = make_engine(database_url) if spider.details == "new" else None
         spider.sessions = session_factory(spider.engine) if spider.engine else None
         return spider
 
