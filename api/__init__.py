@@ -1,0 +1,1 @@
+"""The read API: JWT login and the filterable car listings, on FastAPI."""

@@ -1,0 +1,154 @@
+"""Sign-in: POST /api/login, /api/refresh (rotation) and /api/logout."""
+
+import json
+import math
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Cookie, Depends, HTTPException, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from api import accounts
+from api.deps import SessionDep, SettingsDep, unauthorized
+from api.schemas import Credentials, Problem, Token
+from api.security import create_access_token, verify_password
+from core.models import User, utcnow
+from core.settings import Settings
+
+router = APIRouter(prefix="/api", tags=["auth"])
+
+REFRESH_COOKIE = "refresh_token"
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+_CREDENTIALS_SCHEMA = Credentials.model_json_schema()
+
+
+async def read_credentials(request: Request) -> Credentials:
+    """The credentials from a JSON body or from the OAuth2 password form (Swagger's Authorize)."""
+    content_type = request.headers.get("content-type", "")
+    try:
+        if content_type.startswith(_FORMS):
+            form = await request.form()
+            data: Any = {key: form.get(key) for key in ("username", "password") if key in form}
+        else:
+            data = json.loads(await request.body())
+        return Credentials.model_validate(data)
+    except ValidationError as error:
+        errors = error.errors(include_url=False, include_input=False, include_context=False)
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in errors]
+        ) from error
+    except ValueError as error:
+        message = 'expected JSON {"username", "password"} or the OAuth2 password form'
+        raise RequestValidationError(
+            [{"type": "body_invalid", "loc": ("body",), "msg": message}]
+        ) from error
+
+
+def _issue(
+    response: Response, user: User, *, session: SessionDep, settings: Settings, family_id: str | None
+) -> Token:
+    now = utcnow()
+    refresh = accounts.issue_refresh_token(
+        user.id, session=session, settings=settings, now=now, family_id=family_id
+    )
+    response.set_cookie(
+        REFRESH_COOKIE,
+        refresh,
+        max_age=settings.refresh_token_days * 86_400,
+        path="/api",
+        httponly=True,
+        samesite="strict",
+        secure=settings.is_production,
+    )
+    access = create_access_token(user.id, settings=settings, now=now)
+    return Token(access_token=access, expires_in=settings.access_token_minutes * 60)
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "Wrong or missing credentials"},
+    422: {"model": Problem, "description": "Malformed body"},
+    429: {"model": Problem, "description": "Too many failures; see Retry-After"},
+}
+
+
+@router.post(
+    "/login",
+    responses=_ERRORS,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": _CREDENTIALS_SCHEMA},
+                "application/x-www-form-urlencoded": {"schema": _CREDENTIALS_SCHEMA},
+            },
+        }
+    },
+)
+def login(
+    request: Request,
+    response: Response,
+    credentials: Annotated[Credentials, Depends(read_credentials)],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Token:
+    """Exchange a username and password for an access token and a refresh cookie."""
+    now = utcnow()
+    client = request.client.host if request.client else "unknown"
+    username = credentials.username
+    until = accounts.locked_until(username, client, session=session, settings=settings, now=now)
+    if until is not None:
+        retry_after = max(1, math.ceil((until - now).total_seconds()))
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            detail="Too many failed sign-ins; try again later",
+            headers={"Retry-After": str(retry_after)},
+        )
+    user = accounts.find_user(username, session=session)
+    if not verify_password(credentials.password, user.password_hash if user else None):
+        accounts.record_failure(username, client, session=session, settings=settings, now=now)
+        session.commit()
+        raise unauthorized("Incorrect username or password")
+    assert user is not None  # verify_password is False without a hash
+    accounts.clear_failures(username, session=session)
+    token = _issue(response, user, session=session, settings=settings, family_id=None)
+    session.commit()
+    return token
+
+
+@router.post("/refresh", responses={401: _ERRORS[401]})
+def refresh(
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    refresh_token: Annotated[str | None, Cookie(alias=REFRESH_COOKIE)] = None,
+) -> Token:
+    """Rotate the refresh cookie: the old token is revoked and a new pair issued."""
+    now = utcnow()
+    rotation = accounts.redeem_refresh_token(refresh_token or "", session=session, now=now)
+    user = session.get(User, rotation.user_id) if rotation else None
+    if rotation is None or user is None or not user.is_active:
+        session.commit()  # keeps a family revoked on reuse
+        raise unauthorized("Invalid or expired refresh token")
+    token = _issue(response, user, session=session, settings=settings, family_id=rotation.family_id)
+    session.commit()
+    return token
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    refresh_token: Annotated[str | None, Cookie(alias=REFRESH_COOKIE)] = None,
+) -> None:
+    """Revoke the refresh cookie's token family and clear the cookie."""
+    if refresh_token:
+        accounts.revoke_token(refresh_token, session=session, now=utcnow())
+        session.commit()
+    response.delete_cookie(
+        REFRESH_COOKIE,
+        path="/api",
+        httponly=True,
+        samesite="strict",
+        secure=settings.is_production,
+    )

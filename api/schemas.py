@@ -1,0 +1,131 @@
+"""Response and request bodies of the API."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Credentials(BaseModel):
+    """A username and password, as JSON or as the OAuth2 password form."""
+
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class Token(BaseModel):
+    """An access token; the refresh token travels in an httpOnly cookie."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires")
+
+
+class CarOut(BaseModel):
+    """A car as the list, the export and the bot show it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    source: str
+    external_id: str
+    url: str
+    make: str | None
+    make_ja: str | None
+    model: str | None
+    model_ja: str | None
+    grade: str | None
+    year: int | None
+    mileage_km: int | None
+    price_jpy: int | None
+    total_price_jpy: int | None
+    color: str | None
+    color_ja: str | None
+    body_type: str | None
+    body_type_ja: str | None
+    transmission: str | None
+    transmission_ja: str | None
+    fuel: str | None
+    fuel_ja: str | None
+    engine_cc: int | None
+    drive: str | None
+    repair_history: bool | None
+    inspection: str | None
+    prefecture: str | None
+    city: str | None
+    shop_name: str | None
+    shop_url: str | None
+    image_url: str | None
+    is_active: bool
+    first_seen_at: datetime
+    last_seen_at: datetime
+    updated_at: datetime
+
+
+class PricePoint(BaseModel):
+    """A car's price at one observation."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    price_jpy: int | None
+    total_price_jpy: int | None
+    observed_at: datetime
+
+
+class CarDetail(CarOut):
+    """A car with its photos, seats, doors and price history."""
+
+    photos: list[str]
+    seats: int | None
+    doors: int | None
+    price_history: list[PricePoint]
+
+
+class CarPage(BaseModel):
+    """One page of cars, the total matching, and a cursor to the next page."""
+
+    items: list[CarOut]
+    total: int
+    page: int
+    page_size: int
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= for the next page (keyset: fast at any depth)"
+    )
+
+
+class FacetValue(BaseModel):
+    """A distinct value and how many cars have it."""
+
+    value: str
+    count: int
+
+
+class MakeFacet(FacetValue):
+    """A make with its models."""
+
+    models: list[FacetValue]
+
+
+class Facets(BaseModel):
+    """The distinct values of each filter under the current filters, with counts."""
+
+    makes: list[MakeFacet]
+    colors: list[FacetValue]
+    body_types: list[FacetValue]
+    transmissions: list[FacetValue]
+    fuels: list[FacetValue]
+    prefectures: list[FacetValue]
+
+
+class Health(BaseModel):
+    """Whether the API can reach its database, and when the crawler last saw a listing."""
+
+    status: Literal["ok", "unavailable"]
+    database: Literal["ok", "unreachable"]
+    last_crawl_at: datetime | None = None
+
+
+class Problem(BaseModel):
+    """Every error body: a message, or for 422 the list of invalid parameters."""
+
+    detail: str | list[dict[str, object]]

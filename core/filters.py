@@ -1,0 +1,311 @@
+"""The one definition of how cars are filtered, sorted and paged: API query, bot tool and SQL.
+
+`CarFilters` is a pydantic model, so the same class gives FastAPI its query parameters, the
+bot its tool schema, and `filter_conditions` the SQLAlchemy WHERE clause (always bound
+parameters). Pages come by offset (`page`, `page_size`) or, for deep browsing, by an opaque
+keyset `cursor` that continues after the last row of the previous page in O(page_size).
+"""
+
+import base64
+import binascii
+import json
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import reduce
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy import (
+    ColumnElement,
+    RowMapping,
+    Select,
+    String,
+    and_,
+    func,
+    literal_column,
+    select,
+    tuple_,
+)
+from sqlalchemy.orm import Session
+
+from core.models import Car
+from core.vocab import BODY_TYPES, COLORS, FUELS, MAKES, TRANSMISSIONS, models_of
+
+if TYPE_CHECKING:
+    # mypy cannot read a Literal built from a tuple; at run time these are real Literals.
+    Color = BodyType = Transmission = Fuel = str
+else:
+    Color, BodyType, Transmission, Fuel = (
+        Literal[values] for values in (COLORS, BODY_TYPES, TRANSMISSIONS, FUELS)
+    )
+
+Sort = Literal["price", "-price", "year", "-year", "mileage", "-mileage", "updated", "-updated"]
+
+# The columns of a car in a list, an export or a bot answer (no photos: they are big).
+ITEM_COLUMNS = (
+    "id", "source", "external_id", "url", "make", "make_ja", "model", "model_ja", "grade",
+    "year", "mileage_km", "price_jpy", "total_price_jpy", "color", "color_ja", "body_type",
+    "body_type_ja", "transmission", "transmission_ja", "fuel", "fuel_ja", "engine_cc", "drive",
+    "repair_history", "inspection", "prefecture", "city", "shop_name", "shop_url", "image_url",
+    "is_active", "first_seen_at", "last_seen_at", "updated_at",
+)  # fmt: skip
+
+# Same expressions as the indexes of migrations 0001 and 0002, so PostgreSQL can use them.
+EFFECTIVE_PRICE = func.coalesce(Car.total_price_jpy, Car.price_jpy)
+SEARCH_TEXT = reduce(
+    lambda left, right: left + literal_column("' '", String) + right,
+    [
+        func.coalesce(column, literal_column("''", String))
+        for column in (Car.make, Car.make_ja, Car.model, Car.model_ja, Car.grade)
+    ],
+)
+
+_MAKES = {make.en.lower(): make.en for make in MAKES}
+_MODELS = {model.lower(): model for make in MAKES for model in models_of(make.en)}
+_LIKE_ESCAPES = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
+
+
+class CarFilters(BaseModel):
+    """What a user can ask of the car listings; every field is optional."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    make: str | None = Field(None, max_length=64, description="Canonical make, e.g. Toyota")
+    model: str | None = Field(None, max_length=128, description="Canonical model, e.g. Prius")
+    q: str | None = Field(
+        None, max_length=100, description="Free text over make, model and grade (EN or JA)"
+    )
+    year_min: int | None = Field(None, ge=1900, le=2100)
+    year_max: int | None = Field(None, ge=1900, le=2100)
+    price_min: int | None = Field(None, ge=0, le=10**10, description="Yen, total price")
+    price_max: int | None = Field(None, ge=0, le=10**10, description="Yen, total price")
+    mileage_max: int | None = Field(None, ge=0, le=10**7, description="Kilometres")
+    color: Color | None = None
+    body_type: BodyType | None = None
+    transmission: Transmission | None = None
+    fuel: Fuel | None = None
+    prefecture: str | None = Field(None, max_length=16, description="e.g. 東京都")
+    repair_history: bool | None = None
+    is_active: bool = True
+    sort: Sort = "-updated"
+
+    @field_validator("color", "body_type", "transmission", "fuel", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("make", "model", "q", "prefecture")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        # `?make=` from an HTML form means "any", not "make is the empty string".
+        return value.strip() or None if value is not None else None
+
+    @model_validator(mode="after")
+    def _min_not_above_max(self) -> Self:
+        for low, high in (("year_min", "year_max"), ("price_min", "price_max")):
+            low_value, high_value = getattr(self, low), getattr(self, high)
+            if low_value is not None and high_value is not None and low_value > high_value:
+                raise ValueError(f"{low} must not be greater than {high}")
+        return self
+
+
+class Page(BaseModel):
+    """Which page of the results: by number, or after a cursor from the previous page."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    page: int = Field(1, ge=1, le=100_000)
+    page_size: int = Field(20, ge=1, le=100)
+    cursor: str | None = Field(
+        None, max_length=200, description="next_cursor of the previous page; overrides page"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _SortKey:
+    column: ColumnElement[Any]
+    read: Callable[[RowMapping], Any]  # the key's value in a result row, as a cursor keeps it
+    nullable: bool = True
+    is_time: bool = False
+
+
+def _effective_price(row: RowMapping) -> Any:
+    return row["price_jpy"] if row["total_price_jpy"] is None else row["total_price_jpy"]
+
+
+_SORT_KEYS = {
+    "price": _SortKey(EFFECTIVE_PRICE, _effective_price),
+    "year": _SortKey(Car.year, itemgetter("year")),
+    "mileage": _SortKey(Car.mileage_km, itemgetter("mileage_km")),
+    "updated": _SortKey(
+        Car.updated_at, lambda row: row["updated_at"].isoformat(), nullable=False, is_time=True
+    ),
+}
+
+
+class InvalidCursor(ValueError):
+    """A cursor that is garbled or was issued for another sort."""
+
+
+def _search_terms(text: str) -> list[str]:
+    return unicodedata.normalize("NFKC", text).split()[:8]
+
+
+def filter_conditions(filters: CarFilters) -> list[ColumnElement[bool]]:
+    """The WHERE conditions for `filters`, as SQLAlchemy expressions."""
+    conditions: list[ColumnElement[bool]] = [Car.is_active == filters.is_active]
+    if filters.make is not None:
+        # The canonical spelling hits the (make, model) index; lower() is the fallback.
+        make = _MAKES.get(filters.make.lower())
+        conditions.append(
+            Car.make == make if make else func.lower(Car.make) == filters.make.lower()
+        )
+    if filters.model is not None:
+        model = _MODELS.get(filters.model.lower())
+        conditions.append(
+            Car.model == model if model else func.lower(Car.model) == filters.model.lower()
+        )
+    for term in _search_terms(filters.q or ""):
+        conditions.append(SEARCH_TEXT.ilike(f"%{term.translate(_LIKE_ESCAPES)}%", escape="\\"))
+    if filters.year_min is not None:
+        conditions.append(Car.year >= filters.year_min)
+    if filters.year_max is not None:
+        conditions.append(Car.year <= filters.year_max)
+    if filters.price_min is not None:
+        conditions.append(EFFECTIVE_PRICE >= filters.price_min)
+    if filters.price_max is not None:
+        conditions.append(EFFECTIVE_PRICE <= filters.price_max)
+    if filters.mileage_max is not None:
+        conditions.append(Car.mileage_km <= filters.mileage_max)
+    for name in ("color", "body_type", "transmission", "fuel", "prefecture", "repair_history"):
+        value = getattr(filters, name)
+        if value is not None:
+            conditions.append(getattr(Car, name) == value)
+    return conditions
+
+
+def _order_by(sort: str) -> list[ColumnElement[Any]]:
+    key = _SORT_KEYS[sort.lstrip("-")]
+    descending = sort.startswith("-")
+    column = key.column.desc() if descending else key.column.asc()
+    # NULLs last in both directions, on both databases (their defaults differ).
+    if key.nullable:
+        column = column.nulls_last()
+    return [column, Car.id.desc() if descending else Car.id.asc()]
+
+
+def cars_query(filters: CarFilters) -> Select[Any]:
+    """The filtered, sorted listing query (ties broken by id, so pages are stable)."""
+    columns = [getattr(Car, name) for name in ITEM_COLUMNS]
+    return select(*columns).where(*filter_conditions(filters)).order_by(*_order_by(filters.sort))
+
+
+def count_cars(filters: CarFilters, *, session: Session) -> int:
+    """How many cars match `filters`."""
+    query = select(func.count()).select_from(Car).where(*filter_conditions(filters))
+    return session.execute(query).scalar_one()
+
+
+def encode_cursor(sort: str, row: RowMapping) -> str:
+    """The opaque cursor that continues after `row` under `sort`."""
+    value = _SORT_KEYS[sort.lstrip("-")].read(row)
+    raw = json.dumps([sort, value, row["id"]], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
+    """The (sort key, id) a cursor points after; InvalidCursor if garbled or for another sort."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        cursor_sort, value, last_id = json.loads(raw)
+    except (binascii.Error, ValueError, TypeError) as error:
+        raise InvalidCursor("cursor is not one this API issued") from error
+    if cursor_sort != sort:
+        raise InvalidCursor(f"cursor was issued for sort={cursor_sort}, not sort={sort}")
+    if not isinstance(last_id, int) or not (value is None or isinstance(value, int | str)):
+        raise InvalidCursor("cursor is not one this API issued")
+    if _SORT_KEYS[sort.lstrip("-")].is_time:
+        try:
+            value = datetime.fromisoformat(str(value))
+        except ValueError as error:
+            raise InvalidCursor("cursor is not one this API issued") from error
+        if value.tzinfo is None:
+            raise InvalidCursor("cursor is not one this API issued")
+    elif isinstance(value, str):
+        raise InvalidCursor("cursor is not one this API issued")
+    return value, last_id
+
+
+def _after_cursor(sort: str, value: Any, last_id: int) -> ColumnElement[bool]:
+    """Rows after (value, last_id) among the non-NULL keys; a NULL value means the NULL tail."""
+    key = _SORT_KEYS[sort.lstrip("-")].column
+    descending = sort.startswith("-")
+    if value is None:
+        return and_(key.is_(None), Car.id < last_id if descending else Car.id > last_id)
+    # A row comparison is an index condition: the scan starts right after the cursor.
+    if descending:
+        return tuple_(key, Car.id) < tuple_(value, last_id)
+    return tuple_(key, Car.id) > tuple_(value, last_id)
+
+
+def search_cars(
+    filters: CarFilters, page: Page, *, session: Session
+) -> tuple[Sequence[RowMapping], int]:
+    """One page of matching cars (as column mappings) and the total count."""
+    total = count_cars(filters, session=session)
+    return fetch_page(filters, page, session=session), total
+
+
+def fetch_page(filters: CarFilters, page: Page, *, session: Session) -> Sequence[RowMapping]:
+    """One page of matching cars, by offset or after `page.cursor`."""
+    query = cars_query(filters).limit(page.page_size)
+    if page.cursor is None:
+        offset = (page.page - 1) * page.page_size
+        return session.execute(query.offset(offset)).mappings().all()
+    value, last_id = decode_cursor(page.cursor, filters.sort)
+    rows = session.execute(query.where(_after_cursor(filters.sort, value, last_id)))
+    items = list(rows.mappings())
+    key = _SORT_KEYS[filters.sort.lstrip("-")]
+    if value is not None and key.nullable and len(items) < page.page_size:
+        # The NULL keys follow the last non-NULL one, in id order.
+        tail = query.where(key.column.is_(None)).limit(page.page_size - len(items))
+        items.extend(session.execute(tail).mappings())
+    return items
+
+
+def _counts(
+    columns: Sequence[ColumnElement[Any]], filters: CarFilters, *, session: Session
+) -> list[tuple[Any, ...]]:
+    conditions = [*filter_conditions(filters), *(column.is_not(None) for column in columns)]
+    count = func.count().label("count")
+    query = (
+        select(*columns, count)
+        .where(*conditions)
+        .group_by(*columns)
+        .order_by(count.desc(), *columns)
+    )
+    return [tuple(row) for row in session.execute(query)]
+
+
+def facets(filters: CarFilters, *, session: Session) -> dict[str, list[dict[str, Any]]]:
+    """Distinct values with counts under `filters`: makes (with models), colours, and so on."""
+    makes: dict[str, dict[str, Any]] = {}
+    for make, count in _counts([Car.make], filters, session=session):
+        makes[make] = {"value": make, "count": count, "models": []}
+    for make, model, count in _counts([Car.make, Car.model], filters, session=session):
+        makes[make]["models"].append({"value": model, "count": count})
+    result: dict[str, list[dict[str, Any]]] = {"makes": list(makes.values())}
+    for name, column in (
+        ("colors", Car.color),
+        ("body_types", Car.body_type),
+        ("transmissions", Car.transmission),
+        ("fuels", Car.fuel),
+        ("prefectures", Car.prefecture),
+    ):
+        rows = _counts([column], filters, session=session)
+        result[name] = [{"value": value, "count": count} for value, count in rows]
+    return result
+
