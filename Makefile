@@ -24,7 +24,8 @@ run: migrate
 ifeq ($(OFFLINE),1)
 	@mkdir -p var; $(PY) -m tests.fakes.carsensor_site --port $(REPLAY_PORT) --cars 600 & \
 	replay=$$!; trap "kill $$replay" EXIT; sleep 1; \
-	CARSENSOR_BASE_URL=http://127.0.0.1:$(REPLAY_PORT) $(BIN)/scrapy crawl carsensor $(CRAWL_ARGS)
+	CARSENSOR_BASE_URL=http://127.0.0.1:$(REPLAY_PORT) $(BIN)/scrapy crawl carsensor $(CRAWL_ARGS) \
+		-s DOWNLOAD_DELAY=0
 else
 	$(BIN)/scrapy crawl carsensor $(CRAWL_ARGS)
 endif

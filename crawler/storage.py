@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import Column, MetaData, Table, and_, case, func, or_, select, update
+from sqlalchemy import Column, MetaData, Table, and_, case, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -96,7 +96,7 @@ def _on_conflict(stmt: Any) -> Any:
 def _stage(rows: list[dict[str, Any]], *, session: Session) -> None:
     """COPY the batch into the connection's temporary staging table."""
     session.execute(CreateTable(_STAGING, if_not_exists=True))
-    session.execute(_STAGING.delete())
+    session.execute(text("TRUNCATE cars_incoming"))
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     with cursor, cursor.copy(f"COPY cars_incoming ({', '.join(_STAGED)}) FROM STDIN") as copy:
         for row in rows:
@@ -105,6 +105,8 @@ def _stage(rows: list[dict[str, Any]], *, session: Session) -> None:
                 [Jsonb(photos) if name == "photos" and photos is not None else row.get(name)
                  for name in _STAGED]
             )  # fmt: skip
+    # Autovacuum never analyzes temporary tables; without statistics the planner misjudges them.
+    session.execute(text("ANALYZE cars_incoming"))
 
 
 def upsert_cars(rows: Sequence[dict[str, Any]], *, session: Session) -> int:
