@@ -4,13 +4,18 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 CRAWL_ARGS ?= -a max_pages=3
 REPLAY_PORT ?= 8081
+API_PORT ?= 8000
+# The local demo login (README); set your own in the environment for anything shared.
+ADMIN_USERNAME ?= admin
+ADMIN_PASSWORD ?= carsensor-demo
+SERVE := $(BIN)/uvicorn api.main:app --host 127.0.0.1 --port $(API_PORT) --no-access-log
 
 .PHONY: install migrate run crawl test lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[crawler,dev]"
+	$(PY) -m pip install -q -e ".[crawler,api,dev]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -18,17 +23,20 @@ install: $(VENV)/.installed
 migrate: install
 	$(BIN)/alembic upgrade head
 
-# make run: crawl carsensor.net into DATABASE_URL (default: SQLite under ./var/).
+# make run: create the admin, crawl carsensor.net into DATABASE_URL (default: SQLite under
+# ./var/), then serve the API on :$(API_PORT).
 # make run OFFLINE=1: crawl the bundled replay site instead, with no internet.
 run: migrate
+	ADMIN_USERNAME=$(ADMIN_USERNAME) ADMIN_PASSWORD=$(ADMIN_PASSWORD) $(PY) -m api.create_admin
 ifeq ($(OFFLINE),1)
 	@mkdir -p var; $(PY) -m tests.fakes.carsensor_site --port $(REPLAY_PORT) --cars 600 & \
 	replay=$$!; trap "kill $$replay" EXIT; sleep 1; \
 	CARSENSOR_BASE_URL=http://127.0.0.1:$(REPLAY_PORT) $(BIN)/scrapy crawl carsensor $(CRAWL_ARGS) \
 		-s DOWNLOAD_DELAY=0
 else
-	$(BIN)/scrapy crawl carsensor $(CRAWL_ARGS)
+	-$(BIN)/scrapy crawl carsensor $(CRAWL_ARGS)  # the API still starts when the site is unreachable
 endif
+	$(SERVE)
 
 lint: install
 	$(BIN)/ruff check .
@@ -38,11 +46,13 @@ lint: install
 test: lint
 	$(BIN)/pytest --cov --cov-report=term
 
+# bench.api_bench drives the API with Debian's wrk (apt-get install wrk).
 bench: install
-	$(PY) -m pip install -q -e ".[crawler,dev,bench]"
+	$(PY) -m pip install -q -e ".[crawler,api,dev,bench]"
 	$(PY) -m bench.parse_bench
 	$(PY) -m bench.upsert_bench
 	$(PY) -m bench.crawl_bench
+	$(PY) -m bench.api_bench
 
 clean:
 	rm -rf $(VENV) var .coverage* .pytest_cache .mypy_cache .ruff_cache

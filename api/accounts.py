@@ -77,7 +77,7 @@ class Rotation:
 
 
 def redeem_refresh_token(token: str, *, session: Session, now: datetime) -> Rotation | None:
-    """Revoke a live refresh token and return its family; reuse of a revoked one kills the family."""
+    """Revoke a live refresh token, returning its family; reusing a revoked one kills the family."""
     stored = session.scalar(
         select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(token))
     )
@@ -113,5 +113,3 @@ def revoke_token(token: str, *, session: Session, now: datetime) -> None:
     )
     if family_id is not None:
         revoke_family(family_id, session=session, now=now)
-
-

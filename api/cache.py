@@ -1,7 +1,7 @@
 """A small time-to-live cache for the counts behind `total` and the facets."""
 
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -15,16 +15,17 @@ class TTLCache(Generic[V]):
         self.max_entries = max_entries
         self._entries: dict[Hashable, tuple[float, V]] = {}
 
-    def get_or_compute(self, key: Hashable, compute: Callable[[], V]) -> V:
-        """The cached value for `key`, or `compute()` stored for next time."""
-        if self.seconds <= 0:
-            return compute()
-        now = time.monotonic()
+    def get(self, key: Hashable) -> V | None:
+        """The live value for `key`, or None."""
         entry = self._entries.get(key)
-        if entry is not None and entry[0] > now:
-            return entry[1]
-        value = compute()
-        if len(self._entries) >= self.max_entries:
-            self._entries.clear()
-        self._entries[key] = (now + self.seconds, value)
+        if entry is None or entry[0] <= time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, key: Hashable, value: V) -> V:
+        """Keep `value` for `seconds`, and return it."""
+        if self.seconds > 0:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[key] = (time.monotonic() + self.seconds, value)
         return value

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Credentials(BaseModel):
@@ -12,6 +12,13 @@ class Credentials(BaseModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
 
+    @field_validator("username")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        if "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
+
 
 class Token(BaseModel):
     """An access token; the refresh token travels in an httpOnly cookie."""
@@ -19,6 +26,15 @@ class Token(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="Seconds until the access token expires")
+
+
+class Me(BaseModel):
+    """The signed-in user."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
 
 
 class CarOut(BaseModel):
@@ -79,6 +95,11 @@ class CarDetail(CarOut):
     seats: int | None
     doors: int | None
     price_history: list[PricePoint]
+
+    @field_validator("photos", mode="before")
+    @classmethod
+    def _no_photos(cls, value: object) -> object:
+        return [] if value is None else value
 
 
 class CarPage(BaseModel):

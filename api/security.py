@@ -21,14 +21,15 @@ def hash_password(password: str) -> str:
 
 
 @lru_cache
-def _dummy_hash() -> str:
+def dummy_hash() -> str:
+    """A hash of nothing anyone knows, to verify against when the user does not exist."""
     return hash_password(secrets.token_urlsafe(16))
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
     """Whether `password` matches; with no hash (unknown user) it burns the same time."""
     if password_hash is None:
-        _passwords.verify(password, _dummy_hash())
+        _passwords.verify(password, dummy_hash())
         return False
     return _passwords.verify(password, password_hash)
 

@@ -19,11 +19,12 @@ def make_engine(url: str | None = None) -> Engine:
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
-    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "connect", sqlite_pragmas)
     return engine
 
 
-def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
+def sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
+    """Connect hook for SQLite engines: WAL journal and enforced foreign keys."""
     # WAL lets the API read while a crawl writes; foreign keys are off by default in SQLite.
     cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")

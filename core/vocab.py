@@ -17,7 +17,7 @@ live site before relying on `-a makes=`.
 """
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
@@ -728,6 +728,13 @@ def model_from_ja(make_en: str, model_ja: str) -> str | None:
 def models_of(make_en: str) -> tuple[str, ...]:
     """The canonical English models the dictionary knows for a canonical make."""
     return tuple(dict.fromkeys(row[0] for row in _MODELS.get(make_en, ())))
+
+
+def model_spellings() -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """(canonical make, canonical model, every spelling of it) for every model known."""
+    for make, rows in _MODELS.items():
+        for row in rows:
+            yield make, row[0], row
 
 
 # --- colours ----------------------------------------------------------------------------------

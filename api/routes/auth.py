@@ -7,10 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Cookie, Depends, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.concurrency import run_in_threadpool
 
 from api import accounts
-from api.deps import SessionDep, SettingsDep, unauthorized
-from api.schemas import Credentials, Problem, Token
+from api.deps import CurrentUser, SessionDep, SettingsDep, unauthorized
+from api.schemas import Credentials, Me, Problem, Token
 from api.security import create_access_token, verify_password
 from core.models import User, utcnow
 from core.settings import Settings
@@ -34,9 +36,7 @@ async def read_credentials(request: Request) -> Credentials:
         return Credentials.model_validate(data)
     except ValidationError as error:
         errors = error.errors(include_url=False, include_input=False, include_context=False)
-        raise RequestValidationError(
-            [{**e, "loc": ("body", *e["loc"])} for e in errors]
-        ) from error
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from error
     except ValueError as error:
         message = 'expected JSON {"username", "password"} or the OAuth2 password form'
         raise RequestValidationError(
@@ -44,12 +44,19 @@ async def read_credentials(request: Request) -> Credentials:
         ) from error
 
 
-def _issue(
-    response: Response, user: User, *, session: SessionDep, settings: Settings, family_id: str | None
+async def _issue(
+    response: Response,
+    user: User,
+    *,
+    session: AsyncSession,
+    settings: Settings,
+    family_id: str | None,
 ) -> Token:
     now = utcnow()
-    refresh = accounts.issue_refresh_token(
-        user.id, session=session, settings=settings, now=now, family_id=family_id
+    refresh = await session.run_sync(
+        lambda s: accounts.issue_refresh_token(
+            user.id, session=s, settings=settings, now=now, family_id=family_id
+        )
     )
     response.set_cookie(
         REFRESH_COOKIE,
@@ -84,7 +91,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         }
     },
 )
-def login(
+async def login(
     request: Request,
     response: Response,
     credentials: Annotated[Credentials, Depends(read_credentials)],
@@ -95,7 +102,9 @@ def login(
     now = utcnow()
     client = request.client.host if request.client else "unknown"
     username = credentials.username
-    until = accounts.locked_until(username, client, session=session, settings=settings, now=now)
+    until = await session.run_sync(
+        lambda s: accounts.locked_until(username, client, session=s, settings=settings, now=now)
+    )
     if until is not None:
         retry_after = max(1, math.ceil((until - now).total_seconds()))
         raise HTTPException(
@@ -103,20 +112,26 @@ def login(
             detail="Too many failed sign-ins; try again later",
             headers={"Retry-After": str(retry_after)},
         )
-    user = accounts.find_user(username, session=session)
-    if not verify_password(credentials.password, user.password_hash if user else None):
-        accounts.record_failure(username, client, session=session, settings=settings, now=now)
-        session.commit()
+    user = await session.run_sync(lambda s: accounts.find_user(username, session=s))
+    # argon2 is slow on purpose: verify off the event loop.
+    password_hash = user.password_hash if user else None
+    if not await run_in_threadpool(verify_password, credentials.password, password_hash):
+        await session.run_sync(
+            lambda s: accounts.record_failure(
+                username, client, session=s, settings=settings, now=now
+            )
+        )
+        await session.commit()
         raise unauthorized("Incorrect username or password")
     assert user is not None  # verify_password is False without a hash
-    accounts.clear_failures(username, session=session)
-    token = _issue(response, user, session=session, settings=settings, family_id=None)
-    session.commit()
+    await session.run_sync(lambda s: accounts.clear_failures(username, session=s))
+    token = await _issue(response, user, session=session, settings=settings, family_id=None)
+    await session.commit()
     return token
 
 
 @router.post("/refresh", responses={401: _ERRORS[401]})
-def refresh(
+async def refresh(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
@@ -124,18 +139,22 @@ def refresh(
 ) -> Token:
     """Rotate the refresh cookie: the old token is revoked and a new pair issued."""
     now = utcnow()
-    rotation = accounts.redeem_refresh_token(refresh_token or "", session=session, now=now)
-    user = session.get(User, rotation.user_id) if rotation else None
+    rotation = await session.run_sync(
+        lambda s: accounts.redeem_refresh_token(refresh_token or "", session=s, now=now)
+    )
+    user = await session.get(User, rotation.user_id) if rotation else None
     if rotation is None or user is None or not user.is_active:
-        session.commit()  # keeps a family revoked on reuse
+        await session.commit()  # keeps a family revoked on reuse
         raise unauthorized("Invalid or expired refresh token")
-    token = _issue(response, user, session=session, settings=settings, family_id=rotation.family_id)
-    session.commit()
+    token = await _issue(
+        response, user, session=session, settings=settings, family_id=rotation.family_id
+    )
+    await session.commit()
     return token
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(
+async def logout(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
@@ -143,8 +162,9 @@ def logout(
 ) -> None:
     """Revoke the refresh cookie's token family and clear the cookie."""
     if refresh_token:
-        accounts.revoke_token(refresh_token, session=session, now=utcnow())
-        session.commit()
+        now = utcnow()
+        await session.run_sync(lambda s: accounts.revoke_token(refresh_token, session=s, now=now))
+        await session.commit()
     response.delete_cookie(
         REFRESH_COOKIE,
         path="/api",
@@ -152,3 +172,9 @@ def logout(
         samesite="strict",
         secure=settings.is_production,
     )
+
+
+@router.get("/me", responses={401: _ERRORS[401]})
+async def me(user: CurrentUser) -> Me:
+    """Who the access token belongs to (an active user), for the web app's header."""
+    return Me.model_validate(user)

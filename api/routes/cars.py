@@ -2,19 +2,19 @@
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
-from sqlalchemy import RowMapping
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import selectinload
 
 from api.cache import TTLCache
-from api.deps import SessionDep, get_current_user
-from api.schemas import CarDetail, CarOut, CarPage, Facets, Problem
+from api.deps import SessionDep, require_access_token
+from api.schemas import CarDetail, CarPage, Facets, Problem
 from core.filters import (
     ITEM_COLUMNS,
     CarFilters,
@@ -31,7 +31,7 @@ from core.models import Car
 router = APIRouter(
     prefix="/api/cars",
     tags=["cars"],
-    dependencies=[Depends(get_current_user)],
+    dependencies=[Depends(require_access_token)],
     responses={401: {"model": Problem, "description": "Missing, expired or invalid token"}},
 )
 
@@ -46,34 +46,40 @@ def _cache(request: Request) -> TTLCache[Any]:
 
 
 @router.get("", responses={422: {"model": Problem}})
-def list_cars(
+async def list_cars(
     request: Request, session: SessionDep, filters: FiltersQuery, page: Annotated[Page, Query()]
 ) -> CarPage:
     """One page of cars matching the filters, with the total and a cursor to the next page."""
     try:
-        rows = fetch_page(filters, page, session=session)
+        rows = await session.run_sync(lambda sync: fetch_page(filters, page, session=sync))
     except InvalidCursor as error:
         raise RequestValidationError(
             [{"type": "value_error", "loc": ("query", "cursor"), "msg": str(error)}]
         ) from error
-    total = _cache(request).get_or_compute(
-        ("count", filters), lambda: count_cars(filters, session=session)
-    )
+    cache, key = _cache(request), ("count", filters)
+    total = cache.get(key)
+    if total is None:
+        count = await session.run_sync(lambda sync: count_cars(filters, session=sync))
+        total = cache.put(key, count)
     full = len(rows) == page.page_size
-    return CarPage(
-        items=[CarOut.model_validate(row) for row in rows],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-        next_cursor=encode_cursor(filters.sort, rows[-1]) if full else None,
+    return CarPage.model_validate(
+        {
+            "items": rows,
+            "total": total,
+            "page": page.page,
+            "page_size": page.page_size,
+            "next_cursor": encode_cursor(filters.sort, rows[-1]) if full else None,
+        }
     )
 
 
 @router.get("/facets", responses={422: {"model": Problem}})
-def car_facets(request: Request, session: SessionDep, filters: FiltersQuery) -> Facets:
+async def car_facets(request: Request, session: SessionDep, filters: FiltersQuery) -> Facets:
     """Distinct makes (with models), colours, bodies, gearboxes, fuels, prefectures, counted."""
-    key = ("facets", filters.model_copy(update={"sort": "-updated"}))
-    found = _cache(request).get_or_compute(key, lambda: facets(filters, session=session))
+    cache, key = _cache(request), ("facets", filters.model_copy(update={"sort": "-updated"}))
+    found = cache.get(key)
+    if found is None:
+        found = cache.put(key, await session.run_sync(lambda s: facets(filters, session=s)))
     return Facets.model_validate(found)
 
 
@@ -85,20 +91,26 @@ def _csv_cell(value: object) -> object:
     return value
 
 
-def _csv_lines(rows: Sequence[RowMapping] | Sequence[Sequence[Any]]) -> str:
+def _csv_lines(rows: Sequence[Sequence[Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerows([_csv_cell(value) for value in row] for row in rows)
-    return buffer.getvalue()
+    return buffer.getvalue().encode()
 
 
-def _csv_chunks(filters: CarFilters, sessions: sessionmaker[Session]) -> Iterator[bytes]:
-    yield (UTF8_BOM + _csv_lines([ITEM_COLUMNS])).encode()
-    with sessions() as session:
-        # yield_per streams through a server-side cursor: memory stays at one batch.
-        result = session.execute(cars_query(filters).execution_options(yield_per=CSV_BATCH))
-        for batch in result.partitions():
-            yield _csv_lines(batch).encode()
+async def _csv_chunks(filters: CarFilters, engine: AsyncEngine) -> AsyncIterator[bytes]:
+    yield UTF8_BOM.encode() + _csv_lines([ITEM_COLUMNS])
+    # A server-side cursor needs a transaction (the API's engine autocommits otherwise); a
+    # snapshot isolation level also gives the whole export one consistent view.
+    level = "REPEATABLE READ" if engine.dialect.name == "postgresql" else "SERIALIZABLE"
+    async with engine.connect() as connection:
+        await connection.execution_options(isolation_level=level)
+        async with connection.begin():
+            # CSV_BATCH rows at a time through the cursor: memory stays at one batch.
+            query = cars_query(filters).execution_options(yield_per=CSV_BATCH)
+            result = await connection.stream(query)
+            async for batch in result.partitions():
+                yield _csv_lines(batch)
 
 
 @router.get(
@@ -106,21 +118,21 @@ def _csv_chunks(filters: CarFilters, sessions: sessionmaker[Session]) -> Iterato
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}}, 422: {"model": Problem}},
 )
-def export_csv(request: Request, filters: FiltersQuery) -> StreamingResponse:
+async def export_csv(request: Request, filters: FiltersQuery) -> StreamingResponse:
     """Every car matching the filters, streamed as UTF-8 CSV (with a BOM for Excel)."""
     return StreamingResponse(
-        _csv_chunks(filters, request.app.state.sessions),
+        _csv_chunks(filters, request.app.state.engine),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="cars.csv"'},
     )
 
 
 @router.get("/{car_id}", responses={404: {"model": Problem}, 422: {"model": Problem}})
-def get_car(
+async def get_car(
     session: SessionDep, car_id: Annotated[int, Path(ge=1, le=2**63 - 1)]
 ) -> CarDetail:
     """One car, active or not, with its photos and price history."""
-    car = session.get(Car, car_id)
+    car = await session.get(Car, car_id, options=[selectinload(Car.price_history)])
     if car is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Car not found")
     return CarDetail.model_validate(car)

@@ -67,13 +67,18 @@ def upgrade() -> None:
     )
 
     postgres = op.get_bind().dialect.name == "postgresql"
+    # INCLUDE the price columns, so a deep page can skip rows by an index-only scan (PostgreSQL
+    # will not answer coalesce(...) from an expression index alone).
+    covering = {"postgresql_include": ["total_price_jpy", "price_jpy"]}
     for name, key in SORT_KEYS.items():
-        op.create_index(f"ix_cars_sort_{name}", "cars", [sa.text(f"is_active, {key}, id")])
+        extra = covering if name == "price" else {}
+        op.create_index(f"ix_cars_sort_{name}", "cars", [sa.text(f"is_active, {key}, id")], **extra)
         if postgres:
             op.create_index(
                 f"ix_cars_sort_{name}_desc",
                 "cars",
                 [sa.text(f"is_active, {key} DESC NULLS LAST, id DESC")],
+                **extra,
             )
     op.create_index("ix_cars_sort_updated", "cars", ["is_active", "updated_at", "id"])
     if postgres:

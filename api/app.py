@@ -1,0 +1,101 @@
+"""The FastAPI application: routers, middleware, JSON errors, metrics."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, NoReturn
+
+from fastapi import FastAPI, HTTPException, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from api.cache import TTLCache
+from api.db import make_async_engine
+from api.observability import ObservabilityMiddleware, configure_access_log
+from api.routes import auth, cars, health
+from api.security import check_secret_key, dummy_hash
+from core.settings import Settings, get_settings
+
+logger = logging.getLogger("api")
+
+
+async def _invalid(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    # Only where and why: echoing the input back could echo a password.
+    detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+    return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+async def _database_down(request: Request, error: Exception) -> JSONResponse:
+    logger.warning("database unavailable: %s", type(error).__name__)
+    return JSONResponse(
+        {"detail": "Database unavailable"}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE
+    )
+
+
+async def _crash(request: Request, error: Exception) -> JSONResponse:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return JSONResponse(
+        {"detail": "Internal Server Error"}, status_code=status.HTTP_500_INTERNAL_SERVER_ERROR
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the API for `settings` (default: the environment's)."""
+    settings = settings or get_settings()
+    check_secret_key(settings)
+    dummy_hash()  # made now, so the first unknown-user login is no slower than the others
+    engine = make_async_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="carsensor platform API",
+        version="0.1.0",
+        description="Used-car listings from carsensor.net. Sign in with POST /api/login.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = async_sessionmaker(engine, expire_on_commit=False)
+    app.state.cache = TTLCache[Any](settings.count_cache_seconds)
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type"],
+    )
+    app.add_middleware(ObservabilityMiddleware)
+    configure_access_log()
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(OperationalError, _database_down)
+    app.add_exception_handler(Exception, _crash)
+
+    app.include_router(auth.router)
+    app.include_router(cars.router)
+    app.include_router(health.router)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    # Registered last: an unknown /api path is a JSON 404, never the SPA's catch-all page.
+    @app.api_route(
+        "/api/{path:path}",
+        methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+        response_model=None,
+    )
+    async def api_not_found(path: str) -> NoReturn:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Not Found")
+
+    return app

@@ -1,0 +1,50 @@
+"""`python -m api.create_admin`: create or update the admin user from ADMIN_USERNAME/PASSWORD."""
+
+import logging
+import sys
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.security import hash_password, verify_password
+from core.db import make_engine
+from core.models import User, utcnow
+from core.settings import Settings, get_settings
+
+logger = logging.getLogger("api.create_admin")
+
+
+def upsert_admin(username: str, password: str, *, session: Session) -> str:
+    """Create the user, or reset its password and reactivate it; return what was done."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        session.add(User(username=username, password_hash=hash_password(password)))
+        return "created"
+    if user.is_active and verify_password(password, user.password_hash):
+        return "unchanged"
+    user.password_hash = hash_password(password)
+    user.is_active = True
+    user.updated_at = utcnow()
+    return "updated"
+
+
+def main(settings: Settings | None = None) -> int:
+    """Apply ADMIN_USERNAME / ADMIN_PASSWORD to DATABASE_URL; 2 when no password is set."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    settings = settings or get_settings()
+    if settings.admin_password is None or not settings.admin_password.get_secret_value():
+        logger.error("create_admin: set ADMIN_PASSWORD (and optionally ADMIN_USERNAME)")
+        return 2
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        done = upsert_admin(
+            settings.admin_username, settings.admin_password.get_secret_value(), session=session
+        )
+        session.commit()
+    engine.dispose()
+    logger.info("create_admin: %s user %r", done, settings.admin_username)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,433 @@
+"""GET /api/cars under load: wrk against one uvicorn worker on 200k cars in PostgreSQL.
+
+Seeds a scratch database with realistic listings (COPY), starts `uvicorn api.main:app` with one
+worker, signs in, and drives a mix of filtered, sorted, deep-offset and keyset (cursor) pages
+with wrk (one connection, then 32). Then times the same queries directly in SQL (the floor: the
+page query alone, and with the count), prints the ratios, summarises EXPLAIN ANALYZE of every
+query (index use, no sequential scan on cars), and checks that a full CSV export keeps the
+server's memory flat.
+"""
+
+import argparse
+import json
+import logging
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from api.create_admin import upsert_admin
+from bench.common import best_seconds, scratch_database
+from core.db import make_engine
+from core.filters import (
+    CarFilters,
+    Page,
+    count_cars,
+    count_query,
+    encode_cursor,
+    fetch_page,
+    page_query,
+)
+from core.models import utcnow
+from core.vocab import BODY_TYPES, COLORS, FUELS, MAKES, TRANSMISSIONS, models_of
+
+logger = logging.getLogger("bench.api")
+ROOT = Path(__file__).resolve().parents[1]
+PREFECTURES = (
+    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県",
+    "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県",
+    "山梨県", "長野県", "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府",
+    "兵庫県", "奈良県", "和歌山県", "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県",
+    "香川県", "愛媛県", "高知県", "福岡県", "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県",
+    "鹿児島県", "沖縄県",
+)  # fmt: skip
+GRADES = (
+    "S",
+    "G",
+    "X",
+    "Z",
+    "ハイブリッドG",
+    "2.0 Z",
+    "S ツーリングセレクション",
+    "カスタムRS",
+    "4WD",
+)
+PASSWORD = "bench-password-123"
+INDEX_NODE = r"(?:Index Only Scan|Index Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\w+)"
+
+# The request mix: (weight, query string). Deep pages by offset and by cursor are both here.
+MIX: list[tuple[int, str]] = [
+    (3, ""),
+    (2, "sort=price"),
+    (2, "sort=-price"),
+    (1, "sort=year"),
+    (1, "sort=-year"),
+    (1, "sort=mileage"),
+    (1, "sort=-mileage"),
+    (1, "sort=updated"),
+    (2, "make=Toyota"),
+    (2, "make=Honda&model=Fit&sort=price"),
+    (1, "make=Nissan&year_min=2015&sort=-year"),
+    (2, "price_min=1000000&price_max=3000000&sort=price"),
+    (1, "year_min=2018&year_max=2022&mileage_max=50000"),
+    (1, "color=white&body_type=minivan"),
+    (1, "transmission=manual&sort=-price"),
+    (1, "fuel=hybrid&prefecture=東京都"),
+    (1, "repair_history=false&sort=mileage"),
+    (1, "q=prius"),
+    (1, "q=ツーリング&sort=price"),
+    (1, "make=Toyota&sort=price&page=50"),
+    (2, "page=500"),
+    (1, "sort=-price&page=2000"),
+    (1, "sort=year&page=4000&page_size=20"),
+    (2, "cursor=DEEP_UPDATED"),
+    (1, "sort=price&cursor=DEEP_PRICE"),
+]
+
+
+def weighted_makes() -> list[tuple[str, str, str, tuple[str, ...]]]:
+    """Makes with their models, domestic ones repeated so they dominate as on carsensor."""
+    out = []
+    for index, make in enumerate(MAKES):
+        models = models_of(make.en)
+        if models:
+            out.extend([(make.en, make.ja, make.code, models)] * (12 if index < 9 else 1))
+    return out
+
+
+def seed(url: str, count: int) -> None:
+    """COPY `count` realistic listings into cars (model_ja repeats the model), then VACUUM."""
+    rng = random.Random(7)
+    makes = weighted_makes()
+    now = utcnow()
+    columns = (
+        "source", "external_id", "url", "make", "make_ja", "make_code", "model", "model_ja",
+        "grade", "year", "mileage_km", "price_jpy", "total_price_jpy", "engine_cc",
+        "transmission", "fuel", "body_type", "color", "repair_history", "prefecture", "city",
+        "shop_name", "image_url", "is_active", "first_seen_at", "last_seen_at", "updated_at",
+    )  # fmt: skip
+    engine = make_engine(url)
+    raw = engine.raw_connection()
+    statement = f"COPY cars ({', '.join(columns)}) FROM STDIN"
+    with raw.cursor() as cursor, cursor.copy(statement) as copier:  # type: ignore[attr-defined]
+        for n in range(count):
+            make, make_ja, code, models = rng.choice(makes)
+            model = rng.choice(models)
+            year = min(2025, int(rng.triangular(1995, 2026, 2019)))
+            mileage = max(0, int(rng.gauss((2026 - year) * 9000, 15000)))
+            price = max(100_000, int(rng.lognormvariate(14.5, 0.7)) // 1000 * 1000)
+            negotiable = rng.random() < 0.01
+            seen = now - timedelta(minutes=rng.randrange(0, 60 * 24 * 30))
+            copier.write_row((
+                "carsensor", f"AU{7_000_000_000 + n}",
+                f"https://www.carsensor.net/usedcar/detail/AU{7_000_000_000 + n}/index.html",
+                make, make_ja, code, model, model, rng.choice(GRADES), year, mileage,
+                None if negotiable else price,
+                None if negotiable or rng.random() < 0.1 else price + rng.randrange(50, 400) * 1000,
+                rng.choice((660, 1000, 1500, 1800, 2000, 2500, 3000, 3500)),
+                rng.choice(TRANSMISSIONS), rng.choice(FUELS), rng.choice(BODY_TYPES),
+                rng.choice(COLORS), rng.random() < 0.08, rng.choice(PREFECTURES), "中央区",
+                f"販売店{n % 5000}", f"https://ccsrpcma.carsensor.net/CSphoto/{n}.jpg",
+                rng.random() < 0.9, seen - timedelta(days=30), seen, seen,
+            ))  # fmt: skip
+    raw.commit()
+    raw.close()
+    # VACUUM outside a transaction, so index-only scans see an all-visible map.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE cars"))
+    engine.dispose()
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start_api(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """uvicorn api.main:app, one worker, access log (our JSON lines) to a file."""
+    env = dict(os.environ, DATABASE_URL=url, APP_ENV="bench")
+    command = [
+        str(ROOT / ".venv/bin/uvicorn"), "api.main:app", "--port", str(port), "--workers", "1",
+        "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("wb"))
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1).read()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.terminate()
+    raise SystemExit("uvicorn did not start")
+
+
+def call(port: int, path: str, token: str | None = None, body: Any = None) -> Any:
+    """One JSON request to the API."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    if body is not None:
+        request.data = json.dumps(body).encode()
+        request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def resolve_cursors(port: int, token: str) -> dict[str, str]:
+    """Cursors deep in the default and the price order (at row 60k), as a browsing client holds."""
+    deep = {}
+    for name, query in (("DEEP_UPDATED", ""), ("DEEP_PRICE", "sort=price&")):
+        page = call(port, f"/api/cars?{query}page=3000&page_size=20", token)
+        deep[name] = page["next_cursor"]
+    return deep
+
+
+def query_strings(cursors: dict[str, str]) -> list[str]:
+    """The mix, weights expanded, cursors filled in, Japanese percent-encoded."""
+    out = []
+    for weight, query in MIX:
+        for name, cursor in cursors.items():
+            query = query.replace(name, cursor)
+        pairs = urllib.parse.parse_qsl(query)
+        out.extend([urllib.parse.urlencode(pairs)] * weight)
+    return out
+
+
+def run_wrk(
+    port: int, token: str, queries: list[str], seconds: int, connections: int
+) -> dict[str, float]:
+    """Drive the mix with wrk; return requests/s and latency percentiles in ms."""
+    paths = ",\n".join(f'  "/api/cars?{q}"' for q in queries)
+    script = f"""
+wrk.headers["Authorization"] = "Bearer {token}"
+local paths = {{
+{paths}
+}}
+math.randomseed(42)
+request = function()
+  return wrk.format("GET", paths[math.random(#paths)])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %d %d %d %d %d %d\\n", summary.requests,
+    summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), latency.max, summary.errors.status, summary.errors.timeout))
+end
+"""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    command = [
+        "wrk",
+        f"-t{min(2, connections)}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "-s",
+        handle.name,
+    ]
+    output = subprocess.run(
+        [*command, f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True
+    ).stdout
+    os.unlink(handle.name)
+    logger.info("%s", output.strip())
+    fields = [int(v) for v in re.search(r"RESULT (.*)", output).group(1).split()]  # type: ignore[union-attr]
+    requests, duration_us, p50, p95, p99, worst, bad_status, timeouts = fields
+    return {
+        "rps": requests / (duration_us / 1e6),
+        "p50": p50 / 1000,
+        "p95": p95 / 1000,
+        "p99": p99 / 1000,
+        "max": worst / 1000,
+        "non_2xx": bad_status,
+        "timeouts": timeouts,
+    }
+
+
+def parse_query(query: str) -> tuple[CarFilters, Page]:
+    """The filters and page the API builds from a query string."""
+    params = dict(urllib.parse.parse_qsl(query))
+    return CarFilters.model_validate(params), Page.model_validate(params)
+
+
+def sql_floor(
+    engine: Engine, queries: list[str], *, repeat: int = 15
+) -> dict[str, tuple[float, float]]:
+    """Per distinct query: median ms of the page query alone, and of the page plus the count."""
+    times = {}
+    with Session(engine) as session:
+        for query in dict.fromkeys(queries):
+            filters, page = parse_query(query)
+            pages, counts = [], []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                fetch_page(filters, page, session=session)
+                middle = time.perf_counter()
+                count_cars(filters, session=session)
+                pages.append((middle - started) * 1000)
+                counts.append((time.perf_counter() - middle) * 1000)
+            page_ms = statistics.median(pages)
+            times[query] = (page_ms, page_ms + statistics.median(counts))
+    return times
+
+
+def depth_series(engine: Engine, sort: str = "-price") -> list[tuple[int, float, float]]:
+    """(page number, ms by page number, ms by cursor) at growing depths, page size 20."""
+    series = []
+    with Session(engine) as session:
+        filters = CarFilters(sort=sort)
+        for number in (1, 10, 100, 1000, 4000, 8000):
+            page = Page(page=number)
+            if number == 1:
+                cursor_page = page
+            else:  # the cursor a client holds after reading page `number - 1`
+                previous = fetch_page(filters, Page(page=number - 1), session=session)
+                cursor_page = Page(cursor=encode_cursor(sort, previous[-1]))
+            by_number = best_seconds(lambda p=page: fetch_page(filters, p, session=session))
+            by_cursor = best_seconds(lambda p=cursor_page: fetch_page(filters, p, session=session))
+            series.append((number, by_number * 1000, by_cursor * 1000))
+    return series
+
+
+def explain(engine: Engine, queries: list[str]) -> list[str]:
+    """For each distinct query: the indexes its page and count plans use, and any seq scan."""
+    lines = []
+    with engine.connect() as conn:
+        for query in dict.fromkeys(queries):
+            filters, page = parse_query(query)
+            summary = []
+            for label, statement in (
+                ("page", page_query(filters, page)),
+                ("count", count_query(filters)),
+            ):
+                sql = statement.compile(engine, compile_kwargs={"literal_binds": True})
+                plan = "\n".join(row[0] for row in conn.execute(text(f"EXPLAIN ANALYZE {sql}")))
+                indexes = sorted(set(re.findall(INDEX_NODE, plan)))
+                seq = "SEQ SCAN on cars" if "Seq Scan on cars" in plan else "no seq scan"
+                took = re.search(r"Execution Time: ([\d.]+) ms", plan)
+                ms = took.group(1) if took else "?"
+                summary.append(f"{label}: {', '.join(indexes) or '-'} ({seq}; {ms} ms)")
+            lines.append(f"{query or '(defaults)'}\n    " + "\n    ".join(summary))
+    return lines
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kb(pid: int) -> dict[str, int]:
+    """Current and peak resident memory of a process, in kB."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(("VmRSS:", "VmHWM:")):
+            values[line.split(":")[0]] = int(line.split()[1])
+    return values
+
+
+def export_memory(port: int, pid: int, token: str) -> tuple[dict[str, int], dict[str, int], int]:
+    """RSS before and after streaming the full CSV export, and the bytes received."""
+    before = rss_kb(pid)  # after the load test: its peak is in VmHWM already
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/cars/export.csv?is_active=true")
+    request.add_header("Authorization", f"Bearer {token}")
+    size = 0
+    with urllib.request.urlopen(request, timeout=300) as response:
+        while chunk := response.read(1 << 16):
+            size += len(chunk)
+    return before, rss_kb(pid), size
+
+
+def main() -> None:
+    """Seed, serve, load, compare with SQL, explain, and report."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cars", type=int, default=200_000)
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+    with scratch_database("carsensor_bench_api") as url:
+        started = time.perf_counter()
+        seed(url, args.cars)
+        logger.info("seeded %d cars in %.1f s", args.cars, time.perf_counter() - started)
+        engine = make_engine(url)
+        with Session(engine) as session:
+            upsert_admin("bench", PASSWORD, session=session)
+            session.commit()
+        port = free_port()
+        log = Path(tempfile.mkdtemp()) / "api.log"
+        server = start_api(url, port, log)
+        try:
+            token = call(port, "/api/login", body={"username": "bench", "password": PASSWORD})[
+                "access_token"
+            ]
+            cursors = resolve_cursors(port, token)
+            queries = query_strings(cursors)
+            # One connection first: the API's own latency, without queueing behind 31 others.
+            single = run_wrk(port, token, queries, 10, 1)
+            cpu_before = cpu_seconds(server.pid)
+            api = run_wrk(port, token, queries, args.seconds, args.connections)
+            cpu_used = cpu_seconds(server.pid) - cpu_before
+            api["cpu_ms"] = cpu_used * 1000 / (api["rps"] * args.seconds)
+            before, after, size = export_memory(port, server.pid, token)
+        finally:
+            server.terminate()
+            server.wait()
+        floor = sql_floor(engine, queries)
+        plans = explain(engine, queries)
+        depths = depth_series(engine)
+        engine.dispose()
+    page_p50 = statistics.median(floor[q][0] for q in queries)
+    both_p50 = statistics.median(floor[q][1] for q in queries)
+    logger.info("")
+    logger.info("API (wrk, %d connections, %d s, 1 worker)", args.connections, args.seconds)
+    logger.info("  throughput     %8.0f req/s", api["rps"])
+    logger.info("  latency p50    %8.1f ms", api["p50"])
+    logger.info("  latency p95    %8.1f ms   (target < 50 ms)", api["p95"])
+    logger.info("  latency p99    %8.1f ms", api["p99"])
+    logger.info("  non-2xx / timeouts %d / %d", api["non_2xx"], api["timeouts"])
+    logger.info("  uvicorn CPU    %8.2f ms per request", api["cpu_ms"])
+    logger.info("SQL floor: the same mix through core.filters, one connection, median of 15 each")
+    logger.info("  page query alone: p50 %.2f ms, mean %.2f ms", page_p50,
+                statistics.fmean(floor[q][0] for q in queries))  # fmt: skip
+    logger.info("  page + count:     p50 %.2f ms, mean %.2f ms", both_p50,
+                statistics.fmean(floor[q][1] for q in queries))  # fmt: skip
+    logger.info("API, one connection, 10 s: %.0f req/s, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms",
+                single["rps"], single["p50"], single["p95"], single["p99"])  # fmt: skip
+    for label, ms in (("page + count", both_p50), ("page alone", page_p50)):
+        logger.info("  API p50 / SQL p50 (%s): %.1fx at 32 connections, %.1fx at one",
+                    label, api["p50"] / ms, single["p50"] / ms)  # fmt: skip
+    logger.info("Per query, SQL ms: page alone, page + count")
+    for query, (page_ms, both_ms) in sorted(floor.items(), key=lambda item: -item[1][1]):
+        shown = urllib.parse.unquote(query)[:80] or "(defaults)"
+        logger.info("  %7.2f %7.2f  %s", page_ms, both_ms, shown)
+    logger.info("Depth, sort=-price, page size 20: page number -> ms by ?page=, ms by ?cursor=")
+    for number, by_number, by_cursor in depths:
+        logger.info("  page %5d (row %7d): %7.2f ms  %7.2f ms", number, (number - 1) * 20,
+                    by_number, by_cursor)  # fmt: skip
+    logger.info("EXPLAIN ANALYZE")
+    for line in plans:
+        logger.info("  %s", urllib.parse.unquote(line))
+    logger.info(
+        "CSV export of every active car: %.1f MB; server RSS %d -> %d kB, peak %d -> %d kB",
+        size / 1e6, before["VmRSS"], after["VmRSS"], before["VmHWM"], after["VmHWM"],
+    )  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

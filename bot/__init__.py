@@ -1,0 +1,1 @@
+"""The Telegram bot: free-text car search over the shared CarFilters and query code."""

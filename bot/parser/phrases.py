@@ -1,0 +1,352 @@
+"""Folding a message, and finding every known phrase in it by longest match.
+
+The index maps each folded spelling (тойоту, x5, プリウス, без дтп) to what it means. It is
+built once at import from `words.py` and `core.vocab`; a scan tries, at each position, the
+longest spelling first, so ランドクルーザープラド wins over ランドクルーザー and "mini van" over
+"mini". Latin and Cyrillic spellings must stand as whole words; Japanese ones need no spaces.
+"""
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+
+from bot.parser import words
+from core import vocab
+from core.vocab import MAKES, models_of
+
+# --- folding ----------------------------------------------------------------------------------
+
+_TRANSLATE = {
+    **{ord(c): "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"},
+    ord("〜"): "~",
+    ord("・"): " ",
+    ord("ё"): "е",
+}
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff々"
+_CJK_SPACE = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
+# х5, а4, м3 typed in Cyrillic are the Latin model names.
+_HOMOGLYPHS = re.compile(r"(?<![a-zа-я])([хаем])(?=\d)")
+_LATIN_OF = {"х": "x", "а": "a", "е": "e", "м": "m"}
+WORD_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzабвгдежзийклмнопрстуфхцчшщъыьэюя")
+_NOT_AFTER_WORD = "(?<![0-9a-zа-я])"
+_NOT_BEFORE_WORD = "(?![0-9a-zа-я])"
+# A katakana word goes on with these, so ミラ in ミラー (mirror) is no Daihatsu Mira.
+_KANA_CONTINUATIONS = frozenset("ーァィゥェォャュョッヮヵヶ")
+# 令和元年 is the era's first year: 令和1年.
+_FIRST_YEAR = re.compile("(平成|令和|昭和)元年")
+
+
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """A message folded for matching: `text` is lower-case, `cased` the same letters as typed."""
+
+    text: str
+    cased: str
+
+
+def fold(raw: str) -> Folded:
+    """NFKC, one kind of dash and space, no spaces inside Japanese, lower case, ё as е."""
+    cased = " ".join(unicodedata.normalize("NFKC", raw).translate(_TRANSLATE).split())
+    cased = _FIRST_YEAR.sub(r"\g<1>1年", _CJK_SPACE.sub("", cased))
+    # Lower-case letter by letter so that `text` and `cased` keep the same length.
+    text = "".join(c if len(low := c.lower()) != 1 else low for c in cased).translate(_TRANSLATE)
+    text = _HOMOGLYPHS.sub(lambda m: _LATIN_OF[m.group(1)], text)
+    return Folded(text, cased)
+
+
+def fold_phrase(phrase: str) -> str:
+    """A table spelling, folded the same way as a message."""
+    return fold(phrase).text
+
+
+def alternation(spellings: Iterable[str], *, glued: bool = False) -> str:
+    """A regex for any of `spellings`, longest first, whole words (`glued`: may follow a digit)."""
+    # Units are glued: 2млн, 15k, 2018г.
+    parts = []
+    for spelling in sorted({fold_phrase(s) for s in spellings}, key=len, reverse=True):
+        part = re.escape(spelling)
+        if spelling[0] in WORD_CHARS and not glued:
+            part = _NOT_AFTER_WORD + part
+        if spelling[-1] in WORD_CHARS:
+            part += _NOT_BEFORE_WORD
+        parts.append(part)
+    return "|".join(parts)
+
+
+# --- meanings ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Meaning:
+    """What a phrase sets: a filter field and its value, or a follow-up's comparative."""
+
+    field: str  # a CarFilters field, or "relative" (cheaper, newer, less_mileage)
+    value: str | bool
+    make: str | None = None  # for a model, its make
+    needs_make: bool = False  # a model spelling that counts only when its make is named
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A phrase found at text[start:end]."""
+
+    start: int
+    end: int
+    meanings: tuple[Meaning, ...]
+    typo_of: str | None = None  # the known spelling a one-letter slip was read as
+
+    @property
+    def make(self) -> str | None:
+        """The make this phrase names for certain (джип names Jeep only next to a Jeep model)."""
+        return next(
+            (str(m.value) for m in self.meanings if m.field == "make" and not m.needs_make), None
+        )
+
+
+def _variants(phrase: str) -> set[str]:
+    """A phrase with its word breaks as spaces or hyphens; closed up too if it had a hyphen."""
+    parts = re.split(r"[ -]", phrase)
+    if len(parts) == 1:
+        return {phrase}
+    variants = {phrase, " ".join(parts), "-".join(parts)}
+    # cx-5 is also cx5 and n-box nbox; "model s" must not become "models".
+    if "-" in phrase or any(c.isdigit() for c in phrase):
+        variants.add("".join(parts))
+    return variants
+
+
+def _is_popular(make: str, model: str, spelling: str) -> bool:
+    """Whether a vocab spelling of a model counts without its make (see words.POPULAR_MODELS)."""
+    if not spelling.isascii():
+        return len(spelling) >= 3  # アクア, プリウス; not アイ or クー
+    has_digit = any(c.isdigit() for c in spelling)
+    return (has_digit and any(c.isalpha() for c in spelling)) or (make, model) in _POPULAR
+
+
+def _check_models(pairs: set[tuple[str, str]], table: str) -> None:
+    if unknown := sorted(pair for pair in pairs if pair[1] not in models_of(pair[0])):
+        raise ValueError(f"words.{table}: models core.vocab does not know: {unknown}")
+
+
+_POPULAR = frozenset(words.POPULAR_MODELS)
+_check_models(set(_POPULAR), "POPULAR_MODELS")
+_check_models(set(words.MODEL_WORDS), "MODEL_WORDS")
+_check_models(set(words.MODEL_SLANG), "MODEL_SLANG")
+_FUEL_ENDINGS = tuple(
+    fold_phrase(s) for fuel in ("hybrid", "electric") for s in words.FUEL_WORDS[fuel]
+)
+
+
+def _vocab_models() -> Iterator[tuple[str, str, set[str]]]:
+    """(make, canonical model, its spellings folded) for every model core.vocab knows."""
+    for make, model, spellings in vocab.model_spellings():
+        yield make, model, {fold_phrase(spelling) for spelling in spellings}
+
+
+def _model_entries() -> Iterator[tuple[str, Meaning]]:
+    """Every spelling of every model, from core.vocab and words.MODEL_WORDS."""
+    for make, model, spellings in _vocab_models():
+        for spelling in spellings:
+            if spelling.isdigit():
+                continue  # 86, 911, 2008: only right after the make (NUMERIC_MODELS)
+            # フィットハイブリッド and ノートe-power: the model, then a fuel in its own right.
+            if any(
+                spelling.endswith(end) and spelling.removesuffix(end) in spellings
+                for end in _FUEL_ENDINGS
+            ):
+                continue
+            popular = _is_popular(make, model, spelling)
+            yield spelling, Meaning("model", model, make, needs_make=not popular)
+    for needs_make, table in ((False, words.MODEL_WORDS), (True, words.MODEL_SLANG)):
+        for (make, model), spellings_ in table.items():
+            for spelling in spellings_:
+                yield fold_phrase(spelling), Meaning("model", model, make, needs_make)
+
+
+def _entries() -> Iterator[tuple[str, Meaning]]:
+    """(folded spelling, meaning) for every table."""
+    for make, names in words.make_names().items():
+        yield from ((fold_phrase(name), Meaning("make", make)) for name in names)
+    yield from _model_entries()
+    tables: dict[str, dict[str, tuple[str, ...]]] = {
+        "color": words.COLOR_WORDS,
+        "body_type": words.BODY_WORDS,
+        "transmission": words.TRANSMISSION_WORDS,
+        "fuel": words.FUEL_WORDS,
+        "sort": words.SORT_WORDS,
+        "relative": words.RELATIVE_WORDS,
+    }
+    for field, table in tables.items():
+        for value, spellings in table.items():
+            yield from ((fold_phrase(s), Meaning(field, value)) for s in spellings)
+    for flag, spellings in words.REPAIR_WORDS.items():
+        yield from ((fold_phrase(s), Meaning("repair_history", flag)) for s in spellings)
+    for prefecture, *foreign in words.PREFECTURES:
+        short = prefecture if prefecture == "北海道" else prefecture[:-1]  # 東京都 → 東京
+        for name in (prefecture, short, *words.ru_noun(*foreign)):
+            yield fold_phrase(name), Meaning("prefecture", prefecture)
+    for prefecture, cities in words.CITIES.items():
+        for name in words.ru_noun(*cities):
+            yield fold_phrase(name), Meaning("prefecture", prefecture)
+
+
+def _build_index() -> dict[str, tuple[Meaning, ...]]:
+    """Every variant of every spelling → its meanings; a word that means two values is a bug."""
+    index: defaultdict[str, dict[Meaning, None]] = defaultdict(dict)
+    for spelling, meaning in _entries():
+        for variant in _variants(spelling):
+            index[variant][meaning] = None
+    result: dict[str, tuple[Meaning, ...]] = {}
+    for phrase, found in index.items():
+        meanings = list(found)
+        fields = [m.field for m in meanings if m.field != "model"]
+        if len(fields) != len(set(fields)):
+            raise ValueError(f"words: {phrase!r} means {[m.value for m in meanings]}")
+        # A spelling given as both standalone and make-bound (ノア) is standalone.
+        model_meanings = sorted((m for m in meanings if m.field == "model"), key=_needs_make)
+        models = {(m.make, m.value): m for m in reversed(model_meanings)}
+        others = [m for m in meanings if m.field != "model"]
+        if "make" in fields:
+            models = {}  # "mini", ミニ: the make, not a model of it
+            if len(fields) > 1:  # джип: any SUV, or Jeep when a Jeep model is named too
+                others = [replace(m, needs_make=m.field == "make") for m in others]
+        elif fields:
+            # クーペ, hatch, roadster: a body type, or a model only after its make.
+            models = {key: replace(m, needs_make=True) for key, m in models.items()}
+        # A model of several makes (ロードスター): the make core.vocab lists first comes first.
+        ordered = sorted(models.values(), key=lambda m: _MAKE_ORDER[str(m.make)])
+        result[phrase] = (*others, *ordered)
+    return result
+
+
+def _needs_make(meaning: Meaning) -> bool:
+    return meaning.needs_make
+
+
+_MAKE_ORDER = {make.en: i for i, make in enumerate(MAKES)}
+INDEX = _build_index()
+
+
+def _lengths() -> dict[str, tuple[int, ...]]:
+    """For each first character, the lengths of the spellings that start with it, longest first."""
+    lengths: defaultdict[str, set[int]] = defaultdict(set)
+    for phrase in INDEX:
+        lengths[phrase[0]].add(len(phrase))
+    return {char: tuple(sorted(found, reverse=True)) for char, found in lengths.items()}
+
+
+_LENGTHS = _lengths()
+_UPPERCASE_ONLY = {fold_phrase(s): s for s in words.UPPERCASE_ONLY}
+
+# Models named by a number (Porsche 911, Peugeot 2008, Toyota 86), read only after the make.
+NUMERIC_MODELS: dict[tuple[str, str], str] = {
+    (make, spelling): model
+    for make, model, spellings in _vocab_models()
+    for spelling in spellings
+    if spelling.isdigit()
+}
+
+
+def _typo_index() -> dict[str, set[str]]:
+    """Make and model spellings of six letters or more, keyed also by each minus one letter."""
+    index: defaultdict[str, set[str]] = defaultdict(set)
+    for phrase, meanings in INDEX.items():
+        if len(phrase) < 6 or not all(c in _LETTERS for c in phrase):
+            continue
+        if all(m.field in ("make", "model") and not m.needs_make for m in meanings):
+            for key in (phrase, *(phrase[:i] + phrase[i + 1 :] for i in range(len(phrase)))):
+                index[key].add(phrase)
+    return index
+
+
+_LETTERS = WORD_CHARS - set("0123456789")
+_TYPOS = _typo_index()
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether b is a with one letter added, dropped, changed, or two neighbours swapped."""
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        swapped = len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+        return len(diff) == 1 or (swapped and a[diff[1]] == b[diff[0]])
+    short, long = sorted((a, b), key=len)
+    return len(long) == len(short) + 1 and any(
+        long[:i] + long[i + 1 :] == short for i in range(len(long))
+    )
+
+
+def _typo(word: str) -> str | None:
+    """The one make or model a word is a slip of (toyta → toyota, сирена → серена), if any."""
+    if len(word) < 5 or word in words.NOT_TYPOS or not all(c in _LETTERS for c in word):
+        return None
+    keys = (word, *(word[:i] + word[i + 1 :] for i in range(len(word))))
+    found = {phrase for key in keys for phrase in _TYPOS.get(key, ()) if _one_edit(word, phrase)}
+    # тойоту and тойоты are one make: a slip may sit between two forms of the same word.
+    return min(found) if len({INDEX[phrase] for phrase in found}) == 1 else None
+
+
+def _fits(folded: Folded, start: int, end: int, phrase: str) -> bool:
+    """Whether `phrase` at text[start:end] ends where a word ends, and has the right case."""
+    text = folded.text
+    if end < len(text):
+        after = text[end]
+        if phrase[-1] in WORD_CHARS and after in WORD_CHARS:
+            return False
+        if _is_katakana(phrase[-1]) and after in _KANA_CONTINUATIONS:
+            return False
+    return phrase not in _UPPERCASE_ONLY or folded.cased[start:end] == _UPPERCASE_ONLY[phrase]
+
+
+def _is_katakana(char: str) -> bool:
+    return "\u30a0" <= char <= "\u30ff"
+
+
+def _word_start(text: str, i: int, previous_end: int) -> bool:
+    """Whether a phrase may start at text[i]: not inside a Latin, Cyrillic or katakana word.
+
+    A katakana phrase may follow another found phrase (トヨタプリウス), but not the middle of an
+    unknown word (バン in アバント).
+    """
+    if i == 0 or i == previous_end:
+        return True
+    char, before = text[i], text[i - 1]
+    if char in WORD_CHARS:
+        return before not in WORD_CHARS
+    return not (_is_katakana(char) and _is_katakana(before))
+
+
+def find_phrases(folded: Folded) -> list[Match]:
+    """The known phrases of a folded message, left to right, longest first, not overlapping."""
+    text, i = folded.text, 0
+    matches: list[Match] = []
+    while i < len(text):
+        char = text[i]
+        word_start = _word_start(text, i, matches[-1].end if matches else 0)
+        found = None
+        if word_start:
+            for length in _LENGTHS.get(char, ()):
+                phrase = text[i : i + length]
+                if (
+                    len(phrase) == length
+                    and phrase in INDEX
+                    and _fits(folded, i, i + length, phrase)
+                ):
+                    found = Match(i, i + length, INDEX[phrase])
+                    break
+        if found is None and word_start and char in _LETTERS:
+            end = i
+            while end < len(text) and text[end] in WORD_CHARS:
+                end += 1
+            if typo := _typo(text[i:end]):
+                found = Match(i, end, INDEX[typo], typo)
+            else:
+                i = end  # no phrase starts inside a word
+                continue
+        if found is None:
+            i += 1
+        else:
+            matches.append(found)
+            i = found.end
+    return matches
