@@ -14,6 +14,7 @@ from core.models import User, utcnow
 from core.settings import Settings
 from crawler.items import CarItem
 from crawler.storage import car_row, upsert_cars
+from tests.factories import listing
 
 TEST_SECRET = "test-secret-key-that-is-at-least-32-bytes-long"
 ADMIN_PASSWORD = "correct horse battery staple"
@@ -67,27 +68,6 @@ def auth(admin: User, settings: Settings) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def car(external_id: str, **values: object) -> CarItem:
-    """A normalised listing as the crawler's pipelines hand it to storage."""
-    item = CarItem(
-        external_id=external_id,
-        url=f"https://www.carsensor.net/usedcar/detail/{external_id}/index.html",
-        make="Toyota",
-        make_ja="トヨタ",
-        make_code="TO",
-        model="Prius",
-        model_ja="プリウス",
-        grade="S",
-        year=2019,
-        mileage_km=27_000,
-        price_jpy=2_016_000,
-        total_price_jpy=2_100_000,
-    )
-    for name, value in values.items():
-        setattr(item, name, value)
-    return item
-
-
 def store(session: Session, *items: CarItem, at: datetime | None = None) -> None:
     """Upsert items through the crawler's storage, all seen at `at` (default: now)."""
     now = at or utcnow()
@@ -104,7 +84,7 @@ def store_in_order(session: Session, *items: CarItem) -> None:
 
 # A handful of listings for the fuzzer to find (ids 1..3), one without prices or photos.
 CARS_FOR_FUZZING = (
-    car("F1", photos=["https://img.example/1.jpg"], seats=5, doors=5),
-    car("F2", make="Honda", model="Fit", price_jpy=None, total_price_jpy=None, year=None),
-    car("F3", is_active=False, color="white", body_type="kei", fuel="hybrid"),
+    listing("F1", photos=["https://img.example/1.jpg"], seats=5, doors=5),
+    listing("F2", make="Honda", model="Fit", price_jpy=None, total_price_jpy=None, year=None),
+    listing("F3", is_active=False, color="white", body_type="kei", fuel="hybrid"),
 )

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from api.routes import cars as cars_route
 from core.filters import ITEM_COLUMNS
 from core.models import Car, utcnow
-from tests.api.conftest import car, store, store_in_order
+from tests.api.conftest import store, store_in_order
 from tests.api.test_cars_list import CARS, expected
+from tests.factories import listing as car
 
 
 def car_id(session: Session, external_id: str) -> int:

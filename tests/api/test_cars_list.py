@@ -20,7 +20,8 @@ from core.filters import (
     search_cars,
 )
 from core.models import utcnow
-from tests.api.conftest import car, store, store_in_order
+from tests.api.conftest import store, store_in_order
+from tests.factories import listing as car
 
 # The fixture set, stored in this order (ids 1..11, updated_at ascending), one edge each.
 CARS = [

@@ -21,7 +21,8 @@ from api.observability import access_log
 from api.routes import cars as cars_route
 from core.models import User, utcnow
 from core.settings import Settings, get_settings
-from tests.api.conftest import ADMIN_PASSWORD, TEST_SECRET, car, store
+from tests.api.conftest import ADMIN_PASSWORD, TEST_SECRET, store
+from tests.factories import listing as car
 
 # A PostgreSQL URL on a port nothing listens on: the database is "down".
 DOWN_URL = "postgresql+psycopg://postgres@127.0.0.1:9/carsensor?connect_timeout=2"

@@ -8,26 +8,7 @@ from sqlalchemy.orm import Session
 from core.models import Car, CarPriceHistory, utcnow
 from crawler.items import CarItem
 from crawler.storage import car_row, deactivate_stale, known_listings, upsert_cars
-
-
-def listing(external_id: str, **values: object) -> CarItem:
-    """A normalised item as the pipelines leave it."""
-    item = CarItem(
-        external_id=external_id,
-        url=f"https://www.carsensor.net/usedcar/detail/{external_id}/index.html",
-        make="Toyota",
-        make_ja="トヨタ",
-        make_code="TO",
-        model="Prius",
-        model_ja="プリウス",
-        year=2019,
-        mileage_km=27_000,
-        price_jpy=2_016_000,
-        total_price_jpy=2_100_000,
-    )
-    for name, value in values.items():
-        setattr(item, name, value)
-    return item
+from tests.factories import listing
 
 
 def store(session: Session, *items: CarItem, at_offset: timedelta = timedelta()) -> int:
