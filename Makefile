@@ -10,12 +10,12 @@ ADMIN_USERNAME ?= admin
 ADMIN_PASSWORD ?= carsensor-demo
 SERVE := $(BIN)/uvicorn api.main:app --host 127.0.0.1 --port $(API_PORT) --no-access-log
 
-.PHONY: install migrate run crawl test lint bench clean
+.PHONY: install migrate run bot test lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[crawler,api,dev]"
+	$(PY) -m pip install -q -e ".[crawler,api,bot,dev]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -38,6 +38,10 @@ else
 endif
 	$(SERVE)
 
+# The Telegram bot; needs TELEGRAM_BOT_TOKEN (README, "Telegram bot").
+bot: migrate
+	$(PY) -m bot
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -48,7 +52,7 @@ test: lint
 
 # bench.api_bench drives the API with Debian's wrk (apt-get install wrk).
 bench: install
-	$(PY) -m pip install -q -e ".[crawler,api,dev,bench]"
+	$(PY) -m pip install -q -e ".[crawler,api,bot,dev,bench]"
 	$(PY) -m bench.parse_bench
 	$(PY) -m bench.upsert_bench
 	$(PY) -m bench.crawl_bench

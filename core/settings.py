@@ -32,12 +32,28 @@ class Settings(BaseSettings):
     admin_username: str = "admin"
     admin_password: SecretStr | None = None
 
-    @field_validator("cors_origins", mode="before")
+    # The Telegram bot (python -m bot).
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base: str | None = None  # a local Bot API server, e.g. http://127.0.0.1:8081
+    bot_allowed_users: Annotated[list[int], NoDecode] = []  # empty: anyone may use the bot
+    bot_rate_limit_messages: int = Field(20, ge=1)
+    bot_rate_limit_seconds: float = Field(60.0, gt=0)
+    yen_per_usd: float = Field(150.0, gt=0)
+    yen_per_eur: float = Field(160.0, gt=0)
+    yen_per_rub: float = Field(1.8, gt=0)
+    # Set: Telegram posts updates to this public HTTPS URL instead of the bot polling.
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_host: str = "127.0.0.1"
+    telegram_webhook_port: int = Field(8443, ge=1, le=65535)
+
+    @field_validator("cors_origins", "bot_allowed_users", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
-        # CORS_ORIGINS=https://a.example,https://b.example reads better in an env file than JSON.
+    def _split_commas(cls, value: object) -> object:
+        # CORS_ORIGINS=https://a.example,https://b.example and BOT_ALLOWED_USERS=111,222 read
+        # better in an env file than JSON; blanks and stray commas are ignored.
         if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
+            return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
     @property

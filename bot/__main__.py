@@ -1,0 +1,58 @@
+"""python -m bot: the Telegram bot, by long polling or, with TELEGRAM_WEBHOOK_URL, a webhook."""
+
+import asyncio
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.utils.token import TokenValidationError
+from aiohttp import web
+
+from bot.app import build_bot, build_dispatcher, webhook_app
+from core.db import make_engine, session_factory
+from core.settings import get_settings
+
+log = logging.getLogger("bot")
+
+
+async def poll(dispatcher: Dispatcher, bot: Bot) -> None:
+    """Poll Telegram for updates until interrupted."""
+    # getUpdates is refused while a webhook is set, e.g. after running in webhook mode.
+    await bot.delete_webhook()
+    await dispatcher.start_polling(bot)
+
+
+def main() -> None:
+    """Start the bot, or exit with status 1 and a message when there is no valid token."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = get_settings()
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    if not token:
+        raise SystemExit(
+            "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram, then "
+            "export TELEGRAM_BOT_TOKEN=<its token> (or put it in .env) and run python -m bot again."
+        )
+    try:
+        bot = build_bot(token, settings.telegram_api_base)
+    except TokenValidationError as error:
+        raise SystemExit(f"TELEGRAM_BOT_TOKEN is not a valid bot token: {error}") from None
+    engine = make_engine(settings.database_url)
+    dispatcher = build_dispatcher(settings, session_factory(engine))
+    try:
+        if settings.telegram_webhook_url:
+            secret = settings.telegram_webhook_secret
+            app = webhook_app(
+                dispatcher,
+                bot,
+                settings.telegram_webhook_url,
+                secret.get_secret_value() if secret else None,
+            )
+            host, port = settings.telegram_webhook_host, settings.telegram_webhook_port
+            web.run_app(app, host=host, port=port, print=log.info)
+        else:
+            asyncio.run(poll(dispatcher, bot))
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Wiring: the Bot (optionally on a local Bot API server) and the Dispatcher with middlewares."""
+
+import time
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.handlers import make_router
+from bot.interpret import Interpreter, rates_from, rule_interpreter
+from bot.middlewares import AccessMiddleware, DbSessionMiddleware, RateLimitMiddleware
+from bot.state import ChatMemory
+from core.settings import Settings
+
+
+def build_bot(token: str, api_base: str | None = None) -> Bot:
+    """A Bot speaking HTML, without link previews, to Telegram or to the server at `api_base`."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else None
+    defaults = DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True)
+    return Bot(token, session=session, default=defaults)
+
+
+def build_dispatcher(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    *,
+    interpret: Interpreter | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Dispatcher:
+    """The dispatcher: access, rate limit and DB session middlewares, then the handlers."""
+    dispatcher = Dispatcher(
+        memory=ChatMemory(),
+        interpret=interpret or rule_interpreter(rates_from(settings)),
+    )
+    # Outer middlewares run in the order registered: a stranger or a flood never costs a query.
+    dispatcher.update.outer_middleware(AccessMiddleware(settings.bot_allowed_users))
+    dispatcher.update.outer_middleware(
+        RateLimitMiddleware(
+            settings.bot_rate_limit_messages, settings.bot_rate_limit_seconds, clock=clock
+        )
+    )
+    dispatcher.update.outer_middleware(DbSessionMiddleware(sessions))
+    dispatcher.include_router(make_router())
+    return dispatcher
+
+
+def webhook_app(dispatcher: Dispatcher, bot: Bot, url: str, secret: str | None) -> web.Application:
+    """An aiohttp app taking updates at the path of `url`; it sets the webhook on startup."""
+
+    async def set_webhook() -> None:
+        await bot.set_webhook(url, secret_token=secret)
+
+    dispatcher.startup.register(set_webhook)
+    app = web.Application()
+    # Handle before answering Telegram: it then sends a chat's next update only after this one,
+    # so a follow-up never overtakes the search it refines.
+    handler = SimpleRequestHandler(dispatcher, bot, handle_in_background=False, secret_token=secret)
+    handler.register(app, path=urlsplit(url).path or "/")
+    setup_application(app, dispatcher, bot=bot)
+    return app

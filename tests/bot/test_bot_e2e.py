@@ -1,0 +1,451 @@
+"""The bot end to end: aiogram talks HTTP to a fake Bot API server, and searches a real database.
+
+Updates go in through `Dispatcher.feed_update`, as polling would hand them over; everything the
+bot says goes out as real Bot API requests, which the fake server records for the assertions.
+"""
+
+import itertools
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.types import Update
+from aiohttp import test_utils
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from bot.app import build_bot, build_dispatcher, webhook_app
+from core.db import make_engine, session_factory
+from core.settings import Settings
+from crawler.items import CarItem
+from crawler.storage import car_row, upsert_cars
+from tests.factories import listing
+from tests.fakes.telegram_api import Call, FakeTelegram
+
+pytestmark = pytest.mark.anyio
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "123456789:TEST-token-for-the-fake-server"
+ANNA = 111  # a Russian-speaking user; in a private chat, the chat id is the user id
+
+
+def bmw(
+    external_id: str, total: int, year: int, mileage: int, prefecture: str, **values: Any
+) -> CarItem:
+    """A red BMW 3 Series listing; `values` override any field."""
+    red_bmw = dict(
+        make="BMW", make_ja="BMW", make_code="BM", model="3 Series", model_ja="3シリーズ",
+        grade="320i Mスポーツ", color="red", color_ja="レッド", total_price_jpy=total,
+        price_jpy=total - 90_000, year=year, mileage_km=mileage, prefecture=prefecture,
+    )  # fmt: skip
+    return listing(external_id, **(red_bmw | values))
+
+
+# Seven red BMWs up to ¥2,000,000, stored in this order (the default sort shows the last first).
+RED_BMWS = (
+    bmw("B1", 1_000_000, 2012, 98_000, "東京都"),
+    bmw("B2", 1_200_000, 2014, 75_000, "大阪府"),
+    bmw("B3", 1_400_000, 2016, 60_000, "愛知県"),
+    bmw("B4", 1_550_000, 2015, 52_000, "東京都"),
+    bmw("B5", 1_700_000, 2018, 41_000, "神奈川県"),
+    bmw("B6", 1_800_000, 2017, 30_000, "福岡県"),
+    bmw("B7", 1_950_000, 2019, 12_000, "北海道"),
+)
+OTHER_CARS = (
+    bmw("X1", 2_500_000, 2021, 8_000, "東京都"),  # too dear
+    bmw("X2", 400_000, 2008, 120_000, "千葉県", color="white"),  # white
+    listing("X3", color="red", total_price_jpy=900_000),  # a red Toyota
+    bmw("X4", 1_300_000, 2016, 50_000, "東京都", is_active=False),  # sold
+)
+
+
+def url(external_id: str) -> str:
+    """The listing link of a seeded car."""
+    return f"https://www.carsensor.net/usedcar/detail/{external_id}/index.html"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """aiogram runs on asyncio."""
+    return "asyncio"
+
+
+@pytest.fixture
+def cars_db(db_url: str) -> str:
+    """The test database with the cars above, one minute apart, through the crawler's storage."""
+    engine = make_engine(db_url)
+    start = datetime.now(UTC) - timedelta(days=1)
+    with Session(engine) as session:
+        for minutes, item in enumerate((*RED_BMWS, *OTHER_CARS)):
+            upsert_cars([car_row(item, now=start + timedelta(minutes=minutes))], session=session)
+        session.commit()
+    engine.dispose()
+    return db_url
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    """The fake Bot API server, listening on loopback."""
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@dataclass
+class Clock:
+    """A monotonic clock the test moves by hand."""
+
+    now: float = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Conversation:
+    """A chat with the bot: send texts and press buttons, get back the Bot API calls made."""
+
+    dispatcher: Dispatcher
+    bot: Bot
+    telegram: FakeTelegram
+    clock: Clock = field(default_factory=Clock)
+    update_ids: "itertools.count[int]" = field(default_factory=lambda: itertools.count(1))
+
+    async def _feed(self, update: dict[str, Any]) -> list[Call]:
+        before = len(self.telegram.calls)
+        update.setdefault("update_id", next(self.update_ids))
+        await self.dispatcher.feed_update(
+            self.bot, Update.model_validate(update, context={"bot": self.bot})
+        )
+        return self.telegram.calls[before:]
+
+    def message(self, text: str, *, user: int = ANNA, language: str = "ru") -> dict[str, Any]:
+        """The update Telegram sends for `text` from `user` in their private chat."""
+        sender = {"id": user, "is_bot": False, "first_name": "Anna", "language_code": language}
+        message = {
+            "message_id": next(self.update_ids),
+            "date": int(datetime.now(UTC).timestamp()),
+            "chat": {"id": user, "type": "private", "first_name": "Anna"},
+            "from": sender,
+            "text": text,
+        }
+        return {"update_id": next(self.update_ids), "message": message}
+
+    async def say(self, text: str, *, user: int = ANNA, language: str = "ru") -> list[Call]:
+        """Send `text` as `user` in their private chat."""
+        return await self._feed(self.message(text, user=user, language=language))
+
+    async def press(self, reply: Call, text: str, *, user: int = ANNA) -> list[Call]:
+        """Press the inline button labelled `text` under the message `reply` sent or edited."""
+        (data,) = [b["callback_data"] for row in reply.buttons for b in row if b["text"] == text]
+        query = {
+            "id": f"cb{next(self.update_ids)}",
+            "from": {"id": user, "is_bot": False, "first_name": "Anna", "language_code": "ru"},
+            "chat_instance": "ci-1",
+            "message": reply.result,
+            "data": data,
+        }
+        return await self._feed({"callback_query": query})
+
+
+@pytest.fixture
+async def open_chat(
+    cars_db: str, telegram: FakeTelegram
+) -> AsyncIterator[Callable[..., Conversation]]:
+    """Start a bot on the fake server and the seeded database, with settings overrides."""
+    bots: list[Bot] = []
+    engines: list[Engine] = []
+
+    def open_(**overrides: Any) -> Conversation:
+        # No .env: a developer's own bot settings must not leak into the test.
+        settings = Settings(
+            _env_file=None, database_url=cars_db, telegram_bot_token=TOKEN, **overrides
+        )
+        engines.append(make_engine(cars_db))
+        bots.append(build_bot(TOKEN, telegram.url))
+        clock = Clock()
+        dispatcher = build_dispatcher(settings, session_factory(engines[-1]), clock=clock)
+        return Conversation(dispatcher, bots[-1], telegram, clock)
+
+    yield open_
+    for bot in bots:
+        await bot.session.close()
+    for engine in engines:
+        engine.dispose()
+
+
+def only_message(calls: list[Call], method: str = "sendMessage") -> Call:
+    """The one call of an update, checked to be `method`."""
+    assert [call.method for call in calls] == [method], calls
+    return calls[0]
+
+
+async def test_search_lists_count_filters_and_top_five(
+    open_chat: Callable[..., Conversation],
+) -> None:
+    chat = open_chat()
+    reply = only_message(await chat.say("Найди красную BMW до 2 млн"))
+
+    text = reply.params["text"]
+    assert reply.params["chat_id"] == str(ANNA)
+    assert reply.params["parse_mode"] == "HTML"
+    assert text.startswith("<b>Найдено: 7</b>\nФильтры: ")
+    for shown in ("марка: BMW", "цена ≤ ¥2,000,000 (200万円)", "цвет: красный"):
+        assert shown in text
+    # The newest five, newest first; the sold, white, dearer and non-BMW cars never appear.
+    positions = [text.index(url(car)) for car in ("B7", "B6", "B5", "B4", "B3")]
+    assert positions == sorted(positions)
+    assert all(url(car) not in text for car in ("B2", "B1", "X1", "X2", "X3", "X4"))
+    assert (
+        "<b>1. BMW 3 Series</b> 320i Mスポーツ\n2019 · 12,000 км · ¥1,950,000 (195万円) · 北海道"
+        in text
+    )
+    assert f'<a href="{url("B7")}">объявление</a>' in text
+    assert text.endswith("Показаны 1–5 из 7")
+    assert reply.button_texts == ["Ещё 5", "Цена", "Год", "Пробег"]
+
+
+async def test_more_sends_the_next_five_as_a_new_message(
+    open_chat: Callable[..., Conversation],
+) -> None:
+    chat = open_chat()
+    first = only_message(await chat.say("Найди красную BMW до 2 млн"))
+
+    calls = await chat.press(first, "Ещё 5")
+
+    assert [call.method for call in calls] == ["sendMessage", "answerCallbackQuery"]
+    text = calls[0].params["text"]
+    assert text.index(url("B2")) < text.index(url("B1"))
+    assert "<b>6. BMW 3 Series</b>" in text and "<b>7. BMW 3 Series</b>" in text
+    assert url("B3") not in text
+    assert text.endswith("Показаны 6–7 из 7")
+    assert calls[0].button_texts == ["Цена", "Год", "Пробег"]  # nothing more to show
+
+
+async def test_sort_button_edits_the_message_and_tapping_again_reverses(
+    open_chat: Callable[..., Conversation],
+) -> None:
+    chat = open_chat()
+    first = only_message(await chat.say("Найди красную BMW до 2 млн"))
+
+    calls = await chat.press(first, "Цена")
+    assert [call.method for call in calls] == ["editMessageText", "answerCallbackQuery"]
+    edited = calls[0]
+    assert edited.params["message_id"] == str(first.result["message_id"])
+    text = edited.params["text"]
+    assert "сортировка: сначала дешёвые" in text
+    positions = [text.index(url(car)) for car in ("B1", "B2", "B3", "B4", "B5")]
+    assert positions == sorted(positions)
+    assert edited.button_texts == ["Ещё 5", "Цена ↑", "Год", "Пробег"]
+
+    reversed_calls = await chat.press(edited, "Цена ↑")
+    text = reversed_calls[0].params["text"]
+    assert "сортировка: сначала дорогие" in text
+    assert text.index(url("B7")) < text.index(url("B6")) < text.index(url("B3"))
+
+
+async def test_a_forged_button_matches_no_handler(open_chat: Callable[..., Conversation]) -> None:
+    chat = open_chat()
+    first = only_message(await chat.say("Найди красную BMW до 2 млн"))
+    action, search, offset, sort = first.buttons[0][0]["callback_data"].split(":")[1:]
+    assert (action, offset, sort) == ("more", "5", "-updated")
+    forged_data = [f"cars:more:{search}:-5:price", f"cars:sort:{search}:0:price; DROP TABLE cars"]
+    keyboard = [[{"text": str(n), "callback_data": data}] for n, data in enumerate(forged_data)]
+    forged = Call("sendMessage", {**first.params, "reply_markup": {"inline_keyboard": keyboard}},
+                  first.result)  # fmt: skip
+
+    assert await chat.press(forged, "0") == []
+    assert await chat.press(forged, "1") == []
+    genuine = await chat.press(first, "Ещё 5")  # the search itself is unharmed
+    assert genuine[0].params["text"].endswith("Показаны 6–7 из 7")
+
+
+async def test_followup_refines_the_last_search(open_chat: Callable[..., Conversation]) -> None:
+    chat = open_chat()
+    await chat.say("Найди красную BMW до 2 млн")
+
+    text = only_message(await chat.say("а подешевле?")).params["text"]
+
+    # 80 % of the last price bound; make and colour carry over.
+    assert text.startswith("<b>Найдено: 4</b>")
+    for shown in ("марка: BMW", "цена ≤ ¥1,600,000 (160万円)", "цвет: красный"):
+        assert shown in text
+    assert all(url(car) in text for car in ("B1", "B2", "B3", "B4"))
+    assert url("B5") not in text
+
+
+async def test_no_results_suggests_the_filter_that_frees_most_cars(
+    open_chat: Callable[..., Conversation],
+) -> None:
+    chat = open_chat()
+
+    reply = only_message(await chat.say("Найди красную BMW до 500 тыс"))
+
+    # Dropping the price finds the 8 active red BMWs; dropping the colour only the white one.
+    assert reply.params["text"] == (
+        "<b>Ничего не нашлось.</b>\n"
+        "Фильтры: марка: BMW · цена ≤ ¥500,000 (50万円) · цвет: красный\n"
+        "Без условия «цена ≤ ¥500,000 (50万円)» нашлось бы: 8."
+    )
+    assert reply.buttons == []
+
+
+async def test_foreign_currency_uses_the_settings_rate_and_says_so(
+    open_chat: Callable[..., Conversation],
+) -> None:
+    chat = open_chat(yen_per_usd=155)
+
+    text = only_message(await chat.say("красная BMW до 10000 долларов")).params["text"]
+
+    assert "курс: 1 $ = 155 ¥" in text
+    assert "цена ≤ ¥1,550,000 (155万円)" in text
+    assert text.startswith("<b>Найдено: 4</b>")
+
+
+async def test_japanese_search_is_answered_in_japanese(
+    open_chat: Callable[..., Conversation],
+) -> None:
+    chat = open_chat()
+
+    reply = only_message(await chat.say("赤いBMW 200万円以下", language="en"))
+
+    text = reply.params["text"]
+    assert text.startswith(
+        "<b>該当: 7台</b>\n条件: メーカー: BMW · 価格 ≤ ¥2,000,000 (200万円) · 色: 赤"
+    )
+    assert text.endswith("7台中 1–5台目")
+    assert reply.button_texts == ["次の5台", "価格", "年式", "走行距離"]
+
+
+async def test_allow_list_refuses_strangers_politely(
+    open_chat: Callable[..., Conversation],
+) -> None:
+    chat = open_chat(bot_allowed_users="111, 333")
+
+    refusal = only_message(await chat.say("Найди красную BMW до 2 млн", user=222))
+    allowed = only_message(await chat.say("Найди красную BMW до 2 млн", user=ANNA))
+
+    assert refusal.params["chat_id"] == "222"
+    assert refusal.params["text"] == (
+        "Извините, бот доступен только по приглашению. Ваш Telegram id: 222."
+    )
+    assert allowed.params["text"].startswith("<b>Найдено: 7</b>")
+
+
+async def test_rate_limit_warns_once_then_drops_until_the_window_passes(
+    open_chat: Callable[..., Conversation],
+) -> None:
+    chat = open_chat(bot_rate_limit_messages=3, bot_rate_limit_seconds=60)
+    for _ in range(3):
+        reply = only_message(await chat.say("Найди красную BMW до 2 млн"))
+        assert reply.params["text"].startswith("<b>Найдено: 7</b>")
+
+    chat.clock.now += 20
+    warning = only_message(await chat.say("Найди красную BMW до 2 млн"))
+    dropped = await chat.say("Найди красную BMW до 2 млн")
+    other_chat = only_message(await chat.say("Найди красную BMW до 2 млн", user=333))
+    chat.clock.now += 40  # the first message of the flood leaves the window
+    again = only_message(await chat.say("Найди красную BMW до 2 млн"))
+
+    assert warning.params["text"] == "Слишком много сообщений. Подождите 40 с."
+    assert dropped == []
+    assert other_chat.params["text"].startswith("<b>Найдено: 7</b>")
+    assert again.params["text"].startswith("<b>Найдено: 7</b>")
+
+
+async def test_start_and_help_show_examples_in_three_languages(
+    open_chat: Callable[..., Conversation],
+) -> None:
+    chat = open_chat()
+
+    start = only_message(await chat.say("/start")).params["text"]
+    help_text = only_message(await chat.say("/help", language="ja")).params["text"]
+
+    assert start == help_text
+    for example in ("Найди красную BMW до 2 млн", "white SUV under 2 million", "トヨタ プリウス"):
+        assert example in start
+    assert "/reset" in start
+
+
+async def test_text_without_a_search_gets_a_hint(open_chat: Callable[..., Conversation]) -> None:
+    chat = open_chat()
+
+    reply = only_message(await chat.say("привет"))
+
+    assert reply.params["text"].startswith("Не понял, что искать.")
+
+
+async def test_reset_forgets_the_last_search(open_chat: Callable[..., Conversation]) -> None:
+    chat = open_chat()
+    first = only_message(await chat.say("Найди красную BMW до 2 млн"))
+
+    reset = only_message(await chat.say("/reset"))
+    after = only_message(await chat.say("а подешевле?"))
+    stale = await chat.press(first, "Ещё 5")
+
+    assert reset.params["text"] == "Контекст сброшен. Напишите новый запрос."
+    # No BMW, no colour, no price any more: every active car, cheapest first.
+    assert after.params["text"].startswith(
+        "<b>Найдено: 10</b>\nФильтры: сортировка: сначала дешёвые\n"
+    )
+    assert [call.method for call in stale] == ["answerCallbackQuery"]
+    assert stale[0].params["text"] == "Этот поиск устарел, напишите новый запрос."
+
+
+async def test_webhook_mode_sets_the_webhook_and_answers_posted_updates(
+    open_chat: Callable[..., Conversation], telegram: FakeTelegram
+) -> None:
+    chat = open_chat()
+    app = webhook_app(chat.dispatcher, chat.bot, "https://bot.example/tg/hook", "s3cret")
+
+    async with test_utils.TestClient(
+        test_utils.TestServer(app)
+    ) as client:  # startup sets the webhook
+        forged = await client.post(
+            "/tg/hook", json=chat.message("Найди красную BMW до 2 млн"),
+            headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"},
+        )  # fmt: skip
+        before = len(telegram.calls)
+        posted = await client.post(
+            "/tg/hook", json=chat.message("Найди красную BMW до 2 млн"),
+            headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"},
+        )  # fmt: skip
+        answered = telegram.calls[before:]
+
+    (set_webhook,) = telegram.of("setWebhook")
+    assert set_webhook.params["url"] == "https://bot.example/tg/hook"
+    assert set_webhook.params["secret_token"] == "s3cret"
+    assert forged.status == 401
+    assert posted.status == 200
+    assert only_message(answered).params["text"].startswith("<b>Найдено: 7</b>")
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [(None, "TELEGRAM_BOT_TOKEN is not set"), ("not-a-token", "not a valid bot token")],
+)
+def test_without_a_valid_token_the_bot_exits_at_once_with_a_message(
+    tmp_path: Path, token: str | None, message: str
+) -> None:
+    env = {name: value for name, value in os.environ.items() if name != "TELEGRAM_BOT_TOKEN"}
+    env["PYTHONPATH"] = str(ROOT)
+    if token is not None:
+        env["TELEGRAM_BOT_TOKEN"] = token
+
+    # Run from an empty folder, so no .env file can supply a token.
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+
+    assert done.returncode == 1
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
