@@ -10,7 +10,7 @@ ADMIN_USERNAME ?= admin
 ADMIN_PASSWORD ?= carsensor-demo
 SERVE := $(BIN)/uvicorn api.main:app --host 127.0.0.1 --port $(API_PORT) --no-access-log
 
-.PHONY: install migrate run bot test lint bench clean
+.PHONY: install migrate run bot test lint web web-test bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -36,6 +36,7 @@ ifeq ($(OFFLINE),1)
 else
 	-$(BIN)/scrapy crawl carsensor $(CRAWL_ARGS)  # the API still starts when the site is unreachable
 endif
+	@if command -v npm >/dev/null; then $(MAKE) web; else echo "npm not found: serving the API without web/"; fi
 	$(SERVE)
 
 # The Telegram bot; needs TELEGRAM_BOT_TOKEN (README, "Telegram bot").
@@ -47,7 +48,14 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+# The web app (web/README.md): Node >= 20.19. npm 11 may reject a lockfile that npm 10 accepts.
+web:
+	cd web && (npm ci --no-audit --no-fund || npx -y npm@10 ci --no-audit --no-fund) && npm run build
+
+web-test: web
+	cd web && npm test
+
+test: lint web-test
 	$(BIN)/pytest --cov --cov-report=term
 
 # bench.api_bench drives the API with Debian's wrk (apt-get install wrk).
@@ -57,6 +65,7 @@ bench: install
 	$(PY) -m bench.upsert_bench
 	$(PY) -m bench.crawl_bench
 	$(PY) -m bench.api_bench
+	$(PY) -m bench.bot_bench
 
 clean:
-	rm -rf $(VENV) var .coverage* .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .coverage* .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist

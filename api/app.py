@@ -3,6 +3,7 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, NoReturn
 
 from fastapi import FastAPI, HTTPException, Request, Response, status
@@ -17,8 +18,10 @@ from api.cache import TTLCache
 from api.db import make_async_engine
 from api.observability import ObservabilityMiddleware, configure_access_log
 from api.routes import auth, cars, health
-from api.security import check_secret_key, dummy_hash
+from api.security import AccessTokens, check_secret_key, dummy_hash
 from core.settings import Settings, get_settings
+
+WEB_DIST = Path(__file__).resolve().parents[1] / "web" / "dist"
 
 logger = logging.getLogger("api")
 
@@ -66,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = async_sessionmaker(engine, expire_on_commit=False)
     app.state.cache = TTLCache[Any](settings.count_cache_seconds)
+    app.state.tokens = AccessTokens(settings)
 
     app.add_middleware(
         CORSMiddleware,
@@ -98,4 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def api_not_found(path: str) -> NoReturn:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Not Found")
 
+    if (WEB_DIST / "index.html").is_file():
+        # The built SPA (web/: npm ci && npm run build). Checked after every route, so the API
+        # and the JSON 404 of unknown /api paths answer first; client routes get index.html.
+        app.frontend("/", directory=WEB_DIST, fallback="index.html")
     return app

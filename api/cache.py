@@ -1,7 +1,8 @@
 """A small time-to-live cache for the counts behind `total` and the facets."""
 
+import asyncio
 import time
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -14,6 +15,7 @@ class TTLCache(Generic[V]):
         self.seconds = seconds
         self.max_entries = max_entries
         self._entries: dict[Hashable, tuple[float, V]] = {}
+        self._pending: dict[Hashable, asyncio.Future[V]] = {}
 
     def get(self, key: Hashable) -> V | None:
         """The live value for `key`, or None."""
@@ -28,4 +30,35 @@ class TTLCache(Generic[V]):
             if len(self._entries) >= self.max_entries:
                 self._entries.clear()
             self._entries[key] = (time.monotonic() + self.seconds, value)
+        return value
+
+    async def get_or_compute(self, key: Hashable, compute: Callable[[], Awaitable[V]]) -> V:
+        """The live value for `key`, or `compute()`'s, computed once however many ask at once.
+
+        When an entry expires under load, the requests that miss it wait for the one query
+        already running instead of each starting their own (a count can take 50 ms).
+        """
+        value = self.get(key)
+        if value is not None:
+            return value
+        if self.seconds <= 0:
+            return await compute()
+        pending = self._pending.get(key)
+        if pending is not None:
+            try:
+                return await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                if not pending.cancelled():
+                    raise  # this request was cancelled, not the computation
+                return await compute()  # the computation failed: try on our own
+        future: asyncio.Future[V] = asyncio.get_running_loop().create_future()
+        self._pending[key] = future
+        try:
+            value = await compute()
+        except BaseException:
+            future.cancel()
+            raise
+        finally:
+            del self._pending[key]
+        future.set_result(self.put(key, value))
         return value

@@ -8,7 +8,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.security import decode_access_token
+from api.security import AccessTokens
 from core.models import User
 from core.settings import Settings
 
@@ -40,7 +40,7 @@ def unauthorized(detail: str) -> HTTPException:
 
 
 async def require_access_token(
-    settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> int:
     """The user id in a valid access token, or 401.
 
@@ -50,7 +50,8 @@ async def require_access_token(
     if token is None:
         raise unauthorized("Not authenticated")
     try:
-        return int(decode_access_token(token, settings=settings)["sub"])
+        tokens: AccessTokens = request.app.state.tokens
+        return tokens.user_id(token)
     except (jwt.InvalidTokenError, ValueError) as error:
         raise unauthorized("Invalid or expired token") from error
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import time
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -61,6 +62,31 @@ def decode_access_token(token: str, *, settings: Settings) -> dict[str, Any]:
         algorithms=[ALGORITHM],
         options={"require": ["exp", "sub"]},
     )
+
+
+class AccessTokens:
+    """Verifies access tokens, remembering each valid one (its user id) until it expires.
+
+    A client sends the same token with every request for 15 minutes; checking its HMAC and
+    parsing its JSON once is enough, since neither can change. Expiry is checked every time.
+    """
+
+    def __init__(self, settings: Settings, *, max_entries: int = 4096) -> None:
+        self.settings = settings
+        self.max_entries = max_entries
+        self._valid: dict[str, tuple[int, float]] = {}
+
+    def user_id(self, token: str) -> int:
+        """The user id in a valid token; jwt.InvalidTokenError or ValueError otherwise."""
+        known = self._valid.get(token)
+        if known is not None and time.time() < known[1]:  # PyJWT: expired once exp <= now
+            return known[0]
+        claims = decode_access_token(token, settings=self.settings)
+        user_id, expires = int(claims["sub"]), float(claims["exp"])
+        if len(self._valid) >= self.max_entries:
+            self._valid.clear()
+        self._valid[token] = (user_id, expires)
+        return user_id
 
 
 def new_refresh_token() -> str:

@@ -159,12 +159,16 @@ def free_port() -> int:
         return port
 
 
-def start_api(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """uvicorn api.main:app, one worker, access log (our JSON lines) to a file."""
-    env = dict(os.environ, DATABASE_URL=url, APP_ENV="bench")
+def start_api(url: str, port: int, log: Path, pool_size: int) -> subprocess.Popen[bytes]:
+    """uvicorn api.main:app, one worker, access log (our JSON lines) to a file.
+
+    DB_POOL_SIZE is the number of connections wrk keeps open: with a smaller pool, the
+    requests beyond it open (and close) an overflow connection to PostgreSQL every time.
+    """
+    env = dict(os.environ, DATABASE_URL=url, APP_ENV="bench", DB_POOL_SIZE=str(pool_size))
     command = [
         str(ROOT / ".venv/bin/uvicorn"), "api.main:app", "--port", str(port), "--workers", "1",
-        "--no-access-log", "--log-level", "warning",
+        "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("wb"))
     for _ in range(100):
@@ -371,7 +375,7 @@ def main() -> None:
             session.commit()
         port = free_port()
         log = Path(tempfile.mkdtemp()) / "api.log"
-        server = start_api(url, port, log)
+        server = start_api(url, port, log, args.connections)
         try:
             token = call(port, "/api/login", body={"username": "bench", "password": PASSWORD})[
                 "access_token"

@@ -8,6 +8,7 @@ from aiogram.utils.token import TokenValidationError
 from aiohttp import web
 
 from bot.app import build_bot, build_dispatcher, webhook_app
+from bot.llm import interpreter_for
 from core.db import make_engine, session_factory
 from core.settings import get_settings
 
@@ -36,7 +37,8 @@ def main() -> None:
     except TokenValidationError as error:
         raise SystemExit(f"TELEGRAM_BOT_TOKEN is not a valid bot token: {error}") from None
     engine = make_engine(settings.database_url)
-    dispatcher = build_dispatcher(settings, session_factory(engine))
+    sessions = session_factory(engine)
+    dispatcher = build_dispatcher(settings, sessions, interpret=interpreter_for(settings, sessions))
     try:
         if settings.telegram_webhook_url:
             secret = settings.telegram_webhook_secret

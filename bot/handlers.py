@@ -64,10 +64,10 @@ def reply_text(search: Search, outcome: Outcome, offset: int) -> str:
     if outcome.count or offset:
         return texts.search_reply(
             search.language, search.filters, outcome.cars, outcome.count, offset,
-            search.conversions,
+            search.conversions, search.ignored,
         )  # fmt: skip
     return texts.nothing_reply(
-        search.language, search.filters, search.conversions, outcome.relaxation
+        search.language, search.filters, search.conversions, outcome.relaxation, search.ignored
     )
 
 
@@ -96,7 +96,9 @@ async def search(
         await message.answer(texts.message(result.language, "not_understood"))
         return
     outcome = await asyncio.to_thread(run_search, result.filters, 0, session=session)
-    found = memory.remember(message.chat.id, result.filters, result.language, result.conversions)
+    found = memory.remember(
+        message.chat.id, result.filters, result.language, result.conversions, result.ignored
+    )
     await message.answer(reply_text(found, outcome, 0), reply_markup=keyboard(found, outcome, 0))
 
 
@@ -127,7 +129,7 @@ async def button(
         )
     else:
         # This page under the sort its button was made with, not the chat's newest sort.
-        shown = Search(found.id, filters, found.language, found.conversions)
+        shown = Search(found.id, filters, found.language, found.conversions, found.ignored)
         await bot.send_message(
             chat.id,
             reply_text(shown, outcome, offset),

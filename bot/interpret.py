@@ -1,15 +1,14 @@
 """The seam between the bot and whatever turns text into filters.
 
 The handlers call an `Interpreter`: an async function of the message and the chat's previous
-filters that returns a ParseResult. Today it is the rule-based parser; the OpenAI tool-call
-path will be another Interpreter (falling back to this one), passed to `build_dispatcher`.
+filters that returns a ParseResult: the rule-based parser here, or the OpenAI tool-call path
+of bot.llm (falling back to this one), passed to `build_dispatcher`.
 """
 
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from bot.parse import understand
-from bot.parser import ParseResult, Rates
+from bot.parser import ParseResult, Rates, parse_query
 from core.settings import Settings
 
 Interpreter = Callable[[str, Mapping[str, Any] | None], Awaitable[ParseResult]]
@@ -25,6 +24,6 @@ def rule_interpreter(rates: Rates) -> Interpreter:
 
     async def interpret(text: str, previous: Mapping[str, Any] | None) -> ParseResult:
         # The parser takes about half a millisecond: not worth a worker thread.
-        return understand(text, previous=previous, rates=rates)
+        return parse_query(text, previous=previous, rates=rates)
 
     return interpret

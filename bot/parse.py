@@ -1,8 +1,8 @@
 """What the bot understands from a message; `python -m bot.parse "текст"` prints it as JSON.
 
-`understand` is the one entry point the bot and this command share. Today it is the built-in
-rule-based parser (bot.parser); the OpenAI tool-call path will plug in here, with the parser as
-its fallback, and return the same ParseResult.
+The command takes the bot's own path: the OpenAI tool call when OPENAI_API_KEY is set, with the
+built-in rule parser as its fallback, else the parser alone (bot.llm.interpreter_for).
+`understand` is the parser alone, synchronous.
 
     python -m bot.parse "Найди красную BMW до 2 млн"   # one query, one JSON object
     python -m bot.parse < queries.txt                  # one query per line, one object per line
@@ -12,6 +12,7 @@ stderr.
 """
 
 import argparse
+import asyncio
 import io
 import json
 import sys
@@ -19,7 +20,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, TextIO
 
+from bot.interpret import Interpreter
+from bot.llm import interpreter_for
 from bot.parser import DEFAULT_RATES, ParseResult, Rates, parse_query
+from core.db import make_engine, session_factory
+from core.settings import get_settings
 
 
 def understand(
@@ -29,7 +34,7 @@ def understand(
     today: date | None = None,
     rates: Rates = DEFAULT_RATES,
 ) -> ParseResult:
-    """The filters a message asks for, refining `previous` when it is a follow-up."""
+    """The filters the rule parser reads in a message, refining `previous` if a follow-up."""
     return parse_query(text, previous=previous, today=today, rates=rates)
 
 
@@ -38,6 +43,17 @@ def _utf8(stream: TextIO) -> TextIO:
     if isinstance(stream, io.TextIOWrapper):
         stream.reconfigure(encoding="utf-8")
     return stream
+
+
+async def _print_filters(
+    interpret: Interpreter, queries: Iterable[str], stdout: TextIO, stderr: TextIO
+) -> None:
+    """One JSON line of filters per query, and its notes on stderr."""
+    for query in queries:
+        result = await interpret(query.rstrip("\n"), None)
+        stdout.write(json.dumps(result.filters, ensure_ascii=False) + "\n")
+        stdout.flush()
+        stderr.writelines(f"note: {note}\n" for note in result.notes)
 
 
 def main(
@@ -57,11 +73,14 @@ def main(
         for stream, default in ((stdin, sys.stdin), (stdout, sys.stdout), (stderr, sys.stderr))
     )
     queries: Iterable[str] = [" ".join(args.query)] if args.query else stdin
-    for query in queries:
-        result = understand(query.rstrip("\n"))
-        stdout.write(json.dumps(result.filters, ensure_ascii=False) + "\n")
-        stdout.flush()
-        stderr.writelines(f"note: {note}\n" for note in result.notes)
+    settings = get_settings()
+    # Only the LLM path connects: it reads the makes and models for its prompt.
+    engine = make_engine(settings.database_url)
+    try:
+        interpret = interpreter_for(settings, session_factory(engine))
+        asyncio.run(_print_filters(interpret, queries, stdout, stderr))
+    finally:
+        engine.dispose()
     return 0
 
 

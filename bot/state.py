@@ -46,6 +46,7 @@ class Search:
     filters: dict[str, Any]
     language: str
     conversions: tuple[Conversion, ...] = field(default=())
+    ignored: tuple[str, ...] = field(default=())  # values the search could not use, as shown
 
 
 class ChatMemory:
@@ -66,9 +67,10 @@ class ChatMemory:
         filters: dict[str, Any],
         language: str,
         conversions: tuple[Conversion, ...] = (),
+        ignored: tuple[str, ...] = (),
     ) -> Search:
         """Make `filters` the chat's last search, under a new id."""
-        search = Search(next(self._ids), filters, language, conversions)
+        search = Search(next(self._ids), filters, language, conversions, ignored)
         self._searches.put(chat_id, search)
         return search
 

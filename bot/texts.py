@@ -38,6 +38,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nothing": "Ничего не нашлось.",
         "relax": "Без условия «{filter}» нашлось бы: {count}.",
         "relax_none": "Попробуйте другой запрос или /reset.",
+        "ignored": "Не учтено (недопустимое значение): {fields}",
         "not_understood": "Не понял, что искать. Например: «Найди красную BMW до 2 млн». /help",
         "no_price": "цена по запросу",
         "link": "объявление",
@@ -55,6 +56,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nothing": "Nothing found.",
         "relax": "Without “{filter}” there would be {count}.",
         "relax_none": "Try another search or /reset.",
+        "ignored": "Ignored (not a valid value): {fields}",
         "not_understood": "I did not get what to look for. Try: “white SUV under 2 million”. /help",
         "no_price": "price on request",
         "link": "listing",
@@ -72,6 +74,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nothing": "該当する車はありません。",
         "relax": "「{filter}」を外すと{count}台あります。",
         "relax_none": "別の条件で検索するか /reset してください。",
+        "ignored": "無効な条件を無視しました: {fields}",
         "not_understood": "検索条件が分かりませんでした。例: 「トヨタ プリウス 100万円以下」 /help",
         "no_price": "応談",
         "link": "詳細",
@@ -221,13 +224,19 @@ def car_lines(language: str, number: int, car: Mapping[str, Any]) -> str:
 
 
 def _understood(
-    language: str, filters: Mapping[str, Any], conversions: Sequence[Conversion]
+    language: str,
+    filters: Mapping[str, Any],
+    conversions: Sequence[Conversion],
+    ignored: Sequence[str],
 ) -> list[str]:
-    """The lines saying what the bot understood: the filters, then each rate it used."""
-    return [
+    """What the bot understood: the filters, each rate it used, and what it had to ignore."""
+    lines = [
         escape(message(language, "filters", filters=describe_filters(language, filters))),
         *(escape(describe_rate(language, conversion)) for conversion in conversions),
     ]
+    if ignored:
+        lines.append(escape(message(language, "ignored", fields=", ".join(ignored))))
+    return lines
 
 
 def search_reply(
@@ -237,11 +246,12 @@ def search_reply(
     count: int,
     offset: int,
     conversions: Sequence[Conversion] = (),
+    ignored: Sequence[str] = (),
 ) -> str:
     """The answer to a search: the count, the filters, the rates used, and one page of cars."""
     lines = [
         f"<b>{message(language, 'found', count=count)}</b>",
-        *_understood(language, filters, conversions),
+        *_understood(language, filters, conversions, ignored),
     ]
     for number, car in enumerate(cars, start=offset + 1):
         lines += ["", car_lines(language, number, car)]
@@ -256,9 +266,13 @@ def nothing_reply(
     filters: Mapping[str, Any],
     conversions: Sequence[Conversion],
     relaxation: Relaxation | None,
+    ignored: Sequence[str] = (),
 ) -> str:
     """No cars: say so, what was understood, and the one filter to drop (and what it finds)."""
-    lines = [f"<b>{message(language, 'nothing')}</b>", *_understood(language, filters, conversions)]
+    lines = [
+        f"<b>{message(language, 'nothing')}</b>",
+        *_understood(language, filters, conversions, ignored),
+    ]
     if relaxation is None:
         lines.append(escape(message(language, "relax_none")))
     else:

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_webhook_host: str = "127.0.0.1"
     telegram_webhook_port: int = Field(8443, ge=1, le=65535)
+    # Set OPENAI_API_KEY: text becomes filters through this model (any OpenAI-compatible server
+    # at OPENAI_BASE_URL); without it, or when a call fails, the built-in parser.
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_timeout_seconds: float = Field(5.0, gt=0)
 
     @field_validator("cors_origins", "bot_allowed_users", mode="before")
     @classmethod

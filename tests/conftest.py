@@ -14,12 +14,24 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from core.db import make_engine
+from core.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_HTML = ROOT.parent / "shared" / "carsensor-html"
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_real_llm() -> Iterator[None]:
+    """Blank any OPENAI_API_KEY from the environment or .env: no test may call a real server."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("OPENAI_API_KEY", "")
+    get_settings.cache_clear()
+    yield
+    patch.undo()
+    get_settings.cache_clear()
 
 
 def migrate(url: str) -> None:

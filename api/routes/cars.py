@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
+import orjson
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -45,32 +46,38 @@ def _cache(request: Request) -> TTLCache[Any]:
     return cache
 
 
-@router.get("", responses={422: {"model": Problem}})
+@router.get("", response_model=CarPage, responses={422: {"model": Problem}})
 async def list_cars(
-    request: Request, session: SessionDep, filters: FiltersQuery, page: Annotated[Page, Query()]
-) -> CarPage:
+    request: Request, filters: FiltersQuery, page: Annotated[Page, Query()]
+) -> Response:
     """One page of cars matching the filters, with the total and a cursor to the next page."""
-    try:
-        rows = await session.run_sync(lambda sync: fetch_page(filters, page, session=sync))
-    except InvalidCursor as error:
-        raise RequestValidationError(
-            [{"type": "value_error", "loc": ("query", "cursor"), "msg": str(error)}]
-        ) from error
-    cache, key = _cache(request), ("count", filters)
-    total = cache.get(key)
-    if total is None:
-        count = await session.run_sync(lambda sync: count_cars(filters, session=sync))
-        total = cache.put(key, count)
+    engine: AsyncEngine = request.app.state.engine
+    # A plain connection, not an ORM session: the rows are tuples either way, and the
+    # session's bookkeeping was a tenth of the request's CPU time.
+    async with engine.connect() as connection:
+        try:
+            rows = await connection.run_sync(lambda sync: fetch_page(filters, page, session=sync))
+        except InvalidCursor as error:
+            raise RequestValidationError(
+                [{"type": "value_error", "loc": ("query", "cursor"), "msg": str(error)}]
+            ) from error
+        # The total does not depend on the order: one cache entry for every sort.
+        key = ("count", filters.model_copy(update={"sort": "-updated"}))
+        total = await _cache(request).get_or_compute(
+            key, lambda: connection.run_sync(lambda sync: count_cars(filters, session=sync))
+        )
     full = len(rows) == page.page_size
-    return CarPage.model_validate(
-        {
-            "items": rows,
-            "total": total,
-            "page": page.page,
-            "page_size": page.page_size,
-            "next_cursor": encode_cursor(filters.sort, rows[-1]) if full else None,
-        }
-    )
+    body = {
+        "items": rows,
+        "total": total,
+        "page": page.page,
+        "page_size": page.page_size,
+        "next_cursor": encode_cursor(filters.sort, rows[-1]) if full else None,
+    }
+    # CarPage documents the shape; the rows are already typed by the database, so they go
+    # to JSON directly: orjson writes the bytes pydantic would (UTC as Z, UTF-8 as is) in a
+    # fifth of the time, without validating 700 values we just read from our own columns.
+    return Response(orjson.dumps(body, option=orjson.OPT_UTC_Z), media_type="application/json")
 
 
 @router.get("/facets", responses={422: {"model": Problem}})

@@ -75,6 +75,7 @@ class ParseResult:
     followup: bool = False  # merged into the previous search
     conversions: tuple[Conversion, ...] = ()
     notes: tuple[str, ...] = ()  # in English: rates used, what was ignored or dropped
+    ignored: tuple[str, ...] = ()  # "name=value" of each field CarFilters rejected
     source: str = "rules"  # the LLM path will say "llm"
 
 
@@ -272,9 +273,10 @@ def _apply_relatives(fields: dict[str, Any], reading: _Reading) -> None:
                 fields.setdefault("sort", "mileage")
 
 
-def validate(fields: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Fields CarFilters accepts (a swapped range put right, a bad field dropped), and notes."""
+def validate(fields: Mapping[str, Any]) -> tuple[dict[str, Any], list[str], list[str]]:
+    """Fields CarFilters accepts (a swapped range put right), notes, and the fields dropped."""
     kept, notes = {name: value for name, value in fields.items() if name in FIELDS}, []
+    ignored: list[str] = []
     # "от 2 млн до 1 млн" is a range typed backwards, not a request for nothing.
     for low, high in _RANGES:
         if low in kept and high in kept and kept[low] > kept[high]:
@@ -286,11 +288,14 @@ def validate(fields: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
         except ValidationError as error:
             bad = {str(e["loc"][0]) for e in error.errors() if e["loc"]} & kept.keys()
             if not bad:
-                return {}, [*notes, f"dropped every filter: {error.errors()[0]['msg']}"]
+                message = f"dropped every filter: {error.errors()[0]['msg']}"
+                return {}, [*notes, message], [*ignored, *(f"{k}={v}" for k, v in kept.items())]
             for name in sorted(bad):
-                notes.append(f"dropped {name}={kept.pop(name)!r}: CarFilters rejects it")
+                value = kept.pop(name)
+                ignored.append(f"{name}={value}")
+                notes.append(f"dropped {name}={value!r}: CarFilters rejects it")
         else:
-            return filters.model_dump(mode="json", exclude_unset=True), notes
+            return filters.model_dump(mode="json", exclude_unset=True), notes, ignored
 
 
 def parse_query(
@@ -317,11 +322,12 @@ def parse_query(
     followup = previous is not None and _is_followup(folded.text, reading)
     fields = _merge(previous or {}, reading.fields) if followup else dict(reading.fields)
     _apply_relatives(fields, reading)
-    filters, dropped = validate(fields)
+    filters, dropped, ignored = validate(fields)
     return ParseResult(
         filters=filters,
         language=detect_language(folded.text),
         followup=followup,
         conversions=tuple(reading.conversions),
         notes=(*map(str, reading.conversions), *reading.notes, *dropped),
+        ignored=tuple(ignored),
     )

@@ -1,12 +1,16 @@
 """Health, metrics, the request log, JSON errors, CORS, OpenAPI, create_admin."""
 
+import asyncio
 import importlib
 import json
 import logging
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import jwt
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -19,6 +23,7 @@ from api.app import create_app
 from api.cache import TTLCache
 from api.observability import access_log
 from api.routes import cars as cars_route
+from api.security import AccessTokens, create_access_token, decode_access_token
 from core.models import User, utcnow
 from core.settings import Settings, get_settings
 from tests.api.conftest import ADMIN_PASSWORD, TEST_SECRET, store
@@ -199,6 +204,62 @@ def test_ttl_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (cache.get("a"), cache.get("b"), cache.get("c")) == (None, None, 3)
     off = TTLCache[int](0)
     assert off.put("a", 1) == 1 and off.get("a") is None
+
+
+def test_concurrent_misses_compute_once() -> None:
+    calls: list[str] = []
+
+    async def count(value: int) -> int:
+        calls.append("count")
+        await asyncio.sleep(0.01)
+        return value
+
+    async def failing() -> int:
+        calls.append("fail")
+        await asyncio.sleep(0.01)
+        raise RuntimeError("database unavailable")
+
+    async def scenario() -> None:
+        cache = TTLCache[int](10)
+        many = [cache.get_or_compute("k", lambda: count(7)) for _ in range(5)]
+        assert await asyncio.gather(*many) == [7] * 5 and calls == ["count"]
+        assert await cache.get_or_compute("k", lambda: count(8)) == 7  # cached
+        # The first computation fails: it raises, and those waiting on it try on their own.
+        calls.clear()
+        results = await asyncio.gather(
+            cache.get_or_compute("f", failing),
+            cache.get_or_compute("f", lambda: count(3)),
+            return_exceptions=True,
+        )
+        assert isinstance(results[0], RuntimeError) and results[1] == 3
+        assert calls == ["fail", "count"]
+        off = TTLCache[int](0)
+        assert await off.get_or_compute("k", lambda: count(1)) == 1
+        assert await off.get_or_compute("k", lambda: count(2)) == 2
+
+    asyncio.run(scenario())
+
+
+def test_a_remembered_access_token_still_expires(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tokens = AccessTokens(settings)
+    token = create_access_token(7, settings=settings, now=utcnow())
+    decoded: list[str] = []
+
+    def decode(token: str, *, settings: Settings) -> dict[str, Any]:
+        decoded.append(token)
+        return decode_access_token(token, settings=settings)
+
+    monkeypatch.setattr("api.security.decode_access_token", decode)
+    assert tokens.user_id(token) == 7 and tokens.user_id(token) == 7
+    assert decoded == [token]  # verified once, then remembered...
+    expiry = time.time() + settings.access_token_minutes * 60
+    monkeypatch.setattr("api.security.time.time", lambda: expiry)
+    assert tokens.user_id(token) == 7  # (PyJWT's own clock still says valid)
+    assert decoded == [token, token]  # ...but only until its exp: then checked afresh
+    with pytest.raises(jwt.InvalidSignatureError):
+        tokens.user_id(token[:-2] + ("AA" if token[-2:] != "AA" else "BB"))
 
 
 def test_totals_are_cached_for_the_configured_seconds(

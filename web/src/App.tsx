@@ -1,0 +1,69 @@
+import { useEffect } from "react";
+import { useAuth } from "./auth";
+import { CarsPage } from "./components/CarsPage";
+import { Header } from "./components/Header";
+import { LoginPage } from "./components/LoginPage";
+import { navigate, useLocation } from "./router";
+
+const CAR_PATH = /^\/cars\/(\d+)\/?$/;
+
+export function App() {
+  const { pathname, search } = useLocation();
+  const auth = useAuth();
+  const onLogin = pathname === "/login";
+
+  // Signed out (or the session expired and could not be refreshed): to the login page,
+  // remembering where the user was.
+  useEffect(() => {
+    if (!onLogin && auth.status === "signed-out") {
+      navigate(`/login?next=${encodeURIComponent(pathname + search)}`, { replace: true });
+    }
+  }, [onLogin, auth.status, pathname, search]);
+
+  if (onLogin) return <LoginPage />;
+  if (auth.status === "loading" || auth.status === "signed-out") {
+    return (
+      <div className="splash" role="status" aria-live="polite">
+        <span className="spinner" aria-hidden="true" /> Signing in…
+      </div>
+    );
+  }
+  if (auth.status === "offline") {
+    return (
+      <div className="splash">
+        <div className="state-card" role="alert">
+          <h1>The server cannot be reached</h1>
+          <p>Check your connection; the page will work again once the API answers.</p>
+          <button className="btn btn-primary" onClick={auth.retry}>
+            Try again
+          </button>
+        </div>
+      </div>
+    );
+  }
+
+  const car = CAR_PATH.exec(pathname);
+  if (pathname !== "/" && !car) {
+    return (
+      <>
+        <Header />
+        <main className="splash">
+          <div className="state-card">
+            <h1>Page not found</h1>
+            <p>
+              <a href="/" onClick={(e) => (e.preventDefault(), navigate("/"))}>
+                Back to the cars
+              </a>
+            </p>
+          </div>
+        </main>
+      </>
+    );
+  }
+  return (
+    <>
+      <Header />
+      <CarsPage search={search} carId={car ? Number(car[1]) : null} />
+    </>
+  );
+}

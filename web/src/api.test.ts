@@ -1,0 +1,150 @@
+import { describe, expect, it, vi } from "vitest";
+import { ApiClient, ApiError, NetworkError } from "./api";
+
+function memoryStore(initial: Record<string, string> = {}) {
+  const data = new Map(Object.entries(initial));
+  return {
+    getItem: (key: string) => data.get(key) ?? null,
+    setItem: (key: string, value: string) => void data.set(key, value),
+    removeItem: (key: string) => void data.delete(key),
+    data,
+  };
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json", ...headers },
+  });
+
+type Handler = (url: string, init: RequestInit) => Response | Promise<Response>;
+
+function client(handler: Handler, token: string | null = null) {
+  const calls: { url: string; auth: string | null; method: string }[] = [];
+  const fetchMock = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    const url = String(input);
+    calls.push({
+      url,
+      auth: new Headers(init.headers).get("Authorization"),
+      method: init.method ?? "GET",
+    });
+    return handler(url, init);
+  });
+  const store = memoryStore(token ? { "carsensor.access_token": token } : {});
+  const api = new ApiClient(fetchMock as unknown as typeof fetch, store);
+  return { api, calls, store };
+}
+
+describe("ApiClient", () => {
+  it("sends the bearer token", async () => {
+    const { api, calls } = client(() => json(200, { id: 1, username: "admin" }), "good");
+    expect(await api.json("/api/me")).toEqual({ id: 1, username: "admin" });
+    expect(calls).toEqual([{ url: "/api/me", auth: "Bearer good", method: "GET" }]);
+  });
+
+  it("on a 401 refreshes once and retries with the new token", async () => {
+    const { api, calls, store } = client((url, init) => {
+      if (url === "/api/refresh") return json(200, { access_token: "fresh" });
+      const auth = new Headers(init.headers).get("Authorization");
+      return auth === "Bearer fresh" ? json(200, { ok: true }) : json(401, { detail: "expired" });
+    }, "stale");
+    expect(await api.json("/api/cars")).toEqual({ ok: true });
+    expect(calls.map((c) => `${c.method} ${c.url} ${c.auth}`)).toEqual([
+      "GET /api/cars Bearer stale",
+      "POST /api/refresh null",
+      "GET /api/cars Bearer fresh",
+    ]);
+    expect(store.data.get("carsensor.access_token")).toBe("fresh");
+  });
+
+  it("shares one refresh between concurrent 401s (the cookie rotates)", async () => {
+    let refreshes = 0;
+    const { api } = client(async (url, init) => {
+      if (url === "/api/refresh") {
+        refreshes += 1;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        return json(200, { access_token: "fresh" });
+      }
+      const auth = new Headers(init.headers).get("Authorization");
+      return auth === "Bearer fresh" ? json(200, { url }) : json(401, {});
+    }, "stale");
+    const results = await Promise.all([api.json("/api/a"), api.json("/api/b"), api.json("/api/c")]);
+    expect(results).toEqual([{ url: "/api/a" }, { url: "/api/b" }, { url: "/api/c" }]);
+    expect(refreshes).toBe(1);
+  });
+
+  it("without a token refreshes first (a reload with only the cookie)", async () => {
+    const { api, calls } = client((url) =>
+      url === "/api/refresh" ? json(200, { access_token: "fresh" }) : json(200, {}),
+    );
+    await api.json("/api/me");
+    expect(calls.map((c) => c.url)).toEqual(["/api/refresh", "/api/me"]);
+    expect(calls[1].auth).toBe("Bearer fresh");
+  });
+
+  it("when the refresh is refused, ends the session and reports it", async () => {
+    const { api, store } = client((url) => json(401, { detail: url }), "stale");
+    const gone = vi.fn();
+    api.onUnauthenticated = gone;
+    await expect(api.json("/api/cars")).rejects.toMatchObject({ status: 401 });
+    expect(gone).toHaveBeenCalledOnce();
+    expect(api.hasToken).toBe(false);
+    expect(store.data.size).toBe(0);
+  });
+
+  it("login: stores the token; 401 and 429 (with Retry-After) are ApiErrors", async () => {
+    const ok = client(() => json(200, { access_token: "t", token_type: "bearer" }));
+    await ok.api.login("admin", "pw");
+    expect(ok.api.hasToken).toBe(true);
+
+    const wrong = client(() => json(401, { detail: "Invalid username or password" }));
+    const error = await wrong.api.login("admin", "bad").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(401);
+
+    const locked = client(() => json(429, { detail: "Too many" }, { "Retry-After": "120" }));
+    const lockout = (await locked.api.login("admin", "bad").catch((e: unknown) => e)) as ApiError;
+    expect(lockout.status).toBe(429);
+    expect(lockout.retryAfter).toBe(120);
+  });
+
+  it("an unreachable server is a NetworkError, and so is a proxy's 502", async () => {
+    const down = client(() => {
+      throw new TypeError("Failed to fetch");
+    });
+    await expect(down.api.login("a", "b")).rejects.toBeInstanceOf(NetworkError);
+    const proxy = client(() => new Response("Bad Gateway", { status: 502 }));
+    await expect(proxy.api.login("a", "b")).rejects.toBeInstanceOf(NetworkError);
+  });
+
+  it("422 details name the parameter", async () => {
+    const { api } = client(
+      () => json(422, { detail: [{ loc: ["query", "year_min"], msg: "bad", type: "x" }] }),
+      "t",
+    );
+    await expect(api.json("/api/cars?year_min=x")).rejects.toMatchObject({
+      status: 422,
+      message: "year_min: bad",
+    });
+  });
+
+  it("logout posts to the server and forgets the token even if that fails", async () => {
+    const { api, calls } = client(() => {
+      throw new TypeError("offline");
+    }, "t");
+    await expect(api.logout()).rejects.toBeInstanceOf(NetworkError);
+    expect(calls[0]).toMatchObject({ url: "/api/logout", method: "POST" });
+    expect(api.hasToken).toBe(false);
+  });
+});
+
+describe("ApiClient without a session", () => {
+  it("does not call the endpoint when there is neither token nor cookie", async () => {
+    const { api, calls } = client(() => json(401, {}));
+    const gone = vi.fn();
+    api.onUnauthenticated = gone;
+    await expect(api.json("/api/me")).rejects.toMatchObject({ status: 401 });
+    expect(calls.map((c) => c.url)).toEqual(["/api/refresh"]);
+    expect(gone).toHaveBeenCalledOnce();
+  });
+});

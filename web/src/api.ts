@@ -1,0 +1,290 @@
+/**
+ * The API client: bearer token in memory (mirrored in sessionStorage so a reload of the tab
+ * needs no refresh round trip), and on a 401 exactly one refresh through the httpOnly cookie
+ * (POST /api/refresh) before the request is retried. Concurrent 401s share one refresh, since
+ * the server rotates the cookie and replaying a used one revokes the whole session.
+ */
+
+export interface Car {
+  id: number;
+  source: string;
+  external_id: string;
+  url: string;
+  make: string | null;
+  make_ja: string | null;
+  model: string | null;
+  model_ja: string | null;
+  grade: string | null;
+  year: number | null;
+  mileage_km: number | null;
+  price_jpy: number | null;
+  total_price_jpy: number | null;
+  color: string | null;
+  color_ja: string | null;
+  body_type: string | null;
+  body_type_ja: string | null;
+  transmission: string | null;
+  transmission_ja: string | null;
+  fuel: string | null;
+  fuel_ja: string | null;
+  engine_cc: number | null;
+  drive: string | null;
+  repair_history: boolean | null;
+  inspection: string | null;
+  prefecture: string | null;
+  city: string | null;
+  shop_name: string | null;
+  shop_url: string | null;
+  image_url: string | null;
+  is_active: boolean;
+  first_seen_at: string | null;
+  last_seen_at: string | null;
+  updated_at: string | null;
+}
+
+export interface PricePoint {
+  price_jpy: number | null;
+  total_price_jpy: number | null;
+  observed_at: string;
+}
+
+export interface CarDetail extends Car {
+  photos: string[] | null;
+  seats: number | null;
+  doors: number | null;
+  price_history: PricePoint[];
+}
+
+export interface CarPage {
+  items: Car[];
+  total: number;
+  page: number;
+  page_size: number;
+  next_cursor: string | null;
+}
+
+export interface FacetValue {
+  value: string;
+  count: number;
+}
+
+export interface Facets {
+  makes: (FacetValue & { models: FacetValue[] })[];
+  colors: FacetValue[];
+  body_types: FacetValue[];
+  transmissions: FacetValue[];
+  fuels: FacetValue[];
+  prefectures: FacetValue[];
+}
+
+export interface Me {
+  id: number;
+  username: string;
+}
+
+export interface Health {
+  status: string;
+  database: string;
+  last_crawl_at: string | null;
+}
+
+/** The server answered with an error status. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly retryAfter: number | null = null,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+/** The server could not be reached (offline, refused, DNS, a proxy's 502/503/504). */
+export class NetworkError extends Error {
+  constructor(message = "The server cannot be reached") {
+    super(message);
+    this.name = "NetworkError";
+  }
+}
+
+const TOKEN_KEY = "carsensor.access_token";
+
+type Fetch = typeof fetch;
+
+interface KeyValueStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+function detailOf(body: unknown, fallback: string): string {
+  if (body && typeof body === "object" && "detail" in body) {
+    const detail = (body as { detail: unknown }).detail;
+    if (typeof detail === "string") return detail;
+    if (Array.isArray(detail) && detail.length > 0) {
+      const first = detail[0] as { loc?: unknown[]; msg?: string };
+      const where = Array.isArray(first.loc) ? first.loc[first.loc.length - 1] : "";
+      return `${where ? `${String(where)}: ` : ""}${first.msg ?? fallback}`;
+    }
+  }
+  return fallback;
+}
+
+/** The ApiError for a non-2xx response (reads its JSON `detail` when there is one). */
+export async function errorFrom(response: Response): Promise<ApiError | NetworkError> {
+  if ([502, 503, 504].includes(response.status)) {
+    return new NetworkError(
+      response.status === 503 ? "The server is unavailable" : "The server cannot be reached",
+    );
+  }
+  let body: unknown = null;
+  try {
+    body = await response.json();
+  } catch {
+    // not JSON: keep the status text
+  }
+  const retryHeader = response.headers.get("Retry-After");
+  const retryAfter = retryHeader !== null && /^\d+$/.test(retryHeader) ? Number(retryHeader) : null;
+  return new ApiError(
+    response.status,
+    detailOf(body, response.statusText || `HTTP ${response.status}`),
+    retryAfter,
+  );
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof DOMException && error.name === "AbortError";
+}
+
+export class ApiClient {
+  private token: string | null;
+  private refreshing: Promise<boolean> | null = null;
+  /** Called when the session is gone (refresh refused): the app sends the user to /login. */
+  onUnauthenticated: (() => void) | null = null;
+
+  constructor(
+    private readonly fetchImpl: Fetch = (...args) => fetch(...args),
+    private readonly store: KeyValueStore | null = typeof sessionStorage === "undefined"
+      ? null
+      : sessionStorage,
+    private readonly base = "",
+  ) {
+    this.token = store?.getItem(TOKEN_KEY) ?? null;
+  }
+
+  get hasToken(): boolean {
+    return this.token !== null;
+  }
+
+  private setToken(token: string | null): void {
+    this.token = token;
+    try {
+      if (token) this.store?.setItem(TOKEN_KEY, token);
+      else this.store?.removeItem(TOKEN_KEY);
+    } catch {
+      // storage full or disabled: memory is enough
+    }
+  }
+
+  private async send(path: string, init: RequestInit): Promise<Response> {
+    try {
+      return await this.fetchImpl(this.base + path, { credentials: "same-origin", ...init });
+    } catch (error) {
+      if (isAbort(error)) throw error;
+      throw new NetworkError();
+    }
+  }
+
+  /** POST /api/login; throws ApiError (401 wrong credentials, 429 with retryAfter) or NetworkError. */
+  async login(username: string, password: string): Promise<void> {
+    const response = await this.send("/api/login", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username, password }),
+    });
+    if (!response.ok) throw await errorFrom(response);
+    const body = (await response.json()) as { access_token: string };
+    this.setToken(body.access_token);
+  }
+
+  /** One refresh at a time; true when a new access token came back. */
+  refresh(): Promise<boolean> {
+    if (!this.refreshing) {
+      this.refreshing = (async () => {
+        try {
+          // Tabs share the cookie, and the server revokes the whole session when a rotated
+          // refresh token is replayed: two tabs must never refresh with the same cookie at
+          // once. A Web Lock (where the browser has one) makes them take turns.
+          const post = () => this.send("/api/refresh", { method: "POST" });
+          const locks = typeof navigator === "undefined" ? undefined : navigator.locks;
+          const response = locks ? await locks.request("carsensor.refresh", post) : await post();
+          if (!response.ok) {
+            if (response.status === 401) this.setToken(null);
+            if (response.status >= 500) throw await errorFrom(response);
+            return false;
+          }
+          const body = (await response.json()) as { access_token: string };
+          this.setToken(body.access_token);
+          return true;
+        } finally {
+          this.refreshing = null;
+        }
+      })();
+    }
+    return this.refreshing;
+  }
+
+  /** POST /api/logout (revokes the refresh cookie's session) and forget the token. */
+  async logout(): Promise<void> {
+    try {
+      await this.send("/api/logout", { method: "POST" });
+    } finally {
+      this.setToken(null);
+    }
+  }
+
+  /**
+   * An authenticated request. A 401 triggers one refresh and one retry; when the refresh is
+   * refused the session is over: onUnauthenticated() runs and an ApiError(401) is thrown.
+   */
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    if (!this.token && !(await this.refresh())) {
+      // No token and no live refresh cookie: not signed in, no need to ask the endpoint.
+      this.onUnauthenticated?.();
+      throw new ApiError(401, "Not signed in");
+    }
+    const attempt = (token: string | null) => {
+      const headers = new Headers(init.headers);
+      if (token) headers.set("Authorization", `Bearer ${token}`);
+      return this.send(path, { ...init, headers });
+    };
+    const sent = this.token;
+    let response = await attempt(sent);
+    if (response.status === 401) {
+      // Another request may have refreshed meanwhile; else refresh now.
+      const renewed = (this.token !== null && this.token !== sent) || (await this.refresh());
+      if (renewed) response = await attempt(this.token);
+    }
+    if (response.status === 401) {
+      this.setToken(null);
+      this.onUnauthenticated?.();
+    }
+    if (!response.ok) throw await errorFrom(response);
+    return response;
+  }
+
+  async json<T>(path: string, signal?: AbortSignal): Promise<T> {
+    const response = await this.request(path, { signal, headers: { Accept: "application/json" } });
+    return (await response.json()) as T;
+  }
+
+  /** GET /api/health needs no token. */
+  async health(signal?: AbortSignal): Promise<Health> {
+    const response = await this.send("/api/health", { signal });
+    if (!response.ok) throw await errorFrom(response);
+    return (await response.json()) as Health;
+  }
+}
+
+export const api = new ApiClient();

@@ -1,0 +1,299 @@
+import { useCallback, useEffect, useMemo, useState } from "react";
+import type { Car, CarPage, Facets } from "../api";
+import { api, ApiError, NetworkError } from "../api";
+import { formatKm, formatPrice, label } from "../format";
+import { useApi, usePriceUnit } from "../hooks";
+import { navigate } from "../router";
+import {
+  activeFilterCount,
+  filtersToParams,
+  nextSort,
+  parseView,
+  viewToApiParams,
+  viewToSearch,
+  withFilters,
+} from "../urlState";
+import type { Filters, ViewState } from "../urlState";
+import { CarDrawer } from "./CarDrawer";
+import { CarsTable } from "./CarsTable";
+import { FilterBar } from "./FilterBar";
+import { Pagination } from "./Pagination";
+
+function chipText(key: keyof Filters, filters: Filters, unit: "yen" | "man"): string {
+  const value = filters[key];
+  switch (key) {
+    case "q":
+      return `“${String(value)}”`;
+    case "year_min":
+      return `from ${value}`;
+    case "year_max":
+      return `to ${value}`;
+    case "price_min":
+      return `≥ ${formatPrice(value as number, unit)}`;
+    case "price_max":
+      return `≤ ${formatPrice(value as number, unit)}`;
+    case "mileage_max":
+      return `≤ ${formatKm(value as number)}`;
+    case "repair_history":
+      return value ? "repaired" : "no repair history";
+    case "make":
+    case "model":
+    case "prefecture":
+      return String(value);
+    default:
+      return label(String(value));
+  }
+}
+
+function Skeleton({ rows }: { rows: number }) {
+  return (
+    <div className="skeleton" role="status" aria-label="Loading cars">
+      {Array.from({ length: Math.min(rows, 8) }, (_, i) => (
+        <div key={i} className="skeleton-row">
+          <span className="sk sk-thumb" />
+          <span className="sk sk-wide" />
+          <span className="sk" />
+          <span className="sk" />
+          <span className="sk" />
+        </div>
+      ))}
+    </div>
+  );
+}
+
+async function downloadCsv(view: ViewState): Promise<void> {
+  const params = filtersToParams(view.filters);
+  params.set("sort", view.sort);
+  const response = await api.request(`/api/cars/export.csv?${params}`);
+  const blob = await response.blob();
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  const stamp = new Date().toISOString().slice(0, 16).replace(/[-:T]/g, "");
+  link.href = url;
+  link.download = `cars-${stamp}.csv`;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function CarsPage({ search, carId }: { search: string; carId: number | null }) {
+  const view = useMemo(() => parseView(search), [search]);
+  const [unit, setUnit] = usePriceUnit();
+  const [filtersOpen, setFiltersOpen] = useState(false);
+  const [exporting, setExporting] = useState(false);
+  const [exportError, setExportError] = useState<string | null>(null);
+
+  // "/" jumps to the search box, as on most sites with a search.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+      if (target?.closest("input, select, textarea, [role=dialog]")) return;
+      event.preventDefault();
+      setFiltersOpen(true);
+      window.setTimeout(() => document.querySelector<HTMLInputElement>("#filters input[type=search]")?.focus());
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
+
+  const cars = useApi<CarPage>(`/api/cars?${viewToApiParams(view)}`);
+  // Makes and models are counted without the make/model filter (so the other makes stay
+  // choosable); the other facets under every filter.
+  const { make: _make, model: _model, ...otherFilters } = view.filters;
+  void _make;
+  void _model;
+  const makeFacets = useApi<Facets>(`/api/cars/facets?${filtersToParams(otherFilters)}`);
+  const facets = useApi<Facets>(`/api/cars/facets?${filtersToParams(view.filters)}`);
+
+  const go = useCallback(
+    (next: ViewState, options: { replace?: boolean; keepCar?: boolean } = {}) => {
+      const query = viewToSearch(next);
+      const path = options.keepCar && carId !== null ? `/cars/${carId}` : "/";
+      navigate(query ? `${path}?${query}` : path, options);
+    },
+    [carId],
+  );
+  const change = useCallback(
+    (changes: Partial<Filters>, options: { replace?: boolean } = {}) =>
+      go(withFilters(view, changes), options),
+    [go, view],
+  );
+  const openCar = useCallback(
+    (car: Car) => {
+      const query = viewToSearch(view);
+      navigate(`/cars/${car.id}${query ? `?${query}` : ""}`);
+    },
+    [view],
+  );
+  const closeCar = useCallback(() => go(view), [go, view]);
+
+  const page = cars.data;
+  const filterCount = activeFilterCount(view.filters);
+  const error = cars.error;
+  const firstLoad = page === null && cars.loading;
+
+  let body: React.ReactNode;
+  if (error && !cars.loading) {
+    const unreachable = error instanceof NetworkError;
+    const rejected = error instanceof ApiError && error.status === 422;
+    body = (
+      <div className="state-card" role="alert" data-testid="error-state">
+        <h2>{unreachable ? "The server cannot be reached" : rejected ? "These filters are not valid" : "The cars could not be loaded"}</h2>
+        <p>{error.message}</p>
+        <div className="state-actions">
+          <button className="btn btn-primary" onClick={cars.reload}>
+            Try again
+          </button>
+          {filterCount > 0 && (
+            <button className="btn" onClick={() => go({ ...view, filters: {}, page: 1 })}>
+              Clear filters
+            </button>
+          )}
+        </div>
+      </div>
+    );
+  } else if (firstLoad || !page) {
+    body = <Skeleton rows={view.pageSize} />;
+  } else if (page.items.length === 0) {
+    const pastEnd = page.total > 0 && view.page > 1;
+    body = (
+      <div className="state-card" data-testid="empty-state">
+        <svg viewBox="0 0 64 40" width="72" aria-hidden="true" className="empty-icon">
+          <path d="M8 28h48v-6l-6-2-7-8H21l-7 8-6 2z" fill="none" stroke="currentColor" strokeWidth="2.5" strokeLinejoin="round" />
+          <circle cx="19" cy="29" r="4.5" fill="currentColor" />
+          <circle cx="45" cy="29" r="4.5" fill="currentColor" />
+        </svg>
+        <h2>{pastEnd ? `Page ${view.page} is past the end` : "No cars match these filters"}</h2>
+        <p>
+          {pastEnd
+            ? `There are ${page.total} cars, on fewer pages.`
+            : filterCount > 0
+              ? "Widen the search: remove one of the filters above, or clear them all."
+              : "No listings yet: the crawler has not stored any cars."}
+        </p>
+        <div className="state-actions">
+          {pastEnd ? (
+            <button className="btn btn-primary" onClick={() => go({ ...view, page: 1 })}>
+              Go to page 1
+            </button>
+          ) : (
+            filterCount > 0 && (
+              <button className="btn btn-primary" onClick={() => go({ ...view, filters: {}, page: 1 })}>
+                Clear all filters
+              </button>
+            )
+          )}
+        </div>
+      </div>
+    );
+  } else {
+    body = (
+      <CarsTable
+        cars={page.items}
+        sort={view.sort}
+        unit={unit}
+        busy={cars.loading}
+        selectedId={carId}
+        onSort={(column) => go({ ...view, sort: nextSort(view.sort, column), page: 1 })}
+        onOpen={openCar}
+      />
+    );
+  }
+
+  return (
+    <main className="cars-page">
+      <div className="toolbar">
+        <div className="title">
+          <h1>Cars</h1>
+          <span className="count" data-testid="total" aria-live="polite">
+            {page ? `${page.total.toLocaleString("en-US")} ${page.total === 1 ? "car" : "cars"}` : ""}
+          </span>
+        </div>
+        <div className="toolbar-actions">
+          <button
+            type="button"
+            className="btn filters-toggle"
+            aria-expanded={filtersOpen}
+            aria-controls="filters"
+            onClick={() => setFiltersOpen((open) => !open)}
+          >
+            Filters{filterCount > 0 ? ` (${filterCount})` : ""}
+          </button>
+          <button
+            type="button"
+            className="btn"
+            disabled={exporting || !page || page.total === 0}
+            data-testid="export"
+            onClick={async () => {
+              setExporting(true);
+              setExportError(null);
+              try {
+                await downloadCsv(view);
+              } catch (caught) {
+                setExportError(caught instanceof Error ? caught.message : "Export failed");
+              } finally {
+                setExporting(false);
+              }
+            }}
+          >
+            {exporting ? "Exporting…" : "Export CSV"}
+          </button>
+        </div>
+      </div>
+      {exportError && (
+        <p className="form-error" role="alert">
+          Export failed: {exportError}
+        </p>
+      )}
+      <FilterBar
+        filters={view.filters}
+        makeFacets={makeFacets.data}
+        facets={facets.data}
+        unit={unit}
+        onUnit={setUnit}
+        onChange={change}
+        open={filtersOpen}
+      />
+      {filterCount > 0 && (
+        <ul className="chips" aria-label="Active filters">
+          {(Object.keys(view.filters) as (keyof Filters)[]).map((key) => (
+            <li key={key}>
+              <button
+                type="button"
+                className="chip"
+                onClick={() => change({ [key]: undefined })}
+                aria-label={`Remove filter ${key.replace("_", " ")}: ${chipText(key, view.filters, unit)}`}
+              >
+                {chipText(key, view.filters, unit)} <span aria-hidden="true">✕</span>
+              </button>
+            </li>
+          ))}
+          <li>
+            <button type="button" className="chip chip-clear" onClick={() => go({ ...view, filters: {}, page: 1 })}>
+              Clear all
+            </button>
+          </li>
+        </ul>
+      )}
+      <div className={`results${cars.loading && page ? " is-loading" : ""}`}>
+        {cars.loading && page && <div className="progress" role="progressbar" aria-label="Loading" />}
+        {body}
+      </div>
+      {page && page.total > 0 && (
+        <Pagination
+          page={view.page}
+          pageSize={view.pageSize}
+          total={page.total}
+          onPage={(p) => {
+            go({ ...view, page: p });
+            window.scrollTo({ top: 0 });
+          }}
+          onPageSize={(size) => go({ ...view, pageSize: size, page: 1 })}
+        />
+      )}
+      {carId !== null && <CarDrawer key={carId} carId={carId} unit={unit} onClose={closeCar} />}
+    </main>
+  );
+}

@@ -1,0 +1,68 @@
+import { useCallback, useEffect, useState } from "react";
+import { api } from "./api";
+import type { PriceUnit } from "./format";
+
+export interface Remote<T> {
+  data: T | null;
+  error: Error | null;
+  loading: boolean;
+  reload: () => void;
+}
+
+/**
+ * GET `path` as JSON whenever it changes (null: nothing to fetch). The previous data stays
+ * while the next loads, so the table never blanks; a superseded request is aborted. `loading`
+ * is true from the very render in which `path` changes (it compares what was loaded with
+ * what is asked), so no frame shows old rows as current.
+ */
+export function useApi<T>(path: string | null): Remote<T> {
+  const [attempt, setAttempt] = useState(0);
+  const key = path === null ? null : `${attempt}:${path}`;
+  const [result, setResult] = useState<{ key: string | null; data: T | null; error: Error | null }>(
+    { key: null, data: null, error: null },
+  );
+
+  useEffect(() => {
+    if (path === null || key === null) return;
+    const controller = new AbortController();
+    api
+      .json<T>(path, controller.signal)
+      .then((data) => setResult({ key, data, error: null }))
+      .catch((caught: unknown) => {
+        if (controller.signal.aborted) return;
+        const error = caught instanceof Error ? caught : new Error(String(caught));
+        setResult((previous) => ({ key, data: previous.data, error }));
+      });
+    return () => controller.abort();
+  }, [path, key]);
+
+  const reload = useCallback(() => setAttempt((n) => n + 1), []);
+  return {
+    data: result.data,
+    error: result.error,
+    loading: key !== null && result.key !== key,
+    reload,
+  };
+}
+
+const UNIT_KEY = "carsensor.price_unit";
+
+/** The ¥ / 万円 display preference, kept per browser. */
+export function usePriceUnit(): [PriceUnit, (unit: PriceUnit) => void] {
+  const [unit, setUnit] = useState<PriceUnit>(() => {
+    try {
+      return localStorage.getItem(UNIT_KEY) === "man" ? "man" : "yen";
+    } catch {
+      return "yen";
+    }
+  });
+  const set = useCallback((next: PriceUnit) => {
+    setUnit(next);
+    try {
+      localStorage.setItem(UNIT_KEY, next);
+    } catch {
+      // private mode: the choice lasts for this page
+    }
+  }, []);
+  return [unit, set];
+}
