@@ -15,7 +15,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -43,6 +42,7 @@ from core.filters import (
 )
 from core.models import utcnow
 from core.vocab import BODY_TYPES, COLORS, FUELS, MAKES, TRANSMISSIONS, models_of
+from tests.fakes.ports import free_port
 
 logger = logging.getLogger("bench.api")
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,14 +149,6 @@ def seed(url: str, count: int) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE cars"))
     engine.dispose()
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def start_api(url: str, port: int, log: Path, pool_size: int) -> subprocess.Popen[bytes]:

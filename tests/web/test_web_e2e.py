@@ -9,7 +9,6 @@ Screenshots of the main screens land in test-artifacts/web/.
 import json
 import re
 import shutil
-import socket
 import threading
 import time
 import urllib.error
@@ -33,6 +32,7 @@ from core.settings import Settings
 from crawler.storage import car_row, upsert_cars
 from tests.conftest import pg_url
 from tests.factories import listing
+from tests.fakes.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB_DIST = ROOT / "web" / "dist"
@@ -109,13 +109,6 @@ def seed(url: str) -> None:
                     upsert_cars([car_row(item, now=at + timedelta(hours=1))], session=session)
         session.commit()
     engine.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module", params=["postgresql", "sqlite"])
