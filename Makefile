@@ -59,13 +59,14 @@ test: lint web-test
 	$(BIN)/pytest --cov --cov-report=term
 
 # bench.api_bench drives the API with Debian's wrk (apt-get install wrk).
-bench: install
+bench: install web
 	$(PY) -m pip install -q -e ".[crawler,api,bot,dev,bench]"
 	$(PY) -m bench.parse_bench
 	$(PY) -m bench.upsert_bench
 	$(PY) -m bench.crawl_bench
 	$(PY) -m bench.api_bench
 	$(PY) -m bench.bot_bench
+	$(PY) -m bench.web_bench
 
 clean:
 	rm -rf $(VENV) var .coverage* .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist
