@@ -10,12 +10,12 @@ ADMIN_USERNAME ?= admin
 ADMIN_PASSWORD ?= carsensor-demo
 SERVE := $(BIN)/uvicorn api.main:app --host 127.0.0.1 --port $(API_PORT) --no-access-log
 
-.PHONY: install migrate run bot test lint web web-test bench clean
+.PHONY: install migrate run bot scrapyd scheduler test lint web web-test bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[crawler,api,bot,dev]"
+	$(PY) -m pip install -q -e ".[crawler,api,bot,scrapyd,dev]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -39,6 +39,13 @@ endif
 	@if command -v npm >/dev/null; then $(MAKE) web; else echo "npm not found: serving the API without web/"; fi
 	$(SERVE)
 
+# scrapyd and the crawl scheduler (README, "Through scrapyd"); run from the repo root.
+scrapyd: migrate
+	$(BIN)/scrapyd
+
+scheduler: migrate
+	SCRAPYD_URLS=$${SCRAPYD_URLS:-http://127.0.0.1:6800} $(PY) -m crawler.scheduler
+
 # The Telegram bot; needs TELEGRAM_BOT_TOKEN (README, "Telegram bot").
 bot: migrate
 	$(PY) -m bot
@@ -60,7 +67,7 @@ test: lint web-test
 
 # bench.api_bench drives the API with Debian's wrk (apt-get install wrk).
 bench: install web
-	$(PY) -m pip install -q -e ".[crawler,api,bot,dev,bench]"
+	$(PY) -m pip install -q -e ".[crawler,api,bot,scrapyd,dev,bench]"
 	$(PY) -m bench.parse_bench
 	$(PY) -m bench.upsert_bench
 	$(PY) -m bench.crawl_bench

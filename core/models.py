@@ -17,6 +17,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -188,3 +189,41 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(64))
     client_address: Mapped[str] = mapped_column(String(64))
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+CRAWL_STATUSES = ("pending", "running", "finished", "failed", "lost")
+_ACTIVE_RUN = "status IN ('pending', 'running')"
+
+
+class CrawlRun(Base):
+    """One scrapyd job crawling one shard (a maker code, or 'all'), and how it ended."""
+
+    __tablename__ = "crawl_runs"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ({})".format(", ".join(f"'{s}'" for s in CRAWL_STATUSES)),
+            name="ck_crawl_runs_status",
+        ),
+        Index("ix_crawl_runs_shard", "shard", "id"),
+        # At most one pending or running run per shard, even with two schedulers racing.
+        Index(
+            "uq_crawl_runs_active_shard",
+            "shard",
+            unique=True,
+            postgresql_where=text(_ACTIVE_RUN),
+            sqlite_where=text(_ACTIVE_RUN),
+        ),
+        Index("ix_crawl_runs_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shard: Mapped[str] = mapped_column(String(16))
+    node: Mapped[str] = mapped_column(Text)
+    job_id: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    items_stored: Mapped[int | None] = mapped_column(Integer)
+    items_dropped: Mapped[int | None] = mapped_column(Integer)
+    errors: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

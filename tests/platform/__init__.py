@@ -1,0 +1,1 @@
+"""Tests of the platform: scrapyd nodes and the scheduler."""
