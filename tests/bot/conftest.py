@@ -1,6 +1,15 @@
-"""Print the parser's evaluation figure at the end of the run, next to the pass/fail counts."""
+"""The bot tests' fixtures (seeded database, fake Bot API) and the parser's evaluation figure."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.orm import Session
+
+from core.db import make_engine
+from crawler.storage import car_row, upsert_cars
+from tests.bot.chat import OTHER_CARS, RED_BMWS
+from tests.fakes.telegram_api import FakeTelegram
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -11,3 +20,31 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             if name == "parser_eval":
                 terminalreporter.write_sep("-", "bot parser evaluation")
                 terminalreporter.write_line(str(value))
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """aiogram runs on asyncio."""
+    return "asyncio"
+
+
+@pytest.fixture
+def cars_db(db_url: str) -> str:
+    """The test database with tests.bot.chat's cars, a minute apart, through crawler storage."""
+    engine = make_engine(db_url)
+    start = datetime.now(UTC) - timedelta(days=1)
+    with Session(engine) as session:
+        for minutes, item in enumerate((*RED_BMWS, *OTHER_CARS)):
+            upsert_cars([car_row(item, now=start + timedelta(minutes=minutes))], session=session)
+        session.commit()
+    engine.dispose()
+    return db_url
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    """The fake Bot API server, listening on loopback."""
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()

@@ -4,156 +4,27 @@ Updates go in through `Dispatcher.feed_update`, as polling would hand them over;
 bot says goes out as real Bot API requests, which the fake server records for the assertions.
 """
 
-import itertools
 import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiogram import Bot, Dispatcher
-from aiogram.types import Update
+from aiogram import Bot
 from aiohttp import test_utils
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from bot.app import build_bot, build_dispatcher, webhook_app
 from core.db import make_engine, session_factory
 from core.settings import Settings
-from crawler.items import CarItem
-from crawler.storage import car_row, upsert_cars
-from tests.factories import listing
+from tests.bot.chat import ANNA, TOKEN, Clock, Conversation, only_message, url
 from tests.fakes.telegram_api import Call, FakeTelegram
 
 pytestmark = pytest.mark.anyio
 
 ROOT = Path(__file__).resolve().parents[2]
-TOKEN = "123456789:TEST-token-for-the-fake-server"
-ANNA = 111  # a Russian-speaking user; in a private chat, the chat id is the user id
-
-
-def bmw(
-    external_id: str, total: int, year: int, mileage: int, prefecture: str, **values: Any
-) -> CarItem:
-    """A red BMW 3 Series listing; `values` override any field."""
-    red_bmw = dict(
-        make="BMW", make_ja="BMW", make_code="BM", model="3 Series", model_ja="3シリーズ",
-        grade="320i Mスポーツ", color="red", color_ja="レッド", total_price_jpy=total,
-        price_jpy=total - 90_000, year=year, mileage_km=mileage, prefecture=prefecture,
-    )  # fmt: skip
-    return listing(external_id, **(red_bmw | values))
-
-
-# Seven red BMWs up to ¥2,000,000, stored in this order (the default sort shows the last first).
-RED_BMWS = (
-    bmw("B1", 1_000_000, 2012, 98_000, "東京都"),
-    bmw("B2", 1_200_000, 2014, 75_000, "大阪府"),
-    bmw("B3", 1_400_000, 2016, 60_000, "愛知県"),
-    bmw("B4", 1_550_000, 2015, 52_000, "東京都"),
-    bmw("B5", 1_700_000, 2018, 41_000, "神奈川県"),
-    bmw("B6", 1_800_000, 2017, 30_000, "福岡県"),
-    bmw("B7", 1_950_000, 2019, 12_000, "北海道"),
-)
-OTHER_CARS = (
-    bmw("X1", 2_500_000, 2021, 8_000, "東京都"),  # too dear
-    bmw("X2", 400_000, 2008, 120_000, "千葉県", color="white"),  # white
-    listing("X3", color="red", total_price_jpy=900_000),  # a red Toyota
-    bmw("X4", 1_300_000, 2016, 50_000, "東京都", is_active=False),  # sold
-)
-
-
-def url(external_id: str) -> str:
-    """The listing link of a seeded car."""
-    return f"https://www.carsensor.net/usedcar/detail/{external_id}/index.html"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    """aiogram runs on asyncio."""
-    return "asyncio"
-
-
-@pytest.fixture
-def cars_db(db_url: str) -> str:
-    """The test database with the cars above, one minute apart, through the crawler's storage."""
-    engine = make_engine(db_url)
-    start = datetime.now(UTC) - timedelta(days=1)
-    with Session(engine) as session:
-        for minutes, item in enumerate((*RED_BMWS, *OTHER_CARS)):
-            upsert_cars([car_row(item, now=start + timedelta(minutes=minutes))], session=session)
-        session.commit()
-    engine.dispose()
-    return db_url
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    """The fake Bot API server, listening on loopback."""
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@dataclass
-class Clock:
-    """A monotonic clock the test moves by hand."""
-
-    now: float = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@dataclass
-class Conversation:
-    """A chat with the bot: send texts and press buttons, get back the Bot API calls made."""
-
-    dispatcher: Dispatcher
-    bot: Bot
-    telegram: FakeTelegram
-    clock: Clock = field(default_factory=Clock)
-    update_ids: "itertools.count[int]" = field(default_factory=lambda: itertools.count(1))
-
-    async def _feed(self, update: dict[str, Any]) -> list[Call]:
-        before = len(self.telegram.calls)
-        update.setdefault("update_id", next(self.update_ids))
-        await self.dispatcher.feed_update(
-            self.bot, Update.model_validate(update, context={"bot": self.bot})
-        )
-        return self.telegram.calls[before:]
-
-    def message(self, text: str, *, user: int = ANNA, language: str = "ru") -> dict[str, Any]:
-        """The update Telegram sends for `text` from `user` in their private chat."""
-        sender = {"id": user, "is_bot": False, "first_name": "Anna", "language_code": language}
-        message = {
-            "message_id": next(self.update_ids),
-            "date": int(datetime.now(UTC).timestamp()),
-            "chat": {"id": user, "type": "private", "first_name": "Anna"},
-            "from": sender,
-            "text": text,
-        }
-        return {"update_id": next(self.update_ids), "message": message}
-
-    async def say(self, text: str, *, user: int = ANNA, language: str = "ru") -> list[Call]:
-        """Send `text` as `user` in their private chat."""
-        return await self._feed(self.message(text, user=user, language=language))
-
-    async def press(self, reply: Call, text: str, *, user: int = ANNA) -> list[Call]:
-        """Press the inline button labelled `text` under the message `reply` sent or edited."""
-        (data,) = [b["callback_data"] for row in reply.buttons for b in row if b["text"] == text]
-        query = {
-            "id": f"cb{next(self.update_ids)}",
-            "from": {"id": user, "is_bot": False, "first_name": "Anna", "language_code": "ru"},
-            "chat_instance": "ci-1",
-            "message": reply.result,
-            "data": data,
-        }
-        return await self._feed({"callback_query": query})
 
 
 @pytest.fixture
@@ -180,12 +51,6 @@ async def open_chat(
         await bot.session.close()
     for engine in engines:
         engine.dispose()
-
-
-def only_message(calls: list[Call], method: str = "sendMessage") -> Call:
-    """The one call of an update, checked to be `method`."""
-    assert [call.method for call in calls] == [method], calls
-    return calls[0]
 
 
 async def test_search_lists_count_filters_and_top_five(

@@ -23,15 +23,13 @@ from bot.parse import main
 from bot.parser import DEFAULT_RATES, parse_query
 from core.db import make_engine, session_factory
 from core.settings import Settings
-from tests.bot import test_bot_e2e as e2e
-from tests.bot.test_bot_e2e import ANNA, TOKEN, Conversation, only_message, url
+from tests.bot.chat import ANNA, TOKEN, Conversation, only_message, url
 from tests.fakes.openai_api import FakeOpenAI, error, plain, tool_call
 from tests.fakes.telegram_api import FakeTelegram
 
 pytestmark = pytest.mark.anyio
 
 # The end-to-end tests' fixtures: asyncio, the seeded database, the fake Bot API server.
-anyio_backend, cars_db, telegram = e2e.anyio_backend, e2e.cars_db, e2e.telegram
 
 MAKES_MODELS = {"BMW": ["3 Series", "X5"], "Toyota": ["Prius", "Aqua"]}
 TEXT = "Найди красную BMW до 2 млн"

@@ -14,6 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.loopback import serve
+
 
 @dataclass(frozen=True, slots=True)
 class Reply:
@@ -76,12 +78,8 @@ class FakeOpenAI:
         """Listen on a free loopback port; `url` is then the base_url to give the client."""
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._handle)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}/v1"
+        self._runner, base = await serve(app)
+        self.url = base + "/v1"
 
     async def stop(self) -> None:
         """Release any delayed answer, then stop listening."""

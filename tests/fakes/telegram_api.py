@@ -13,6 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.loopback import serve
+
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Cars", "username": "carsensor_test_bot"}
 
 
@@ -57,12 +59,8 @@ class FakeTelegram:
         """Listen on a free loopback port; `url` is then the base to give aiogram."""
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
+        self._runner, base = await serve(app)
+        self.url = base
 
     async def stop(self) -> None:
         """Stop listening."""
