@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from api.cache import TTLCache
 from api.db import make_async_engine
 from api.observability import ObservabilityMiddleware, configure_access_log
-from api.routes import auth, cars, health
+from api.routes import auth, cars, crawls, health
 from api.security import AccessTokens, check_secret_key, dummy_hash
+from core.db import make_engine, session_factory
 from core.settings import Settings, get_settings
 
 WEB_DIST = Path(__file__).resolve().parents[1] / "web" / "dist"
@@ -53,11 +54,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     check_secret_key(settings)
     dummy_hash()  # made now, so the first unknown-user login is no slower than the others
     engine = make_async_engine(settings)
+    # For the scheduler's blocking code (POST /api/crawls), run in worker threads.
+    sync_engine = make_engine(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         await engine.dispose()
+        sync_engine.dispose()
 
     app = FastAPI(
         title="carsensor platform API",
@@ -68,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = async_sessionmaker(engine, expire_on_commit=False)
+    app.state.sync_sessions = session_factory(sync_engine)
     app.state.cache = TTLCache[Any](settings.count_cache_seconds)
     app.state.tokens = AccessTokens(settings)
 
@@ -86,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(auth.router)
     app.include_router(cars.router)
+    app.include_router(crawls.router)
     app.include_router(health.router)
 
     @app.get("/metrics", include_in_schema=False)

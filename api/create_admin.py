@@ -18,12 +18,13 @@ def upsert_admin(username: str, password: str, *, session: Session) -> str:
     """Create the user, or reset its password and reactivate it; return what was done."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        session.add(User(username=username, password_hash=hash_password(password)))
+        session.add(User(username=username, password_hash=hash_password(password), is_admin=True))
         return "created"
-    if user.is_active and verify_password(password, user.password_hash):
+    if user.is_active and user.is_admin and verify_password(password, user.password_hash):
         return "unchanged"
     user.password_hash = hash_password(password)
     user.is_active = True
+    user.is_admin = True
     user.updated_at = utcnow()
     return "updated"
 

@@ -67,3 +67,13 @@ async def get_current_user(
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_admin(user: CurrentUser) -> User:
+    """The signed-in user if an admin, or 403."""
+    if not user.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Admins only")
+    return user
+
+
+AdminUser = Annotated[User, Depends(get_admin)]

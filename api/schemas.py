@@ -35,6 +35,7 @@ class Me(BaseModel):
 
     id: int
     username: str
+    is_admin: bool
 
 
 class CarOut(BaseModel):
@@ -150,3 +151,45 @@ class Problem(BaseModel):
     """Every error body: a message, or for 422 the list of invalid parameters."""
 
     detail: str | list[dict[str, object]]
+
+
+class CrawlRunOut(BaseModel):
+    """One scrapyd job crawling one shard; progress while running, counts once ended."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    shard: str
+    node: str
+    job_id: str
+    status: Literal["pending", "running", "finished", "failed", "lost"]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    pages_crawled: int | None
+    items_scraped: int | None
+    items_stored: int | None
+    items_dropped: int | None
+    errors: int | None
+
+
+class CrawlList(BaseModel):
+    """Recent crawl runs, newest first."""
+
+    runs: list[CrawlRunOut]
+    active: int = Field(description="Runs pending or running now")
+    last: CrawlRunOut | None = Field(description="The newest run")
+    can_start: bool = Field(description="Whether this user may start a crawl")
+
+
+class CrawlStart(BaseModel):
+    """Which shards to crawl now; none given means every configured shard."""
+
+    shards: list[str] | None = Field(default=None, min_length=1, max_length=100)
+
+
+class CrawlStarted(BaseModel):
+    """The runs a POST /api/crawls started."""
+
+    job_ids: list[str]
+    runs: list[CrawlRunOut]

@@ -11,13 +11,14 @@ import base64
 import json
 import logging
 import re
+import socket
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.error import URLError
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode, urljoin, urlsplit
 from urllib.request import Request, urlopen
 
 from sqlalchemy import func, select
@@ -25,19 +26,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.models import CrawlRun, utcnow
+from core.settings import DEFAULT_CRAWL_SHARDS, Settings
 
 logger = logging.getLogger(__name__)
 
 PROJECT = "carsensor"
 SPIDER = "carsensor"
 ALL = "all"
-DEFAULT_SHARDS = ("TO", "NI", "HO", "MA", "SB", "SZ", "DA", "MI", "LE", "BM", "ME", "VW")
+DEFAULT_SHARDS = DEFAULT_CRAWL_SHARDS
 ACTIVE = ("pending", "running")
 # A run is recorded just before schedule.json is called; until then its node cannot know it.
 CLAIM_GRACE = timedelta(minutes=1)
 
 _STATS_DUMP = "Dumping Scrapy stats:"
 _INT_STAT = re.compile(r"'([^']+)': (\d+)(?![\d.])")
+# Scrapy's LogStats line, written every LOGSTATS_INTERVAL while a crawl runs.
+_PROGRESS = re.compile(r"Crawled (\d+) pages \(at [^)]*\), scraped (\d+) items")
 
 
 class NodeDown(Exception):
@@ -81,9 +85,31 @@ class Cluster:
         return answer
 
 
-def parse_list(value: str) -> tuple[str, ...]:
-    """Split a comma-separated setting such as SCRAPYD_URLS or CRAWL_SHARDS, dropping blanks."""
-    return tuple(item.strip() for item in value.split(",") if item.strip())
+def cluster_from(settings: Settings) -> Cluster:
+    """The nodes in SCRAPYD_URLS plus, with SCRAPYD_DISCOVER, every address its name has now."""
+    nodes = [url.rstrip("/") for url in settings.scrapyd_urls]
+    if settings.scrapyd_discover:
+        nodes += discover(settings.scrapyd_discover)
+    return Cluster(
+        nodes=tuple(dict.fromkeys(nodes)),
+        username=settings.scrapyd_username,
+        password=settings.scrapyd_password.get_secret_value(),
+    )
+
+
+def discover(host_port: str) -> list[str]:
+    """`http://<ip>:<port>` for each IPv4 address of `host:port`; none when it does not resolve."""
+    target = urlsplit(f"//{host_port}")
+    try:
+        infos = socket.getaddrinfo(
+            target.hostname, target.port or 6800, socket.AF_INET, socket.SOCK_STREAM
+        )
+    except (OSError, UnicodeError) as exc:
+        logger.warning("cannot resolve SCRAPYD_DISCOVER=%s: %s", host_port, exc)
+        return []
+    # Sorted, so node order (and so the tie-break between equally loaded nodes) is stable.
+    addresses = sorted({(str(info[4][0]), int(info[4][1])) for info in infos})
+    return [f"http://{ip}:{port}" for ip, port in addresses]
 
 
 def node_loads(cluster: Cluster) -> dict[str, int]:
@@ -119,6 +145,7 @@ def refresh_runs(cluster: Cluster, live: Iterable[str], *, session: Session) -> 
         if state == "running":
             run.status = "running"
             run.started_at = _scrapyd_time(job.get("start_time")) or run.started_at or utcnow()
+            _record_progress(cluster, run, job)
         elif state == "finished":
             run.started_at = _scrapyd_time(job.get("start_time")) or run.started_at
             _record_stats(cluster, run, job)
@@ -234,15 +261,27 @@ def _list_jobs(cluster: Cluster, node: str) -> dict[str, tuple[str, dict[str, An
     }
 
 
-def _record_stats(cluster: Cluster, run: CrawlRun, job: Mapping[str, Any]) -> None:
-    stats: dict[str, int] = {}
+def _read_log(cluster: Cluster, run: CrawlRun, job: Mapping[str, Any]) -> str:
     try:
         log = cluster.call(
             run.node, job.get("log_url") or f"logs/{PROJECT}/{SPIDER}/{run.job_id}.log"
         )
-        stats = parse_stats(log.decode("utf-8", "replace"))
     except NodeDown as exc:
         logger.warning("no log for run %s: %s", run.job_id, exc)
+        return ""
+    return log.decode("utf-8", "replace")
+
+
+def _record_progress(cluster: Cluster, run: CrawlRun, job: Mapping[str, Any]) -> None:
+    progress = parse_progress(_read_log(cluster, run, job))
+    if progress is not None:
+        run.pages_crawled, run.items_scraped = progress
+
+
+def _record_stats(cluster: Cluster, run: CrawlRun, job: Mapping[str, Any]) -> None:
+    stats = parse_stats(_read_log(cluster, run, job))
+    run.pages_crawled = stats.get("response_received_count", run.pages_crawled)
+    run.items_scraped = stats.get("item_scraped_count", run.items_scraped)
     run.items_stored = stats.get("store/items_stored", 0)
     run.items_dropped = stats.get("item_dropped_count", 0)
     run.errors = stats.get("log_count/ERROR", 0)
@@ -263,6 +302,15 @@ def parse_stats(log: str) -> dict[str, int]:
         return {}
     block = log[start : log.find("}", start) + 1]
     return {name: int(value) for name, value in _INT_STAT.findall(block)}
+
+
+def parse_progress(log: str) -> tuple[int, int] | None:
+    """Pages crawled and items scraped in the last progress line of a running crawl's log."""
+    matches = _PROGRESS.findall(log)
+    if not matches:
+        return None
+    pages, items = matches[-1]
+    return int(pages), int(items)
 
 
 def _scrapyd_time(value: object) -> datetime | None:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     func,
     text,
 )
@@ -157,6 +158,8 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Admins may start crawls (POST /api/crawls); `python -m api.create_admin` makes one.
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -214,6 +217,7 @@ class CrawlRun(Base):
             sqlite_where=text(_ACTIVE_RUN),
         ),
         Index("ix_crawl_runs_status", "status"),
+        Index("ix_crawl_runs_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -223,6 +227,9 @@ class CrawlRun(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Progress while running, from the crawl's periodic log line; final once it has ended.
+    pages_crawled: Mapped[int | None] = mapped_column(Integer)
+    items_scraped: Mapped[int | None] = mapped_column(Integer)
     items_stored: Mapped[int | None] = mapped_column(Integer)
     items_dropped: Mapped[int | None] = mapped_column(Integer)
     errors: Mapped[int | None] = mapped_column(Integer)

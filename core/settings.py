@@ -8,6 +8,8 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "carsensor.db"
+# The scheduler's shards: carsensor maker codes, each crawled as its own scrapyd job.
+DEFAULT_CRAWL_SHARDS = ("TO", "NI", "HO", "MA", "SB", "SZ", "DA", "MI", "LE", "BM", "ME", "VW")
 # Local development only: the API refuses to start with it when APP_ENV=production.
 EXAMPLE_SECRET_KEY = "dev-only-example-secret-key-change-me-in-production"
 
@@ -32,6 +34,16 @@ class Settings(BaseSettings):
     admin_username: str = "admin"
     admin_password: SecretStr | None = None
 
+    # scrapyd and the crawl scheduler (python -m crawler.scheduler; POST /api/crawls).
+    scrapyd_urls: Annotated[list[str], NoDecode] = ["http://127.0.0.1:6800"]
+    # host:port whose every IPv4 address is a node, re-resolved each tick (compose --scale).
+    scrapyd_discover: str | None = None
+    scrapyd_username: str = ""
+    scrapyd_password: SecretStr = SecretStr("")
+    crawl_shards: Annotated[list[str], NoDecode] = list(DEFAULT_CRAWL_SHARDS)
+    crawl_interval: float = Field(3600.0, ge=0)
+    crawl_poll: float = Field(15.0, gt=0)
+
     # The Telegram bot (python -m bot).
     telegram_bot_token: SecretStr | None = None
     telegram_api_base: str | None = None  # a local Bot API server, e.g. http://127.0.0.1:8081
@@ -53,7 +65,9 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4o-mini"
     openai_timeout_seconds: float = Field(5.0, gt=0)
 
-    @field_validator("cors_origins", "bot_allowed_users", mode="before")
+    @field_validator(
+        "cors_origins", "bot_allowed_users", "scrapyd_urls", "crawl_shards", mode="before"
+    )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         # CORS_ORIGINS=https://a.example,https://b.example and BOT_ALLOWED_USERS=111,222 read

@@ -2,6 +2,10 @@
 
     SCRAPYD_URLS=http://node1:6800,http://node2:6800 python -m crawler.scheduler [--once]
 
+Settings (core.settings): SCRAPYD_URLS, SCRAPYD_DISCOVER (a host name whose every address is a
+node, as with `docker compose --scale scrapyd=3`), SCRAPYD_USERNAME / SCRAPYD_PASSWORD,
+CRAWL_SHARDS, CRAWL_INTERVAL (seconds between two crawls of a shard) and CRAWL_POLL (seconds
+between ticks; each tick also refreshes the progress of running crawls).
 It keeps no state of its own: `crawl_runs` (DATABASE_URL) is the record, so it may restart freely.
 """
 
@@ -10,52 +14,27 @@ import logging
 import os
 import signal
 import threading
-from dataclasses import dataclass, field
 from datetime import timedelta
 from types import FrameType
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from core import crawls
-from core.db import session_factory
+from core.db import make_engine, session_factory
+from core.models import CrawlRun
+from core.settings import Settings, get_settings
 
 logger = logging.getLogger("crawler.scheduler")
 
 
-@dataclass(frozen=True)
-class Config:
-    """What the scheduler reads from the environment."""
-
-    cluster: crawls.Cluster
-    shards: tuple[str, ...] = crawls.DEFAULT_SHARDS
-    interval: timedelta = timedelta(hours=1)
-    poll_seconds: float = 60.0
-    settings: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_env(cls) -> "Config":
-        """SCRAPYD_URLS, SCRAPYD_USERNAME/PASSWORD, CRAWL_SHARDS, CRAWL_INTERVAL, CRAWL_POLL."""
-        env = os.environ
-        cluster = crawls.Cluster(
-            nodes=crawls.parse_list(env.get("SCRAPYD_URLS", "http://127.0.0.1:6800")),
-            username=env.get("SCRAPYD_USERNAME", ""),
-            password=env.get("SCRAPYD_PASSWORD", ""),
-        )
-        return cls(
-            cluster=cluster,
-            shards=crawls.parse_list(env.get("CRAWL_SHARDS", "")) or crawls.DEFAULT_SHARDS,
-            interval=timedelta(seconds=float(env.get("CRAWL_INTERVAL", "3600"))),
-            poll_seconds=float(env.get("CRAWL_POLL", "60")),
-        )
-
-
-def run_tick(config: Config) -> list[crawls.CrawlRun]:
-    """One round of scheduling, in its own session."""
-    with session_factory()() as session:
+def run_tick(settings: Settings, sessions: sessionmaker[Session]) -> list[CrawlRun]:
+    """One round of scheduling over the nodes known now, in its own session."""
+    with sessions() as session:
         return crawls.tick(
-            config.cluster,
-            config.shards,
-            config.interval,
+            crawls.cluster_from(settings),
+            settings.crawl_shards,
+            timedelta(seconds=settings.crawl_interval),
             session=session,
-            settings=config.settings,
         )
 
 
@@ -68,11 +47,16 @@ def main(argv: list[str] | None = None) -> int:
         level=os.environ.get("SCHEDULER_LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    config = Config.from_env()
+    settings = get_settings()
+    nodes = crawls.cluster_from(settings).nodes
     logger.info(
-        "scheduling %s on %s every %s",
-        ",".join(config.shards), ",".join(config.cluster.nodes), config.interval,
-    )  # fmt: skip
+        "scheduling %s on %s every %ss",
+        ",".join(settings.crawl_shards),
+        ",".join(nodes) or f"nodes of {settings.scrapyd_discover} (none yet)",
+        settings.crawl_interval,
+    )
+    engine = make_engine(settings.database_url)
+    sessions = session_factory(engine)
     stop = threading.Event()
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -83,13 +67,14 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     while not stop.is_set():
         try:
-            run_tick(config)
+            run_tick(settings, sessions)
         except Exception:
             # A database outage must not kill the service; the next tick tries again.
             logger.exception("tick failed")
         if args.once:
             break
-        stop.wait(config.poll_seconds)
+        stop.wait(settings.crawl_poll)
+    engine.dispose()
     return 0
 
 

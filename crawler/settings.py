@@ -69,3 +69,5 @@ REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("CRAWLER_LOG_LEVEL", "INFO")
+# The scheduler reads a running crawl's progress from these lines in its scrapyd log.
+LOGSTATS_INTERVAL = 10.0

@@ -54,8 +54,8 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 @pytest.fixture
 def admin(session: Session, admin_hash: str) -> User:
-    """The user `admin`, whose password is ADMIN_PASSWORD."""
-    user = User(username="admin", password_hash=admin_hash)
+    """The admin user `admin`, whose password is ADMIN_PASSWORD."""
+    user = User(username="admin", password_hash=admin_hash, is_admin=True)
     session.add(user)
     session.commit()
     return user

@@ -176,6 +176,7 @@ def test_me_names_the_signed_in_user(client: TestClient, admin: User, settings: 
     assert client.get("/api/me", headers=bearer(token)).json() == {
         "id": admin.id,
         "username": "admin",
+        "is_admin": True,
     }
     assert_unauthorized(client.get("/api/me"))
     assert_unauthorized(

@@ -172,7 +172,7 @@ def test_create_admin_is_idempotent(settings: Settings, session: Session, app: F
     assert create_admin.main(configured) == 0
     assert create_admin.main(configured) == 0
     users = session.scalars(select(User)).all()
-    assert [u.username for u in users] == ["admin"]
+    assert [(u.username, u.is_admin) for u in users] == [("admin", True)]
     first_hash = users[0].password_hash
     assert first_hash.startswith("$argon2") and "first password" not in first_hash
 

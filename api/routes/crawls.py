@@ -1,0 +1,88 @@
+"""Crawl runs: GET /api/crawls for anyone signed in, POST /api/crawls (admins) to crawl now."""
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Body, HTTPException, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.deps import AdminUser, CurrentUser, SessionDep, SettingsDep
+from api.schemas import CrawlList, CrawlRunOut, CrawlStart, CrawlStarted, Problem
+from core import crawls
+from core.models import CrawlRun
+from core.settings import Settings
+
+router = APIRouter(
+    prefix="/api/crawls",
+    tags=["crawls"],
+    responses={401: {"model": Problem, "description": "Missing, expired or invalid token"}},
+)
+
+
+@router.get("")
+async def list_crawls(
+    session: SessionDep,
+    user: CurrentUser,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> CrawlList:
+    """The newest runs first, how many are active, and whether this user may start one."""
+    rows = (await session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit))).all()
+    active = await session.scalar(
+        select(func.count()).select_from(CrawlRun).where(CrawlRun.status.in_(crawls.ACTIVE))
+    )
+    runs = [CrawlRunOut.model_validate(row) for row in rows]
+    return CrawlList(
+        runs=runs, active=active or 0, last=runs[0] if runs else None, can_start=user.is_admin
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        403: {"model": Problem, "description": "Not an admin"},
+        409: {"model": Problem, "description": "Every shard asked for is already running"},
+        422: {"model": Problem, "description": "Unknown shard"},
+        503: {"model": Problem, "description": "No scrapyd node took the crawl"},
+    },
+)
+async def start_crawl(
+    request: Request,
+    settings: SettingsDep,
+    _admin: AdminUser,
+    body: Annotated[CrawlStart | None, Body()] = None,
+) -> CrawlStarted:
+    """Start the shards now on the least-loaded nodes, through the scheduler's own code."""
+    shards = body.shards if body and body.shards else settings.crawl_shards
+    unknown = sorted(set(shards) - set(settings.crawl_shards))
+    if unknown:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=f"Unknown shards: {', '.join(unknown)}; configured: "
+            + ", ".join(settings.crawl_shards),
+        )
+    # scrapyd is called over blocking HTTP, so the tick runs in a worker thread.
+    started = await run_in_threadpool(_tick_now, request.app.state.sync_sessions, settings, shards)
+    if started is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "No scrapyd node took the crawl")
+    if not started:
+        raise HTTPException(status.HTTP_409_CONFLICT, "Every shard asked for is already running")
+    runs = [CrawlRunOut.model_validate(run) for run in started]
+    return CrawlStarted(job_ids=[run.job_id for run in runs], runs=runs)
+
+
+def _tick_now(
+    sessions: sessionmaker[Session], settings: Settings, shards: list[str]
+) -> list[CrawlRun] | None:
+    """The runs started; None when no node took a shard that was not already running."""
+    cluster = crawls.cluster_from(settings)
+    with sessions() as session:
+        started = crawls.tick(cluster, shards, timedelta(0), session=session)
+        running = session.scalars(
+            select(CrawlRun.shard).where(
+                CrawlRun.status.in_(crawls.ACTIVE), CrawlRun.shard.in_(shards)
+            )
+        ).all()
+    return started if started or len(running) == len(set(shards)) else None

@@ -1,0 +1,97 @@
+"""GET /api/crawls for anyone signed in; POST /api/crawls for admins, through core.crawls."""
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.security import create_access_token
+from core.models import CrawlRun, User, utcnow
+from core.settings import Settings
+from tests.fakes.ports import free_port
+
+
+@pytest.fixture
+def staff(session: Session, admin_hash: str, settings: Settings) -> dict[str, str]:
+    """A bearer header for `staff`, a signed-in user who is not an admin."""
+    user = User(username="staff", password_hash=admin_hash)
+    session.add(user)
+    session.commit()
+    return {
+        "Authorization": f"Bearer {create_access_token(user.id, settings=settings, now=utcnow())}"
+    }
+
+
+def add_run(session: Session, shard: str, status: str, **fields: object) -> CrawlRun:
+    run = CrawlRun(shard=shard, node="http://n1:6800", job_id=f"{shard}-{status}", status=status)
+    for name, value in fields.items():
+        setattr(run, name, value)
+    session.add(run)
+    session.commit()
+    return run
+
+
+def test_runs_newest_first_with_progress_and_counts(
+    client: TestClient, session: Session, staff: dict[str, str]
+) -> None:
+    ended = utcnow() - timedelta(minutes=5)
+    add_run(session, "TO", "finished", finished_at=ended, items_stored=40, pages_crawled=3)
+    add_run(session, "HO", "running", pages_crawled=2, items_scraped=30)
+    add_run(session, "NI", "pending")
+
+    answer = client.get("/api/crawls", headers=staff)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert [run["shard"] for run in body["runs"]] == ["NI", "HO", "TO"]
+    assert body["active"] == 2
+    assert body["last"] == body["runs"][0]
+    assert body["can_start"] is False
+    running = body["runs"][1]
+    assert (running["status"], running["pages_crawled"], running["items_scraped"]) == (
+        "running", 2, 30
+    )  # fmt: skip
+    assert body["runs"][2]["items_stored"] == 40
+
+    limited = client.get("/api/crawls?limit=1", headers=staff).json()
+    assert [run["shard"] for run in limited["runs"]] == ["NI"]
+    assert limited["active"] == 2
+    assert client.get("/api/crawls?limit=0", headers=staff).status_code == 422
+
+
+def test_no_runs_yet(client: TestClient, auth: dict[str, str]) -> None:
+    body = client.get("/api/crawls", headers=auth).json()
+    assert body == {"runs": [], "active": 0, "last": None, "can_start": True}
+
+
+def test_crawls_need_a_token(client: TestClient) -> None:
+    for answer in (client.get("/api/crawls"), client.post("/api/crawls")):
+        assert answer.status_code == 401
+        assert answer.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_only_admins_start_crawls(
+    client: TestClient, session: Session, staff: dict[str, str]
+) -> None:
+    answer = client.post("/api/crawls", headers=staff)
+    assert answer.status_code == 403
+    assert answer.json() == {"detail": "Admins only"}
+    assert session.scalars(select(CrawlRun)).all() == []
+
+
+def test_unknown_shards_are_refused(client: TestClient, auth: dict[str, str]) -> None:
+    answer = client.post("/api/crawls", headers=auth, json={"shards": ["TO", "XX", "'; --"]})
+    assert answer.status_code == 422
+    assert "Unknown shards: '; --, XX" in answer.json()["detail"]
+    assert client.post("/api/crawls", headers=auth, json={"shards": []}).status_code == 422
+
+
+def test_no_live_node_is_503_and_records_nothing(
+    client: TestClient, session: Session, auth: dict[str, str], settings: Settings
+) -> None:
+    settings.scrapyd_urls = [f"http://127.0.0.1:{free_port()}"]
+    answer = client.post("/api/crawls", headers=auth, json={"shards": ["TO"]})
+    assert answer.status_code == 503
+    assert answer.json() == {"detail": "No scrapyd node took the crawl"}
+    assert session.scalars(select(CrawlRun)).all() == []
