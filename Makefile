@@ -2,13 +2,10 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
-CRAWL_ARGS ?= -a max_pages=3
-REPLAY_PORT ?= 8081
 API_PORT ?= 8000
 # The local demo login (README); set your own in the environment for anything shared.
 ADMIN_USERNAME ?= admin
 ADMIN_PASSWORD ?= carsensor-demo
-SERVE := $(BIN)/uvicorn api.main:app --host 127.0.0.1 --port $(API_PORT) --no-access-log
 
 .PHONY: install migrate run bot scrapyd scheduler test lint web web-test bench clean
 
@@ -23,21 +20,14 @@ install: $(VENV)/.installed
 migrate: install
 	$(BIN)/alembic upgrade head
 
-# make run: create the admin, crawl carsensor.net into DATABASE_URL (default: SQLite under
-# ./var/), then serve the API on :$(API_PORT).
-# make run OFFLINE=1: crawl the bundled replay site instead, with no internet.
-run: migrate
-	ADMIN_USERNAME=$(ADMIN_USERNAME) ADMIN_PASSWORD=$(ADMIN_PASSWORD) $(PY) -m api.create_admin
-ifeq ($(OFFLINE),1)
-	@mkdir -p var; $(PY) -m tests.fakes.carsensor_site --port $(REPLAY_PORT) --cars 600 & \
-	replay=$$!; trap "kill $$replay" EXIT; sleep 1; \
-	CARSENSOR_BASE_URL=http://127.0.0.1:$(REPLAY_PORT) $(BIN)/scrapy crawl carsensor $(CRAWL_ARGS) \
-		-s DOWNLOAD_DELAY=0
-else
-	-$(BIN)/scrapy crawl carsensor $(CRAWL_ARGS)  # the API still starts when the site is unreachable
-endif
+# make run: install, build the web app, then scripts/run_local.py: migrate DATABASE_URL (default:
+# SQLite under ./var/), seed the admin, start scrapyd (crawler deployed), the scheduler and the
+# API on :$(API_PORT) serving the web app. Ctrl-C stops it all.
+# make run OFFLINE=1: crawl the bundled replay site instead of carsensor.net.
+run: install
 	@if command -v npm >/dev/null; then $(MAKE) web; else echo "npm not found: serving the API without web/"; fi
-	$(SERVE)
+	ADMIN_USERNAME=$(ADMIN_USERNAME) ADMIN_PASSWORD=$(ADMIN_PASSWORD) API_PORT=$(API_PORT) \
+		$(PY) scripts/run_local.py $(if $(filter 1,$(OFFLINE)),--offline)
 
 # scrapyd and the crawl scheduler (README, "Through scrapyd"); run from the repo root.
 scrapyd: migrate

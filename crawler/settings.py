@@ -20,11 +20,12 @@ USER_AGENT = os.environ.get(
     "CRAWLER_USER_AGENT",
     "carsensor-platform/0.1 (used-car listings indexer; +https://github.com/carsensor-platform)",
 )
-DOWNLOAD_DELAY = 1.0
+# 0 for the local replay site (scripts/run_local.py --offline); keep it for carsensor.net.
+DOWNLOAD_DELAY = float(os.environ.get("CRAWLER_DOWNLOAD_DELAY", "1.0"))
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_START_DELAY = max(DOWNLOAD_DELAY, 0.01)
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
