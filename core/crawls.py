@@ -261,19 +261,22 @@ def _list_jobs(cluster: Cluster, node: str) -> dict[str, tuple[str, dict[str, An
     }
 
 
-def _read_log(cluster: Cluster, run: CrawlRun, job: Mapping[str, Any]) -> str:
+def _read_log(
+    cluster: Cluster, run: CrawlRun, job: Mapping[str, Any], *, missing: int = logging.WARNING
+) -> str:
     try:
         log = cluster.call(
             run.node, job.get("log_url") or f"logs/{PROJECT}/{SPIDER}/{run.job_id}.log"
         )
     except NodeDown as exc:
-        logger.warning("no log for run %s: %s", run.job_id, exc)
+        logger.log(missing, "no log for run %s: %s", run.job_id, exc)
         return ""
     return log.decode("utf-8", "replace")
 
 
 def _record_progress(cluster: Cluster, run: CrawlRun, job: Mapping[str, Any]) -> None:
-    progress = parse_progress(_read_log(cluster, run, job))
+    # A crawl that has just started may have no log yet: not worth a warning.
+    progress = parse_progress(_read_log(cluster, run, job, missing=logging.DEBUG))
     if progress is not None:
         run.pages_crawled, run.items_scraped = progress
 

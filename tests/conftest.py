@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.db import make_engine
 from core.settings import get_settings
+from tests.scrapyd_nodes import build_egg
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_HTML = ROOT.parent / "shared" / "carsensor-html"
@@ -115,3 +116,9 @@ def shared_html() -> Path:
     if not SHARED_HTML.is_dir():
         pytest.skip("../shared/carsensor-html is not present")
     return SHARED_HTML
+
+
+@pytest.fixture(scope="session")
+def egg(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The crawler's egg (core + crawler), as scrapyd-deploy builds it; built once per run."""
+    return build_egg(tmp_path_factory.mktemp("project"))

@@ -1,6 +1,8 @@
 """GET /api/crawls for anyone signed in; POST /api/crawls for admins, through core.crawls."""
 
+import os
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,7 +12,9 @@ from sqlalchemy.orm import Session
 from api.security import create_access_token
 from core.models import CrawlRun, User, utcnow
 from core.settings import Settings
+from tests.fakes.carsensor_site import ReplaySite, make_catalog
 from tests.fakes.ports import free_port
+from tests.scrapyd_nodes import Node, deploy
 
 
 @pytest.fixture
@@ -95,3 +99,43 @@ def test_no_live_node_is_503_and_records_nothing(
     assert answer.status_code == 503
     assert answer.json() == {"detail": "No scrapyd node took the crawl"}
     assert session.scalars(select(CrawlRun)).all() == []
+
+
+@pytest.mark.slow
+def test_an_admin_starts_shards_on_a_real_scrapyd_node(
+    client: TestClient,
+    session: Session,
+    auth: dict[str, str],
+    settings: Settings,
+    db_url: str,
+    egg: Path,
+    tmp_path: Path,
+) -> None:
+    """202 with the job ids scrapyd now holds; a running shard is not started twice (409)."""
+    with ReplaySite(make_catalog(12, seed=5)) as site:
+        env = os.environ | {"DATABASE_URL": db_url, "CARSENSOR_BASE_URL": site.base_url}
+        node = Node(tmp_path / "node", env)
+        try:
+            node.wait_ready()
+            deploy(egg, node)
+            settings.scrapyd_urls = [node.url]
+
+            started = client.post("/api/crawls", headers=auth, json={"shards": ["TO"]})
+            assert started.status_code == 202, started.text
+            job_ids = started.json()["job_ids"]
+            assert len(job_ids) == 1 and job_ids[0].startswith("TO-")
+            assert started.json()["runs"][0]["node"] == node.url
+            jobs = node.jobs()
+            assert job_ids[0] in {job["id"] for state in ("pending", "running", "finished")
+                                  for job in jobs[state]}  # fmt: skip
+
+            # TO is still pending or running: its 1 s download delay alone outlasts this.
+            again = client.post("/api/crawls", headers=auth, json={"shards": ["TO"]})
+            assert again.status_code == 409
+            more = client.post("/api/crawls", headers=auth, json={"shards": ["TO", "HO"]})
+            assert more.status_code == 202
+            assert "HO" in {run["shard"] for run in more.json()["runs"]}
+            listed = client.get("/api/crawls", headers=auth).json()
+            assert {run["job_id"] for run in listed["runs"]} >= set(job_ids)
+        finally:
+            node.kill()

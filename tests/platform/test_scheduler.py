@@ -1,11 +1,7 @@
 """The scheduler against two real scrapyd nodes, PostgreSQL and the replay site."""
 
-import configparser
-import json
 import logging
 import os
-import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -13,7 +9,6 @@ import zipfile
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
-from urllib.request import urlopen
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -25,89 +20,10 @@ from core.models import Car, CrawlRun
 from tests.crawler.crawl_helpers import ROOT, TEST_SETTINGS
 from tests.fakes.carsensor_site import FakeCar, ReplaySite, make_catalog
 from tests.fakes.ports import free_port
+from tests.scrapyd_nodes import Node, deploy
 
-SCRAPYD_DEPLOY = Path(sys.executable).with_name("scrapyd-deploy")
 # No stats file, no politeness delays: the runs' counts must come from the scrapyd logs.
 SETTINGS = TEST_SETTINGS | {"AUTOTHROTTLE_ENABLED": "False"}
-
-
-class Node:
-    """A scrapyd process in its own directory, configured from the repository's scrapyd.conf."""
-
-    def __init__(self, home: Path, env: dict[str, str]) -> None:
-        self.home = home
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = configparser.ConfigParser()
-        config.read(ROOT / "scrapyd.conf")
-        config["scrapyd"].update(http_port=str(self.port), max_proc="2", poll_interval="0.5")
-        home.mkdir()
-        with (home / "scrapyd.conf").open("w") as file:
-            config.write(file)
-        self.log = (home / "scrapyd.out").open("w")
-        # A session of its own, so killing the group takes the node's running crawls with it.
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "scrapyd"],
-            cwd=home,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def wait_ready(self, timeout: float = 30) -> None:
-        """Block until daemonstatus.json answers."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                with urlopen(f"{self.url}/daemonstatus.json", timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise AssertionError(f"scrapyd on {self.url} did not start: {self.output()}")
-
-    def jobs(self) -> dict[str, list[dict[str, str]]]:
-        """listjobs.json for the project."""
-        with urlopen(f"{self.url}/listjobs.json?project={crawls.PROJECT}", timeout=5) as answer:
-            jobs: dict[str, list[dict[str, str]]] = json.load(answer)
-            return jobs
-
-    def kill(self) -> None:
-        """SIGKILL scrapyd and its crawls, as a machine that dies would."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-        self.log.close()
-
-    def output(self) -> str:
-        """What scrapyd printed."""
-        self.log.flush()
-        return (self.home / "scrapyd.out").read_text()
-
-
-@pytest.fixture(scope="module")
-def egg(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The egg scrapyd-deploy builds, from a copy of the project (it writes a setup.py)."""
-    project = tmp_path_factory.mktemp("project")
-    ignore = shutil.ignore_patterns("__pycache__")
-    for package in ("core", "crawler"):
-        shutil.copytree(ROOT / package, project / package, ignore=ignore)
-    for name in ("scrapy.cfg", "pyproject.toml"):
-        shutil.copy(ROOT / name, project / name)
-    path = project / "carsensor.egg"
-    subprocess.run(
-        [SCRAPYD_DEPLOY, "--build-egg", str(path)], cwd=project, check=True, capture_output=True
-    )
-    return path
-
-
-def deploy(egg: Path, node: Node) -> None:
-    """Upload the egg to a node, as `scrapyd-deploy` does after building it."""
-    subprocess.run(
-        ["curl", "-sf", f"{node.url}/addversion.json", "-F", f"project={crawls.PROJECT}",
-         "-F", "version=1", "-F", f"egg=@{egg}"],
-        check=True, capture_output=True,
-    )  # fmt: skip
 
 
 def test_egg_carries_core(egg: Path) -> None:

@@ -8,20 +8,14 @@ Screenshots of the main screens land in test-artifacts/web/.
 
 import json
 import re
-import shutil
-import threading
-import time
 import urllib.error
 import urllib.request
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.app import create_app
@@ -30,33 +24,18 @@ from core.db import make_engine
 from core.models import User, utcnow
 from core.settings import Settings
 from crawler.storage import car_row, upsert_cars
-from tests.conftest import pg_url
 from tests.factories import listing
-from tests.fakes.ports import free_port
+from tests.web.support import (
+    PASSWORD,
+    SECRET,
+    fresh_database,
+    require_built_app,
+    serve,
+    shot,
+    sign_in,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-WEB_DIST = ROOT / "web" / "dist"
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = ROOT / "test-artifacts" / "web"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-PASSWORD = "e2e-password-123"
-SECRET = "web-e2e-secret-key-that-is-at-least-32-bytes"
-
-sync_api = pytest.importorskip("playwright.sync_api")
-if not (WEB_DIST / "index.html").is_file():
-    pytest.skip(
-        "web/dist is not built (cd web && npm ci && npm run build)", allow_module_level=True
-    )
-if not Path(CHROMIUM).is_file():
-    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+require_built_app()
 
 # (make, make_ja, model, model_ja, count): 45 cars, so 3 pages of 20.
 STOCK = [
@@ -116,24 +95,7 @@ def base_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """The API and the SPA on one origin, over a freshly seeded database."""
-    cleanup: Callable[[], None] | None = None
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("web") / "cars.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        url = f"sqlite:///{path}"
-    else:
-        admin = request.getfixturevalue("pg_admin")
-        template = request.getfixturevalue("pg_template")
-        name = f"carsensor_web_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-        url = pg_url(name)
-
-        def cleanup() -> None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    try:
+    with fresh_database(request, tmp_path_factory, request.param) as url:
         seed(url)
         settings = Settings(
             database_url=url,
@@ -142,54 +104,8 @@ def base_url(
             login_max_failures=50,
             login_window_seconds=600,
         )
-        app = create_app(settings)
-        port = free_port()
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", access_log=False
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        try:
-            deadline = time.monotonic() + 15
-            while not server.started:
-                if time.monotonic() > deadline or not thread.is_alive():
-                    pytest.fail("uvicorn did not start")
-                time.sleep(0.05)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
-            thread.join(10)
-    finally:
-        if cleanup is not None:
-            cleanup()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Any, base_url: str) -> Iterator[Any]:
-    """A fresh browser context (no cookie, no session storage) per test."""
-    context = browser.new_context(base_url=base_url, viewport={"width": 1366, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def sign_in(page: Any, path: str = "/") -> None:
-    page.goto(path)
-    page.wait_for_url(re.compile(r"/login"))
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_test_id("car-row").first.wait_for()
+        with serve(create_app(settings)) as base:
+            yield base
 
 
 def rows(page: Any) -> Any:
@@ -207,11 +123,6 @@ def totals(page: Any) -> list[int]:
 def wait_idle(page: Any) -> None:
     """Until the table is no longer marked busy (the next page of results has landed)."""
     page.wait_for_selector('[data-testid="cars-table"][aria-busy="false"]')
-
-
-def shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), animations="disabled")
 
 
 def test_unknown_api_path_stays_json_404_and_client_routes_serve_the_app(base_url: str) -> None:

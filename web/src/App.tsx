@@ -1,4 +1,4 @@
-import { useEffect } from "react";
+import { lazy, Suspense, useEffect } from "react";
 import { useAuth } from "./auth";
 import { CarsPage } from "./components/CarsPage";
 import { Header } from "./components/Header";
@@ -6,6 +6,10 @@ import { LoginPage } from "./components/LoginPage";
 import { navigate, useLocation } from "./router";
 
 const CAR_PATH = /^\/cars\/(\d+)\/?$/;
+const CRAWLS_PATH = /^\/crawls\/?$/;
+
+// The runs list is a separate chunk: the cars table's first load does not carry it.
+const CrawlsPage = lazy(() => import("./components/CrawlsPage").then((m) => ({ default: m.CrawlsPage })));
 
 export function App() {
   const { pathname, search } = useLocation();
@@ -42,6 +46,22 @@ export function App() {
     );
   }
 
+  if (CRAWLS_PATH.test(pathname)) {
+    return (
+      <>
+        <Header />
+        <Suspense
+          fallback={
+            <main className="splash" role="status">
+              <span className="spinner" aria-hidden="true" /> Loading…
+            </main>
+          }
+        >
+          <CrawlsPage />
+        </Suspense>
+      </>
+    );
+  }
   const car = CAR_PATH.exec(pathname);
   if (pathname !== "/" && !car) {
     return (

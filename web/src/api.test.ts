@@ -148,3 +148,48 @@ describe("ApiClient without a session", () => {
     expect(gone).toHaveBeenCalledOnce();
   });
 });
+
+describe("ApiClient crawl runs", () => {
+  it("GET /api/crawls with the token and the limit", async () => {
+    const body = { runs: [], active: 0, last: null, can_start: false };
+    const { api, calls } = client(() => json(200, body), "t");
+    expect(await api.crawls(20)).toEqual(body);
+    expect(calls).toEqual([{ url: "/api/crawls?limit=20", auth: "Bearer t", method: "GET" }]);
+  });
+
+  it("POST /api/crawls: no body for every shard, a JSON body for some", async () => {
+    const bodies: (string | null)[] = [];
+    const { api, calls } = client((_url, init) => {
+      bodies.push(typeof init.body === "string" ? init.body : null);
+      return json(202, { job_ids: ["TO-1"], runs: [] });
+    }, "t");
+    expect(await api.startCrawl()).toEqual({ job_ids: ["TO-1"], runs: [] });
+    await api.startCrawl(["TO", "HO"]);
+    expect(calls.map((c) => `${c.method} ${c.url} ${c.auth}`)).toEqual([
+      "POST /api/crawls Bearer t",
+      "POST /api/crawls Bearer t",
+    ]);
+    expect(bodies).toEqual([null, '{"shards":["TO","HO"]}']);
+  });
+
+  it("403 and 409 are ApiErrors with the API's detail", async () => {
+    const denied = client(() => json(403, { detail: "Admins only" }), "t");
+    await expect(denied.api.startCrawl()).rejects.toMatchObject({ status: 403, message: "Admins only" });
+    const busy = client(() => json(409, { detail: "Every shard is already running" }), "t");
+    const error = await busy.api.startCrawl().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 409, message: "Every shard is already running" });
+  });
+
+  it("the API's 503 keeps its reason; a proxy's 503 is the server being unavailable", async () => {
+    const noNode = client(() => json(503, { detail: "No scrapyd node is reachable" }), "t");
+    const error = await noNode.api.startCrawl().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 503, message: "No scrapyd node is reachable" });
+    const proxy = client(() => new Response("<html>503</html>", { status: 503 }), "t");
+    await expect(proxy.api.startCrawl()).rejects.toBeInstanceOf(NetworkError);
+    // Elsewhere a 503 stays a NetworkError, as before.
+    const down = client(() => json(503, { detail: "Database unavailable" }), "t");
+    await expect(down.api.crawls()).rejects.toBeInstanceOf(NetworkError);
+  });
+});

@@ -80,6 +80,43 @@ export interface Facets {
 export interface Me {
   id: number;
   username: string;
+  /** May start crawls (POST /api/crawls); absent from an API older than the crawl runs. */
+  is_admin?: boolean;
+}
+
+export type CrawlStatus = "pending" | "running" | "finished" | "failed" | "lost";
+
+/** One scrapyd job crawling one shard (a maker code). */
+export interface CrawlRun {
+  id: number;
+  shard: string;
+  node: string;
+  job_id: string;
+  status: CrawlStatus;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  /** Progress, refreshed by the scheduler while the run is running. */
+  pages_crawled: number | null;
+  items_scraped: number | null;
+  /** Set when the run ends. */
+  items_stored: number | null;
+  items_dropped: number | null;
+  errors: number | null;
+}
+
+/** GET /api/crawls: the recent runs (newest first), how many are active, the newest one. */
+export interface CrawlOverview {
+  runs: CrawlRun[];
+  active: number;
+  last: CrawlRun | null;
+  can_start: boolean;
+}
+
+/** POST /api/crawls (202). */
+export interface StartedCrawl {
+  job_ids: string[];
+  runs: CrawlRun[];
 }
 
 export interface Health {
@@ -248,7 +285,12 @@ export class ApiClient {
    * An authenticated request. A 401 triggers one refresh and one retry; when the refresh is
    * refused the session is over: onUnauthenticated() runs and an ApiError(401) is thrown.
    */
-  async request(path: string, init: RequestInit = {}): Promise<Response> {
+  async request(
+    path: string,
+    init: RequestInit = {},
+    /** Statuses handed back to the caller instead of thrown (besides 2xx). */
+    keep: readonly number[] = [],
+  ): Promise<Response> {
     if (!this.token && !(await this.refresh())) {
       // No token and no live refresh cookie: not signed in, no need to ask the endpoint.
       this.onUnauthenticated?.();
@@ -270,13 +312,43 @@ export class ApiClient {
       this.setToken(null);
       this.onUnauthenticated?.();
     }
-    if (!response.ok) throw await errorFrom(response);
+    if (!response.ok && !keep.includes(response.status)) throw await errorFrom(response);
     return response;
   }
 
   async json<T>(path: string, signal?: AbortSignal): Promise<T> {
     const response = await this.request(path, { signal, headers: { Accept: "application/json" } });
     return (await response.json()) as T;
+  }
+
+  /** GET /api/crawls: recent runs, newest first. */
+  crawls(limit = 20, signal?: AbortSignal): Promise<CrawlOverview> {
+    return this.json<CrawlOverview>(`/api/crawls?limit=${limit}`, signal);
+  }
+
+  /**
+   * POST /api/crawls (admins): start the given shards now, or every configured one. Throws
+   * ApiError 403 (not an admin), 409 (already running) or 503 with the API's own reason (no
+   * scrapyd node reachable); a 503 without one (a proxy's) stays a NetworkError.
+   */
+  async startCrawl(shards?: string[]): Promise<StartedCrawl> {
+    const init: RequestInit = { method: "POST", headers: { Accept: "application/json" } };
+    if (shards) {
+      init.headers = { ...init.headers, "Content-Type": "application/json" };
+      init.body = JSON.stringify({ shards });
+    }
+    const response = await this.request("/api/crawls", init, [503]);
+    if (response.status === 503) {
+      let body: unknown = null;
+      try {
+        body = await response.json();
+      } catch {
+        // a proxy's page, not the API's answer
+      }
+      const detail = detailOf(body, "");
+      throw detail ? new ApiError(503, detail) : new NetworkError("The server is unavailable");
+    }
+    return (await response.json()) as StartedCrawl;
   }
 
   /** GET /api/health needs no token. */

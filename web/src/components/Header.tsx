@@ -1,14 +1,19 @@
 import { useEffect, useState } from "react";
 import { api } from "../api";
 import { useAuth } from "../auth";
-import { formatAgo, formatDateTime } from "../format";
-import { navigate } from "../router";
+import { crawlSummary } from "../crawls";
+import { useCrawls } from "../crawlStore";
+import { formatDateTime } from "../format";
+import { navigate, useLocation } from "../router";
 
-/** The last crawl, re-read every minute (no token needed). */
-function useLastCrawl(): string | null | undefined {
+/**
+ * /api/health's last_crawl_at (no token needed), read only while GET /api/crawls has no run to
+ * show: a database filled by `scrapy crawl` outside scrapyd, or an API without crawl runs.
+ */
+function useHealthLastCrawl(enabled: boolean): string | null | undefined {
   const [lastCrawl, setLastCrawl] = useState<string | null | undefined>(undefined);
-  const [, tick] = useState(0);
   useEffect(() => {
+    if (!enabled) return;
     const controller = new AbortController();
     const read = () =>
       api
@@ -16,21 +21,49 @@ function useLastCrawl(): string | null | undefined {
         .then((health) => setLastCrawl(health.last_crawl_at))
         .catch(() => undefined);
     void read();
-    const timer = window.setInterval(() => {
-      void read();
-      tick((n) => n + 1);
-    }, 60_000);
+    const timer = window.setInterval(read, 60_000);
     return () => {
       controller.abort();
       window.clearInterval(timer);
     };
-  }, []);
+  }, [enabled]);
   return lastCrawl;
+}
+
+/** The last crawl's time and status, or "Crawling… N shards"; a link to the runs list. */
+function CrawlStatus({ current }: { current: boolean }) {
+  const crawls = useCrawls();
+  const overview = crawls.data;
+  const known = overview !== null && (overview.last !== null || overview.active > 0);
+  const fallback = useHealthLastCrawl(!known && (overview !== null || crawls.error !== null));
+  if (!known && fallback === undefined) return null;
+  const summary = crawlSummary(overview, fallback ?? null);
+  return (
+    <a
+      className={`crawl-status tone-${summary.tone}`}
+      href="/crawls"
+      data-testid="crawl-status"
+      aria-current={current ? "page" : undefined}
+      title={summary.at ? `${formatDateTime(summary.at)} · crawl runs` : "Crawl runs"}
+      onClick={(e) => {
+        e.preventDefault();
+        navigate("/crawls");
+      }}
+    >
+      {summary.tone === "active" ? (
+        <span className="spinner spinner-small" aria-hidden="true" />
+      ) : (
+        <span className="dot" aria-hidden="true" />
+      )}
+      <span className="crawl-text">{summary.text}</span>
+      <span className="crawl-short">Crawls</span>
+    </a>
+  );
 }
 
 export function Header() {
   const auth = useAuth();
-  const lastCrawl = useLastCrawl();
+  const { pathname } = useLocation();
   const [leaving, setLeaving] = useState(false);
   return (
     <header className="app-header">
@@ -48,12 +81,7 @@ export function Header() {
         <span className="brand-text">Carsensor stock</span>
       </a>
       <div className="header-meta">
-        {lastCrawl !== undefined && (
-          <span className="last-crawl" title={lastCrawl ? formatDateTime(lastCrawl) : undefined}>
-            <span className="dot" aria-hidden="true" />
-            Last crawl: <time dateTime={lastCrawl ?? undefined}>{formatAgo(lastCrawl)}</time>
-          </span>
-        )}
+        <CrawlStatus current={pathname === "/crawls"} />
         {auth.user && (
           <span className="user" data-testid="current-user">
             <svg viewBox="0 0 20 20" width="16" height="16" aria-hidden="true">

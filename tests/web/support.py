@@ -1,0 +1,115 @@
+"""What the web e2e modules share: Chromium, a fresh database, the API in a thread, sign-in.
+
+Each module calls `require_built_app()` at import, so it skips cleanly when `web/dist` has not
+been built (`cd web && npm ci && npm run build`) or Chromium is absent.
+"""
+
+import re
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from tests.conftest import pg_url
+from tests.fakes.ports import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB_DIST = ROOT / "web" / "dist"
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts" / "web"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+PASSWORD = "e2e-password-123"
+SECRET = "web-e2e-secret-key-that-is-at-least-32-bytes"
+
+
+def require_built_app() -> None:
+    """Skip the calling module when Playwright, web/dist or Chromium is missing."""
+    pytest.importorskip("playwright.sync_api")
+    if not (WEB_DIST / "index.html").is_file():
+        pytest.skip(
+            "web/dist is not built (cd web && npm ci && npm run build)", allow_module_level=True
+        )
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+
+
+@contextmanager
+def fresh_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, kind: str
+) -> Iterator[str]:
+    """The URL of a new migrated database, `kind` "sqlite" (a file) or "postgresql"."""
+    if kind == "sqlite":
+        path = tmp_path_factory.mktemp("web") / "cars.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    admin = request.getfixturevalue("pg_admin")
+    template = request.getfixturevalue("pg_template")
+    name = f"carsensor_web_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    try:
+        yield pg_url(name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """Run `app` with uvicorn in a thread; yields its base URL."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 15
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                pytest.fail("uvicorn did not start")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def sign_in(
+    page: Any,
+    path: str = "/",
+    *,
+    username: str = "admin",
+    password: str = PASSWORD,
+    ready: str = "car-row",
+) -> None:
+    """Open `path`, sign in on the login page it leads to, wait for test id `ready` back there."""
+    page.goto(path)
+    page.wait_for_url(re.compile(r"/login"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_test_id(ready).first.wait_for()
+
+
+def shot(page: Any, name: str) -> None:
+    """A screenshot in test-artifacts/web/<name>.png."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), animations="disabled")

@@ -1,0 +1,260 @@
+/** /crawls: the recent crawl runs with their progress, and "Crawl now" for admins. */
+import { useEffect, useState } from "react";
+import type { CrawlRun } from "../api";
+import { api, NetworkError } from "../api";
+import { useAuth } from "../auth";
+import { isActive, STATUS_LABEL, statusTone } from "../crawls";
+import {
+  formatDuration,
+  runDuration,
+  runFigures,
+  shardName,
+  startedMessage,
+  startErrorMessage,
+} from "../runs";
+import { crawlStore, useCrawls } from "../crawlStore";
+import { formatAgo, formatDateTime } from "../format";
+import "./CrawlsPage.css";
+
+/** Re-render every second while a run is active, so its duration counts up. */
+function useNow(ticking: boolean): Date {
+  const [now, setNow] = useState(() => new Date());
+  useEffect(() => {
+    if (!ticking) return;
+    setNow(new Date());
+    const timer = window.setInterval(() => setNow(new Date()), 1000);
+    return () => window.clearInterval(timer);
+  }, [ticking]);
+  return now;
+}
+
+function StatusBadge({ run }: { run: CrawlRun }) {
+  return (
+    <span className={`badge tone-${statusTone(run.status)}`} data-testid="run-status">
+      {run.status === "running" && <span className="spinner spinner-small" aria-hidden="true" />}
+      {STATUS_LABEL[run.status]}
+    </span>
+  );
+}
+
+function nodeName(node: string): string {
+  return node.replace(/^https?:\/\//, "");
+}
+
+function RunsTable({ runs, now }: { runs: CrawlRun[]; now: Date }) {
+  return (
+    <div className="table-wrap">
+      <table className="runs" data-testid="runs-table">
+        <caption className="visually-hidden">Recent crawl runs, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Shard</th>
+            <th scope="col">Status</th>
+            <th scope="col">Node</th>
+            <th scope="col">Started</th>
+            <th scope="col" className="num">
+              Duration
+            </th>
+            <th scope="col">Progress / result</th>
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map((run) => {
+            const name = shardName(run.shard);
+            const started = run.started_at ?? run.created_at;
+            return (
+              <tr
+                key={run.id}
+                data-testid="run-row"
+                data-shard={run.shard}
+                data-status={run.status}
+                className={isActive(run) ? "active" : undefined}
+              >
+                <th scope="row" className="col-shard">
+                  <span className="shard-code">{run.shard}</span>
+                  {name && <span className="hint"> {name}</span>}
+                </th>
+                <td className="col-status">
+                  <StatusBadge run={run} />
+                </td>
+                <td className="col-node" title={run.job_id}>
+                  {nodeName(run.node)}
+                </td>
+                <td className="col-started">
+                  <time dateTime={started} title={formatDateTime(started)}>
+                    {run.started_at ? formatAgo(run.started_at, now) : `queued ${formatAgo(run.created_at, now)}`}
+                  </time>
+                </td>
+                <td className="col-duration num">{formatDuration(runDuration(run, now))}</td>
+                <td className="col-figures" data-testid="run-figures">
+                  {runFigures(run)}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Skeleton() {
+  return (
+    <div className="skeleton" role="status" aria-label="Loading crawl runs">
+      {Array.from({ length: 5 }, (_, i) => (
+        <div key={i} className="skeleton-row skeleton-run">
+          <span className="sk" />
+          <span className="sk" />
+          <span className="sk sk-wide" />
+          <span className="sk" />
+        </div>
+      ))}
+    </div>
+  );
+}
+
+type Notice = { kind: "ok" | "error"; text: string } | null;
+
+function CrawlNow({ onNotice }: { onNotice: (notice: Notice) => void }) {
+  const [busy, setBusy] = useState(false);
+  return (
+    <button
+      type="button"
+      className="btn btn-primary"
+      data-testid="crawl-now"
+      disabled={busy}
+      aria-busy={busy}
+      onClick={async () => {
+        setBusy(true);
+        onNotice(null);
+        try {
+          const started = await api.startCrawl();
+          onNotice({ kind: "ok", text: startedMessage(started) });
+        } catch (error) {
+          onNotice({ kind: "error", text: startErrorMessage(error) });
+        } finally {
+          setBusy(false);
+          void crawlStore.refresh();
+        }
+      }}
+    >
+      {busy ? (
+        <>
+          <span className="spinner spinner-small spinner-on-accent" aria-hidden="true" /> Starting…
+        </>
+      ) : (
+        "Crawl now"
+      )}
+    </button>
+  );
+}
+
+export function CrawlsPage() {
+  const auth = useAuth();
+  const crawls = useCrawls(true);
+  const [notice, setNotice] = useState<Notice>(null);
+  const overview = crawls.data;
+  const runs = overview?.runs ?? [];
+  const now = useNow(runs.some((run) => run.status === "running"));
+  const isAdmin = auth.user?.is_admin === true || overview?.can_start === true;
+
+  // Once the runs are over, "Started…" or "already running" is old news.
+  const busy = overview !== null && (overview.active > 0 || runs.some(isActive));
+  const [wasBusy, setWasBusy] = useState(busy);
+  if (busy !== wasBusy) {
+    setWasBusy(busy);
+    if (!busy) setNotice(null);
+  }
+
+  let body: React.ReactNode;
+  if (overview === null && crawls.error) {
+    const unreachable = crawls.error instanceof NetworkError;
+    body = (
+      <div className="state-card" role="alert" data-testid="runs-error">
+        <h2>{unreachable ? "The server cannot be reached" : "The crawl runs could not be loaded"}</h2>
+        <p>{crawls.error.message}</p>
+        <div className="state-actions">
+          <button className="btn btn-primary" onClick={() => void crawlStore.refresh()} disabled={crawls.loading}>
+            Try again
+          </button>
+        </div>
+      </div>
+    );
+  } else if (overview === null) {
+    body = <Skeleton />;
+  } else if (runs.length === 0) {
+    body = (
+      <div className="state-card" data-testid="runs-empty">
+        <svg viewBox="0 0 48 48" width="56" aria-hidden="true" className="empty-icon">
+          <circle cx="21" cy="21" r="13" fill="none" stroke="currentColor" strokeWidth="3" />
+          <path d="M31 31l10 10" stroke="currentColor" strokeWidth="3.5" strokeLinecap="round" />
+        </svg>
+        <h2>No crawls yet</h2>
+        <p>
+          {isAdmin
+            ? "Start one with “Crawl now”: each maker is crawled as its own job on a scrapyd node."
+            : "The scheduler starts crawls on its own; their runs will be listed here."}
+        </p>
+      </div>
+    );
+  } else {
+    body = <RunsTable runs={runs} now={now} />;
+  }
+
+  const running = runs.filter((run) => run.status === "running").length;
+  const pending = runs.filter((run) => run.status === "pending").length;
+  return (
+    <main className="crawls-page">
+      <div className="toolbar">
+        <div className="title">
+          <h1>Crawls</h1>
+          <span className="count" data-testid="runs-summary">
+            {overview === null
+              ? ""
+              : running + pending > 0
+                ? [running && `${running} running`, pending && `${pending} pending`].filter(Boolean).join(" · ")
+                : "idle"}
+          </span>
+        </div>
+        <div className="toolbar-actions">
+          <button
+            type="button"
+            className="btn"
+            onClick={() => void crawlStore.refresh()}
+            disabled={crawls.loading}
+            data-testid="runs-refresh"
+          >
+            Refresh
+          </button>
+          {isAdmin && <CrawlNow onNotice={setNotice} />}
+        </div>
+      </div>
+      <div aria-live="polite" className="notice-slot">
+        {notice && (
+          <div className={`notice ${notice.kind === "ok" ? "form-ok" : "form-error"}`}>
+            <p data-testid="crawl-notice">{notice.text}</p>
+            <button type="button" className="btn btn-ghost dismiss" aria-label="Dismiss" onClick={() => setNotice(null)}>
+              <span aria-hidden="true">✕</span>
+            </button>
+          </div>
+        )}
+      </div>
+      {overview !== null && crawls.error && (
+        <p className="hint stale-note" role="status">
+          Could not refresh ({crawls.error.message}); showing the runs as of the last answer.
+        </p>
+      )}
+      <div className="results">
+        {crawls.loading && overview !== null && <div className="progress" role="progressbar" aria-label="Refreshing" />}
+        {body}
+      </div>
+      {runs.length > 0 && (
+        <p className="hint runs-footnote">
+          {busy
+            ? "Progress refreshes every few seconds while a run is active."
+            : "The 20 most recent runs. Counts are recorded when a run ends."}
+        </p>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,155 @@
+import { describe, expect, it } from "vitest";
+import type { CrawlOverview, CrawlRun } from "./api";
+import { ApiError, NetworkError } from "./api";
+import { crawlSummary, POLL, pollDelay, statusTone } from "./crawls";
+import {
+  formatDuration,
+  runDuration,
+  runFigures,
+  shardName,
+  startedMessage,
+  startErrorMessage,
+} from "./runs";
+
+const NOW = new Date("2026-11-25T01:00:00Z");
+
+function run(changes: Partial<CrawlRun> = {}): CrawlRun {
+  return {
+    id: 1,
+    shard: "TO",
+    node: "http://127.0.0.1:6800",
+    job_id: "TO-abc",
+    status: "finished",
+    created_at: "2026-11-25T00:50:00Z",
+    started_at: "2026-11-25T00:50:05Z",
+    finished_at: "2026-11-25T00:55:00Z",
+    pages_crawled: 40,
+    items_scraped: 300,
+    items_stored: 298,
+    items_dropped: 2,
+    errors: 0,
+    ...changes,
+  };
+}
+
+function overview(runs: CrawlRun[], active = runs.filter((r) => r.status === "pending" || r.status === "running").length): CrawlOverview {
+  return { runs, active, last: runs[0] ?? null, can_start: false };
+}
+
+describe("crawlSummary (the header)", () => {
+  it("says how many shards are crawling while runs are active", () => {
+    const runs = [run({ status: "running" }), run({ status: "pending" }), run({ status: "running" }), run()];
+    expect(crawlSummary(overview(runs), null, NOW)).toEqual({
+      text: "Crawling… 3 shards",
+      tone: "active",
+      at: null,
+    });
+    expect(crawlSummary(overview([run({ status: "pending" })]), null, NOW).text).toBe("Crawling… 1 shard");
+  });
+
+  it("otherwise the newest run's end, relative, and its status", () => {
+    expect(crawlSummary(overview([run()]), null, NOW)).toEqual({
+      text: "Last crawl: 5 min ago · finished",
+      tone: "ok",
+      at: "2026-11-25T00:55:00Z",
+    });
+    const failed = run({ status: "failed", finished_at: "2026-11-24T22:00:00Z" });
+    expect(crawlSummary(overview([failed]), null, NOW)).toMatchObject({
+      text: "Last crawl: 3 h ago · failed",
+      tone: "bad",
+    });
+    expect(crawlSummary(overview([run({ status: "lost" })]), null, NOW).tone).toBe("warn");
+  });
+
+  it("falls back to /api/health's last_crawl_at when there is no run", () => {
+    expect(crawlSummary(overview([]), "2026-11-25T00:58:00Z", NOW)).toEqual({
+      text: "Last crawl: 2 min ago",
+      tone: "ok",
+      at: "2026-11-25T00:58:00Z",
+    });
+    expect(crawlSummary(null, null, NOW)).toMatchObject({ text: "Last crawl: never", tone: "none" });
+  });
+});
+
+describe("pollDelay", () => {
+  it("polls the header every 10 s while something runs, every minute otherwise", () => {
+    expect(pollDelay(overview([run({ status: "running" })]), false)).toBe(POLL.active);
+    expect(pollDelay(overview([run()]), false)).toBe(POLL.idle);
+    expect(pollDelay(null, false)).toBe(POLL.idle);
+    expect([POLL.active, POLL.idle]).toEqual([10_000, 60_000]);
+  });
+
+  it("polls faster with the runs list open, so progress moves every few seconds", () => {
+    expect(pollDelay(overview([run({ status: "pending" })]), true)).toBe(POLL.activeList);
+    expect(POLL.activeList).toBeGreaterThanOrEqual(3_000);
+    expect(POLL.activeList).toBeLessThanOrEqual(5_000);
+    expect(pollDelay(overview([run()]), true)).toBe(POLL.idleList);
+    // `active` counts beyond the listed runs too.
+    expect(pollDelay(overview([run()], 2), true)).toBe(POLL.activeList);
+  });
+});
+
+describe("run figures", () => {
+  it("formats durations", () => {
+    expect(formatDuration(null)).toBe("—");
+    expect(formatDuration(-5)).toBe("—");
+    expect(formatDuration(999)).toBe("0 s");
+    expect(formatDuration(45_000)).toBe("45 s");
+    expect(formatDuration(185_000)).toBe("3 min 05 s");
+    expect(formatDuration(3_720_000)).toBe("1 h 02 min");
+  });
+
+  it("measures a run from its start to its end, or to now while it runs", () => {
+    expect(runDuration(run(), NOW)).toBe(295_000);
+    expect(runDuration(run({ status: "running", finished_at: null }), NOW)).toBe(595_000);
+    expect(runDuration(run({ status: "pending", started_at: null, finished_at: null }), NOW)).toBeNull();
+    expect(runDuration(run({ status: "lost", finished_at: null }), NOW)).toBeNull();
+  });
+
+  it("shows progress while running and the outcome once ended", () => {
+    expect(runFigures(run({ status: "pending" }))).toBe("Waiting for a free slot");
+    expect(runFigures(run({ status: "running", pages_crawled: null, items_scraped: null }))).toBe("Starting…");
+    expect(runFigures(run({ status: "running", pages_crawled: 1, items_scraped: 1250 }))).toBe(
+      "1 page · 1,250 items",
+    );
+    expect(runFigures(run())).toBe("298 stored · 2 dropped · 0 errors");
+    expect(runFigures(run({ status: "failed", items_stored: 1200, errors: 1 }))).toBe(
+      "1,200 stored · 2 dropped · 1 error",
+    );
+    expect(runFigures(run({ status: "lost" }))).toBe("The node stopped answering");
+  });
+
+  it("names the shards and colours the statuses", () => {
+    expect(shardName("TO")).toBe("Toyota");
+    expect(shardName("XX")).toBeNull();
+    expect(statusTone("running")).toBe("active");
+    expect(statusTone("finished")).toBe("ok");
+    expect(statusTone(null)).toBe("none");
+  });
+});
+
+describe("Crawl now messages", () => {
+  it("counts the started jobs, naming a few shards", () => {
+    const started = (shards: string[]) => ({
+      job_ids: shards.map((s) => `${s}-1`),
+      runs: shards.map((shard) => run({ shard, status: "pending" })),
+    });
+    expect(startedMessage(started(["TO"]))).toBe("Started 1 crawl job: TO.");
+    expect(startedMessage(started(["TO", "HO"]))).toBe("Started 2 crawl jobs: TO, HO.");
+    expect(startedMessage(started(["TO", "NI", "HO", "MA", "SB"]))).toBe("Started 5 crawl jobs.");
+  });
+
+  it("explains 403, 409, 503 and an unreachable server", () => {
+    expect(startErrorMessage(new ApiError(403, "Admins only"))).toBe("Only admins can start a crawl.");
+    expect(startErrorMessage(new ApiError(409, "Every shard asked for is already running"))).toMatch(
+      /^A crawl is already running/,
+    );
+    expect(startErrorMessage(new ApiError(503, "No scrapyd node is reachable"))).toBe(
+      "No scrapyd node is reachable. Check that scrapyd is running, then try again.",
+    );
+    expect(startErrorMessage(new ApiError(422, "Unknown shards: XX"))).toBe(
+      "The crawl could not be started: Unknown shards: XX",
+    );
+    expect(startErrorMessage(new NetworkError())).toBe("The server cannot be reached. Try again in a moment.");
+  });
+});
