@@ -7,7 +7,7 @@ API_PORT ?= 8000
 ADMIN_USERNAME ?= admin
 ADMIN_PASSWORD ?= carsensor-demo
 
-.PHONY: install migrate run bot scrapyd scheduler test lint web web-test bench clean
+.PHONY: install migrate run bot scrapyd scheduler test lint web web-test compose-smoke bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -54,6 +54,10 @@ web-test: web
 
 test: lint web-test
 	$(BIN)/pytest --cov --cov-report=term
+
+# Build and start the compose stack offline, check it end to end, tear it down (needs Docker).
+compose-smoke:
+	bash tests/compose/smoke.sh
 
 # bench.api_bench drives the API with Debian's wrk (apt-get install wrk).
 bench: install web

@@ -374,10 +374,10 @@ class ReplaySite:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def start(self, port: int = 0) -> Self:
+    def start(self, port: int = 0, host: str = "127.0.0.1") -> Self:
         """Serve in a background thread; port 0 picks a free one."""
         handler = type("Handler", (_Handler,), {"site": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -496,11 +496,14 @@ def main() -> None:
     """Serve a generated catalog until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     parser = argparse.ArgumentParser(description="carsensor replay site")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: all)")
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--cars", type=int, default=600)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    site = ReplaySite(make_catalog(args.cars, seed=args.seed)).start(args.port)
+    site = ReplaySite(make_catalog(args.cars, seed=args.seed))
+    site.record = False  # a long-running site keeps no request log
+    site.start(args.port, args.host)
     logger.info("replay site with %d cars on %s", args.cars, site.base_url)
     try:
         threading.Event().wait()
