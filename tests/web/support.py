@@ -19,6 +19,7 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from core.settings import Settings
 from tests.conftest import pg_url
 from tests.fakes.ports import free_port
 
@@ -37,6 +38,18 @@ CHROMIUM_ARGS = [
 ]
 PASSWORD = "e2e-password-123"
 SECRET = "web-e2e-secret-key-that-is-at-least-32-bytes"
+
+
+def e2e_settings(url: str, **extra: Any) -> Settings:
+    """The API's settings for a browser test: no count cache, room for many sign-ins."""
+    return Settings(
+        database_url=url,
+        secret_key=SECRET,
+        count_cache_seconds=0,
+        login_max_failures=50,
+        login_window_seconds=600,
+        **extra,
+    )
 
 
 def require_built_app() -> None:

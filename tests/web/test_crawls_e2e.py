@@ -28,10 +28,16 @@ from api.security import hash_password
 from core import crawls
 from core.db import make_engine
 from core.models import User
-from core.settings import Settings
 from tests.fakes.carsensor_site import ReplaySite, make_catalog
 from tests.scrapyd_nodes import Node, deploy
-from tests.web.support import PASSWORD, SECRET, fresh_database, require_built_app, serve, shot
+from tests.web.support import (
+    PASSWORD,
+    e2e_settings,
+    fresh_database,
+    require_built_app,
+    serve,
+    shot,
+)
 
 require_built_app()
 
@@ -65,7 +71,6 @@ def seed_users(url: str) -> None:
     engine.dispose()
 
 
-
 def keep_runs_fresh(url: str, cluster: crawls.Cluster, stop: threading.Event) -> None:
     """The scheduler's refresh half, every 0.5 s: run states, progress, and the final counts."""
     engine = make_engine(url)
@@ -97,15 +102,7 @@ def platform(
         try:
             node.wait_ready()
             deploy(egg, node)
-            settings = Settings(
-                database_url=url,
-                secret_key=SECRET,
-                count_cache_seconds=0,
-                login_max_failures=50,
-                login_window_seconds=600,
-                scrapyd_urls=[node.url],
-                crawl_shards=list(SHARDS),
-            )
+            settings = e2e_settings(url, scrapyd_urls=[node.url], crawl_shards=list(SHARDS))
             cluster = crawls.cluster_from(settings)
             scheduler = threading.Thread(
                 target=keep_runs_fresh, args=(url, cluster, stop), daemon=True

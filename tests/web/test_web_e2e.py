@@ -22,12 +22,11 @@ from api.app import create_app
 from api.security import hash_password
 from core.db import make_engine
 from core.models import User, utcnow
-from core.settings import Settings
 from crawler.storage import car_row, upsert_cars
 from tests.factories import listing
 from tests.web.support import (
     PASSWORD,
-    SECRET,
+    e2e_settings,
     fresh_database,
     require_built_app,
     serve,
@@ -97,14 +96,7 @@ def base_url(
     """The API and the SPA on one origin, over a freshly seeded database."""
     with fresh_database(request, tmp_path_factory, request.param) as url:
         seed(url)
-        settings = Settings(
-            database_url=url,
-            secret_key=SECRET,
-            count_cache_seconds=0,
-            login_max_failures=50,
-            login_window_seconds=600,
-        )
-        with serve(create_app(settings)) as base:
+        with serve(create_app(e2e_settings(url))) as base:
             yield base
 
 
