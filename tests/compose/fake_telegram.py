@@ -1,4 +1,4 @@
-"""A minimal fake Telegram Bot API for the compose smoke test (standard library only).
+"""A minimal fake Telegram Bot API for the compose and local-run smoke tests (stdlib only).
 
     python tests/compose/fake_telegram.py [--host 0.0.0.0] [--port 8082]
 

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.request import Request, urlopen
@@ -45,8 +46,29 @@ def processes_with(marker: str) -> list[int]:
     return found
 
 
+@pytest.fixture
+def fake_bot_api() -> Iterator[tuple[str, list[str]]]:
+    """The compose smoke test's fake Bot API in a process: its URL and the lines it printed."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "tests/compose/fake_telegram.py", "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    lines: list[str] = []
+    assert server.stdout is not None
+    lines.append(server.stdout.readline())  # its start line: listening from here on
+    reader = threading.Thread(target=lambda: lines.extend(server.stdout or ()), daemon=True)
+    reader.start()
+    yield f"http://127.0.0.1:{port}", lines
+    server.kill()
+    server.wait()
+
+
 @pytest.mark.slow
-def test_one_command_runs_the_product_offline_and_ctrl_c_stops_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("with_bot", [False, True], ids=["no-token", "bot"])
+def test_one_command_runs_the_product_offline_and_ctrl_c_stops_it(
+    tmp_path: Path, with_bot: bool, request: pytest.FixtureRequest
+) -> None:
     marker = f"RUN_LOCAL_TEST={uuid.uuid4().hex}"
     api_port = free_port()
     env = os.environ | {
@@ -60,6 +82,9 @@ def test_one_command_runs_the_product_offline_and_ctrl_c_stops_it(tmp_path: Path
         marker.split("=")[0]: marker.split("=")[1],
     }
     env.pop("TELEGRAM_BOT_TOKEN", None)
+    if with_bot:
+        bot_api, bot_calls = request.getfixturevalue("fake_bot_api")
+        env |= {"TELEGRAM_BOT_TOKEN": "123456:fake-token", "TELEGRAM_API_BASE": bot_api}
     run = subprocess.Popen(
         [sys.executable, "scripts/run_local.py", "--offline"],
         cwd=ROOT,
@@ -85,7 +110,7 @@ def test_one_command_runs_the_product_offline_and_ctrl_c_stops_it(tmp_path: Path
         banner = "".join(output)
         base = f"http://127.0.0.1:{api_port}"
         assert base in banner and "login admin / carsensor-demo" in banner
-        assert "bot" in banner and "not started: set TELEGRAM_BOT_TOKEN" in banner
+        assert ("not started: set TELEGRAM_BOT_TOKEN" in banner) is not with_bot
 
         token = call(f"{base}/api/login", {"username": "admin", "password": "carsensor-demo"})[
             "access_token"
@@ -97,6 +122,9 @@ def test_one_command_runs_the_product_offline_and_ctrl_c_stops_it(tmp_path: Path
         assert total > 0
         runs = call(f"{base}/api/crawls", token=token)["runs"]
         assert {run["shard"] for run in runs} == {"TO", "HO"}
+        if with_bot:
+            # The bot long-polls the Bot API it was pointed at.
+            assert any("call getUpdates" in line for line in bot_calls), "".join(output)
         if (ROOT / "web/dist/index.html").is_file():
             # A browser's navigation: the SPA's client routes answer with index.html.
             login_page = Request(f"{base}/login", headers={"Accept": "text/html"})
