@@ -36,6 +36,7 @@ def settings(db_url: str) -> Settings:
         login_max_failures=3,
         login_window_seconds=600,
         cors_origins=["https://app.example"],
+        scrapyd_urls=[],  # no crawl may reach a scrapyd that happens to run on this machine
     )
 
 

@@ -1,5 +1,7 @@
 """Property-based run of the whole OpenAPI schema, signed in: no input gets a 5xx.
 
+A 503 counts only where the operation documents it: POST /api/crawls has no scrapyd node here.
+
 Driven through Hypothesis directly (schemathesis' pytest plugin does not run on pytest 9 yet),
 with a fixed example budget per operation so CI time stays bounded.
 """
@@ -36,7 +38,8 @@ def test_no_input_gets_a_server_error(app: FastAPI, session: Session, auth: dict
         def call(case: schemathesis.Case) -> None:
             response = case.call(headers=auth)
             answered[(f"{case.method} {case.operation.path}", response.status_code)] += 1
-            if response.status_code >= 500:
+            documented = str(response.status_code) in case.operation.definition.raw["responses"]
+            if response.status_code >= 500 and not (response.status_code == 503 and documented):
                 failures.append(
                     f"{case.method} {case.formatted_path} {case.query}: {response.text}"
                 )
