@@ -1,21 +1,31 @@
 """A small time-to-live cache for the counts behind `total` and the facets."""
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
 
+logger = logging.getLogger("api.cache")
+
 
 class TTLCache(Generic[V]):
-    """Values by key for `seconds` (0 disables it); cleared whole when it holds too many."""
+    """Values by key for `seconds` (0 disables it); cleared whole when it holds too many.
+
+    `get_or_compute` also serves a value for up to `seconds` more after it expires, while one
+    background task computes its replacement (stale-while-revalidate): a count that takes
+    50 ms is then never on a request's path once it has been computed, and a total lags by
+    at most twice `seconds` plus one count.
+    """
 
     def __init__(self, seconds: float, *, max_entries: int = 4096) -> None:
         self.seconds = seconds
         self.max_entries = max_entries
         self._entries: dict[Hashable, tuple[float, V]] = {}
         self._pending: dict[Hashable, asyncio.Future[V]] = {}
+        self._refreshing: dict[Hashable, asyncio.Task[None]] = {}
 
     def get(self, key: Hashable) -> V | None:
         """The live value for `key`, or None."""
@@ -36,11 +46,21 @@ class TTLCache(Generic[V]):
         """The live value for `key`, or `compute()`'s, computed once however many ask at once.
 
         When an entry expires under load, the requests that miss it wait for the one query
-        already running instead of each starting their own (a count can take 50 ms).
+        already running instead of each starting their own (a count can take 50 ms). An entry
+        that expired less than `seconds` ago is still answered, while one background task
+        computes its replacement with `compute` (which must not use the request's connection).
         """
-        value = self.get(key)
-        if value is not None:
-            return value
+        entry = self._entries.get(key)
+        if entry is not None:
+            expires, value = entry
+            now = time.monotonic()
+            if expires > now:
+                return value
+            if expires + self.seconds > now:
+                if key not in self._refreshing:
+                    task = asyncio.create_task(self._refresh(key, compute))
+                    self._refreshing[key] = task
+                return value
         if self.seconds <= 0:
             return await compute()
         pending = self._pending.get(key)
@@ -62,3 +82,12 @@ class TTLCache(Generic[V]):
             del self._pending[key]
         future.set_result(self.put(key, value))
         return value
+
+    async def _refresh(self, key: Hashable, compute: Callable[[], Awaitable[V]]) -> None:
+        """Replace a stale entry in the background; on failure the stale one just ages out."""
+        try:
+            self.put(key, await compute())
+        except Exception as error:  # a request will compute it again, and see the error
+            logger.warning("background refresh failed: %s", type(error).__name__)
+        finally:
+            del self._refreshing[key]

@@ -1,5 +1,15 @@
 """The ASGI entry point: `uvicorn api.main:app` serves the API for DATABASE_URL."""
 
+import gc
+
 from api.app import create_app
 
 app = create_app()
+
+# The objects made at start-up (modules, routes, SQLAlchemy and pydantic structures) live as
+# long as the process: freezing them takes them out of every later garbage collection, which
+# otherwise walked them all again and again (a tenth of the CPU time under load). A larger
+# first generation also collects less often; a request's own objects are freed by reference
+# counting anyway.
+gc.freeze()
+gc.set_threshold(10_000, 20, 20)

@@ -2,13 +2,16 @@
 
 Seeds a scratch database with realistic listings (COPY), starts `uvicorn api.main:app` with one
 worker, signs in, and drives a mix of filtered, sorted, deep-offset and keyset (cursor) pages
-with wrk (one connection, then 32). Then times the same queries directly in SQL (the floor: the
-page query alone, and with the count), prints the ratios, summarises EXPLAIN ANALYZE of every
-query (index use, no sequential scan on cars), and checks that a full CSV export keeps the
-server's memory flat.
+with wrk: first 32 connections on a freshly started worker (cold: empty count cache, no
+prepared statements), then one connection, then 32 connections `--runs` times (steady). Then
+times the same queries directly in SQL (the floor: the page query alone and with the count at
+one connection, and the page query from 32 concurrent asyncpg connections, the same closed
+loop as wrk's), prints the ratios, summarises EXPLAIN ANALYZE of every query (index use, no
+sequential scan on cars), and checks that a full CSV export keeps the server's memory flat.
 """
 
 import argparse
+import asyncio
 import json
 import logging
 import os
@@ -22,13 +25,18 @@ import time
 import urllib.parse
 import urllib.request
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import Engine, text
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from api.create_admin import upsert_admin
+from api.db import asyncpg_sql
 from bench.common import best_seconds, scratch_database
 from core.db import make_engine
 from core.filters import (
@@ -39,6 +47,7 @@ from core.filters import (
     encode_cursor,
     fetch_page,
     page_query,
+    page_statement,
 )
 from core.models import utcnow
 from core.vocab import BODY_TYPES, COLORS, FUELS, MAKES, TRANSMISSIONS, models_of
@@ -280,6 +289,57 @@ def sql_floor(
     return times
 
 
+def sql_under_load(
+    url: str, queries: list[str], seconds: float, connections: int
+) -> dict[str, float]:
+    """The mix's page queries straight from `connections` asyncpg connections, closed loop.
+
+    The same SQL the API sends (compiled by SQLAlchemy, prepared by asyncpg), drawn at random
+    with the mix's weights, for `seconds`: what PostgreSQL alone answers under the concurrency
+    wrk puts on the API, so the API's p50 can be compared with the SQL's at equal queueing.
+    """
+    dialect = asyncpg_dialect()  # type: ignore[no-untyped-call]
+    prepared = []
+    for query in queries:
+        filters, page = parse_query(query)
+        statement, params = page_statement(filters, page)
+        sql, names, processors = asyncpg_sql(statement, dialect)
+        values = [
+            params[name] if process is None else process(params[name])
+            for name, process in zip(names, processors, strict=True)
+        ]
+        prepared.append((sql, values))
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def drive() -> tuple[list[float], float]:
+        latencies: list[float] = []
+        pool = await asyncpg.create_pool(dsn, min_size=connections, max_size=connections)
+        rng = random.Random(42)
+        started = time.perf_counter()
+        deadline = started + seconds
+
+        async def client() -> None:
+            async with pool.acquire() as conn:
+                while (now := time.perf_counter()) < deadline:
+                    sql, values = prepared[rng.randrange(len(prepared))]
+                    await conn.fetch(sql, *values)
+                    latencies.append(time.perf_counter() - now)
+
+        await asyncio.gather(*(client() for _ in range(connections)))
+        elapsed = time.perf_counter() - started
+        await pool.close()
+        return latencies, elapsed
+
+    latencies, elapsed = asyncio.run(drive())
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": statistics.median(latencies) * 1000,
+        "p95": cuts[94] * 1000,
+        "p99": cuts[98] * 1000,
+    }
+
+
 def depth_series(engine: Engine, sort: str = "-price") -> list[tuple[int, float, float]]:
     """(page number, ms by page number, ms by cursor) at growing depths, page size 20."""
     series = []
@@ -292,8 +352,8 @@ def depth_series(engine: Engine, sort: str = "-price") -> list[tuple[int, float,
             else:  # the cursor a client holds after reading page `number - 1`
                 previous = fetch_page(filters, Page(page=number - 1), session=session)
                 cursor_page = Page(cursor=encode_cursor(sort, previous[-1]))
-            by_number = best_seconds(lambda p=page: fetch_page(filters, p, session=session))
-            by_cursor = best_seconds(lambda p=cursor_page: fetch_page(filters, p, session=session))
+            by_number = best_seconds(partial(fetch_page, filters, page, session=session))
+            by_cursor = best_seconds(partial(fetch_page, filters, cursor_page, session=session))
             series.append((number, by_number * 1000, by_cursor * 1000))
     return series
 
@@ -347,13 +407,34 @@ def export_memory(port: int, pid: int, token: str) -> tuple[dict[str, int], dict
     return before, rss_kb(pid), size
 
 
+def steady_runs(
+    url: str, port: int, pid: int, token: str, queries: list[str], args: argparse.Namespace
+) -> list[tuple[dict[str, float], dict[str, float]]]:
+    """`args.runs` pairs: the API under wrk, then the same mix's SQL straight from asyncpg.
+
+    Each API figure has its SQL baseline from the same moment: the machine is shared, and
+    its load moves both.
+    """
+    pairs = []
+    for _ in range(args.runs):
+        cpu_before = cpu_seconds(pid)
+        api = run_wrk(port, token, queries, args.seconds, args.connections)
+        api["cpu_ms"] = (cpu_seconds(pid) - cpu_before) * 1000 / (api["rps"] * args.seconds)
+        sql = sql_under_load(url, queries, args.sql_seconds, args.connections)
+        pairs.append((api, sql))
+    return pairs
+
+
 def main() -> None:
-    """Seed, serve, load, compare with SQL, explain, and report."""
+    """Seed, serve, load (cold, then steady), compare with SQL, explain, and report."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cars", type=int, default=200_000)
     parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--cold-seconds", type=int, default=10)
+    parser.add_argument("--sql-seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--runs", type=int, default=3, help="steady runs, each with its SQL")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
@@ -367,19 +448,28 @@ def main() -> None:
             session.commit()
         port = free_port()
         log = Path(tempfile.mkdtemp()) / "api.log"
+        # A first worker only signs in and finds the deep cursors; the measured one starts
+        # after it, cold: no count cached, no statement prepared, no pooled connection.
         server = start_api(url, port, log, args.connections)
         try:
             token = call(port, "/api/login", body={"username": "bench", "password": PASSWORD})[
                 "access_token"
             ]
             cursors = resolve_cursors(port, token)
-            queries = query_strings(cursors)
-            # One connection first: the API's own latency, without queueing behind 31 others.
-            single = run_wrk(port, token, queries, 10, 1)
+        finally:
+            server.terminate()
+            server.wait()
+        queries = query_strings(cursors)
+        server = start_api(url, port, log, args.connections)
+        try:
             cpu_before = cpu_seconds(server.pid)
-            api = run_wrk(port, token, queries, args.seconds, args.connections)
-            cpu_used = cpu_seconds(server.pid) - cpu_before
-            api["cpu_ms"] = cpu_used * 1000 / (api["rps"] * args.seconds)
+            cold = run_wrk(port, token, queries, args.cold_seconds, args.connections)
+            cold["cpu_ms"] = (
+                (cpu_seconds(server.pid) - cpu_before) * 1000 / (cold["rps"] * args.cold_seconds)
+            )
+            # One connection: the API's own latency, without queueing behind 31 others.
+            single = run_wrk(port, token, queries, 10, 1)
+            pairs = steady_runs(url, port, server.pid, token, queries, args)
             before, after, size = export_memory(port, server.pid, token)
         finally:
             server.terminate()
@@ -390,14 +480,24 @@ def main() -> None:
         engine.dispose()
     page_p50 = statistics.median(floor[q][0] for q in queries)
     both_p50 = statistics.median(floor[q][1] for q in queries)
+    conns = args.connections
     logger.info("")
-    logger.info("API (wrk, %d connections, %d s, 1 worker)", args.connections, args.seconds)
-    logger.info("  throughput     %8.0f req/s", api["rps"])
-    logger.info("  latency p50    %8.1f ms", api["p50"])
-    logger.info("  latency p95    %8.1f ms   (target < 50 ms)", api["p95"])
-    logger.info("  latency p99    %8.1f ms", api["p99"])
-    logger.info("  non-2xx / timeouts %d / %d", api["non_2xx"], api["timeouts"])
-    logger.info("  uvicorn CPU    %8.2f ms per request", api["cpu_ms"])
+    logger.info("API: wrk, %d connections, 1 worker (p95 target < 50 ms)", conns)
+    logger.info("  %-11s %6s %8s %8s %8s %8s %9s", "run", "req/s", "p50", "p95", "p99", "errors",
+                "CPU/req")  # fmt: skip
+    rows = [(f"cold {args.cold_seconds} s", cold)] + [
+        (f"steady {n}", api) for n, (api, _) in enumerate(pairs, 1)
+    ]
+    for label, run in rows:
+        logger.info("  %-11s %6.0f %6.1f ms %6.1f ms %6.1f ms %4d/%-3d %6.2f ms", label, run["rps"],
+                    run["p50"], run["p95"], run["p99"], run["non_2xx"], run["timeouts"],
+                    run["cpu_ms"])  # fmt: skip
+    logger.info("SQL at %d connections: the page queries of the mix straight from asyncpg, "
+                "%d s after each steady run", conns, args.sql_seconds)  # fmt: skip
+    for n, (api, sql) in enumerate(pairs, 1):
+        logger.info("  steady %d: SQL %5.0f q/s, p50 %5.2f ms, p95 %5.2f ms; "
+                    "API p50 / SQL p50 = %.1fx", n, sql["rps"], sql["p50"], sql["p95"],
+                    api["p50"] / sql["p50"])  # fmt: skip
     logger.info("SQL floor: the same mix through core.filters, one connection, median of 15 each")
     logger.info("  page query alone: p50 %.2f ms, mean %.2f ms", page_p50,
                 statistics.fmean(floor[q][0] for q in queries))  # fmt: skip
@@ -405,9 +505,11 @@ def main() -> None:
                 statistics.fmean(floor[q][1] for q in queries))  # fmt: skip
     logger.info("API, one connection, 10 s: %.0f req/s, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms",
                 single["rps"], single["p50"], single["p95"], single["p99"])  # fmt: skip
+    steady_p50 = statistics.median(api["p50"] for api, _ in pairs)
     for label, ms in (("page + count", both_p50), ("page alone", page_p50)):
-        logger.info("  API p50 / SQL p50 (%s): %.1fx at 32 connections, %.1fx at one",
-                    label, api["p50"] / ms, single["p50"] / ms)  # fmt: skip
+        logger.info("  API p50 / one-connection SQL p50 (%s): %.1fx at %d connections (median "
+                    "run), %.1fx at one", label, steady_p50 / ms, conns,
+                    single["p50"] / ms)  # fmt: skip
     logger.info("Per query, SQL ms: page alone, page + count")
     for query, (page_ms, both_ms) in sorted(floor.items(), key=lambda item: -item[1][1]):
         shown = urllib.parse.unquote(query)[:80] or "(defaults)"

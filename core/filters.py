@@ -13,16 +13,21 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import (
+    BigInteger,
+    BindParameter,
     ColumnElement,
     Connection,
+    Integer,
     Select,
     String,
     and_,
+    bindparam,
     func,
     literal_column,
     select,
@@ -173,37 +178,68 @@ def _search_terms(text: str) -> list[str]:
     return unicodedata.normalize("NFKC", text).split()[:8]
 
 
-def filter_conditions(filters: CarFilters) -> list[ColumnElement[bool]]:
-    """The WHERE conditions for `filters`, as SQLAlchemy expressions."""
-    conditions: list[ColumnElement[bool]] = [CARS.c.is_active == filters.is_active]
+def filter_params(filters: CarFilters) -> dict[str, Any]:
+    """The bound values of the WHERE clause for `filters`, by parameter name.
+
+    The names alone decide which conditions the clause has (see `_condition`), so every
+    request with the same filters set, whatever their values, shares one statement: built,
+    compiled and prepared once, then only executed with new values.
+    """
+    params: dict[str, Any] = {"is_active": filters.is_active}
     if filters.make is not None:
-        # The canonical spelling hits the (make, model) index; lower() is the fallback.
+        # The canonical spelling hits the (make, …) indexes; lower() is the fallback.
         make = _MAKES.get(filters.make.lower())
-        conditions.append(
-            CARS.c.make == make if make else func.lower(CARS.c.make) == filters.make.lower()
-        )
+        params["make" if make else "make_lower"] = make or filters.make.lower()
     if filters.model is not None:
         model = _MODELS.get(filters.model.lower())
-        conditions.append(
-            CARS.c.model == model if model else func.lower(CARS.c.model) == filters.model.lower()
-        )
-    for term in _search_terms(filters.q or ""):
-        conditions.append(SEARCH_TEXT.ilike(f"%{term.translate(_LIKE_ESCAPES)}%", escape="\\"))
-    if filters.year_min is not None:
-        conditions.append(CARS.c.year >= filters.year_min)
-    if filters.year_max is not None:
-        conditions.append(CARS.c.year <= filters.year_max)
-    if filters.price_min is not None:
-        conditions.append(filters.price_min <= EFFECTIVE_PRICE)
-    if filters.price_max is not None:
-        conditions.append(filters.price_max >= EFFECTIVE_PRICE)
-    if filters.mileage_max is not None:
-        conditions.append(CARS.c.mileage_km <= filters.mileage_max)
-    for name in ("color", "body_type", "transmission", "fuel", "prefecture", "repair_history"):
+        params["model" if model else "model_lower"] = model or filters.model.lower()
+    for index, term in enumerate(_search_terms(filters.q or "")):
+        params[f"q{index}"] = f"%{term.translate(_LIKE_ESCAPES)}%"
+    for name in _PLAIN_FILTERS:
         value = getattr(filters, name)
         if value is not None:
-            conditions.append(CARS.c[name] == value)
-    return conditions
+            params[name] = value
+    return params
+
+
+_PLAIN_FILTERS = (
+    "year_min", "year_max", "price_min", "price_max", "mileage_max",
+    "color", "body_type", "transmission", "fuel", "prefecture", "repair_history",
+)  # fmt: skip
+
+
+_RANGES = {"year": CARS.c.year, "price": EFFECTIVE_PRICE, "mileage": CARS.c.mileage_km}
+
+
+def _condition(name: str, values: Mapping[str, Any] | None = None) -> ColumnElement[bool]:
+    """The WHERE condition behind the parameter `name`: unbound, or bound from `values`."""
+
+    def parameter(type_: Any) -> BindParameter[Any]:
+        if values is None:
+            return bindparam(name, type_=type_)
+        return bindparam(name, values[name], type_=type_)
+
+    if name[0] == "q" and name[1:].isdigit():
+        return SEARCH_TEXT.ilike(parameter(String()), escape="\\")
+    if name in ("make_lower", "model_lower"):
+        column = CARS.c[name.removesuffix("_lower")]
+        return func.lower(column) == parameter(column.type)
+    if name.endswith(("_min", "_max")):
+        key = _RANGES[name.split("_")[0]]
+        return key >= parameter(key.type) if name.endswith("_min") else key <= parameter(key.type)
+    column = CARS.c[name]
+    return column == parameter(column.type)
+
+
+@lru_cache(maxsize=512)
+def _conditions(names: tuple[str, ...]) -> tuple[ColumnElement[bool], ...]:
+    return tuple(_condition(name) for name in names)
+
+
+def filter_conditions(filters: CarFilters) -> list[ColumnElement[bool]]:
+    """The WHERE conditions for `filters`, as SQLAlchemy expressions with bound values."""
+    params = filter_params(filters)
+    return [_condition(name, params) for name in params]
 
 
 def _order_by(sort: str) -> list[ColumnElement[Any]]:
@@ -218,17 +254,138 @@ def _order_by(sort: str) -> list[ColumnElement[Any]]:
 
 def cars_query(filters: CarFilters) -> Select[Any]:
     """The filtered, sorted listing query (ties broken by id, so pages are stable)."""
-    return _SELECT_ITEMS.where(*filter_conditions(filters)).order_by(*_order_by(filters.sort))
+    params = filter_params(filters)
+    return _listing(tuple(params), filters.sort).params(params)
 
 
 def count_query(filters: CarFilters) -> Select[int]:
     """SELECT count(*) of the cars matching `filters`."""
-    return select(func.count()).select_from(CARS).where(*filter_conditions(filters))
+    params = filter_params(filters)
+    return _count(tuple(params)).params(params)
 
 
 def count_cars(filters: CarFilters, *, session: Session | Connection) -> int:
     """How many cars match `filters` (through an ORM session or a plain connection)."""
-    return session.execute(count_query(filters)).scalar_one()
+    params = filter_params(filters)
+    return session.execute(_count(tuple(params)), params).scalar_one()
+
+
+@lru_cache(maxsize=512)
+def _count(names: tuple[str, ...]) -> Select[int]:
+    return select(func.count()).select_from(CARS).where(*_conditions(names))
+
+
+@lru_cache(maxsize=1024)
+def _listing(names: tuple[str, ...], sort: str) -> Select[Any]:
+    return _SELECT_ITEMS.where(*_conditions(names)).order_by(*_order_by(sort))
+
+
+# How a page is read: the first rows, an offset (deferred join), after a cursor's key, after
+# a cursor in the NULL tail, or the first rows of the NULL tail once the keys ran out.
+PageMode = Literal["first", "offset", "after", "after_null", "null_tail"]
+
+
+@lru_cache(maxsize=2048)
+def _page(names: tuple[str, ...], sort: str, mode: PageMode) -> Select[Any]:
+    """The statement of one kind of page, its values unbound: built once per shape.
+
+    Building a select costs more than executing a cached one; the same object also keeps its
+    cache key, which SQLAlchemy would otherwise compute on every execution.
+    """
+    limit = bindparam("limit", type_=Integer)
+    key = _SORT_KEYS[sort.lstrip("-")]
+    descending = sort.startswith("-")
+    if mode == "first":
+        return _listing(names, sort).limit(limit)
+    if mode == "null_tail":
+        return _listing(names, sort).where(key.column.is_(None)).limit(limit)
+    last_id = bindparam("after_id", type_=BigInteger)
+    if mode == "after_null":
+        after = and_(
+            key.column.is_(None), CARS.c.id < last_id if descending else CARS.c.id > last_id
+        )
+        return _listing(names, sort).where(after).limit(limit)
+    if mode == "after":
+        # A row comparison is an index condition: the scan starts right after the cursor.
+        row = tuple_(key.column, CARS.c.id)
+        value = tuple_(bindparam("after_value", type_=key.column.type), last_id)
+        return _listing(names, sort).where(row < value if descending else row > value).limit(limit)
+    # A deeper page skips its offset over the ids alone, an index-only scan of the covering
+    # sort index, then reads the page's rows by primary key (a "deferred join").
+    order = _order_by(sort)
+    ids = (
+        select(CARS.c.id)
+        .where(*_conditions(names))
+        .order_by(*order)
+        .offset(bindparam("offset", type_=Integer))
+        .limit(limit)
+        .subquery()
+    )
+    return _SELECT_ITEMS.join(ids, CARS.c.id == ids.c.id).order_by(*order)
+
+
+def page_statement(filters: CarFilters, page: Page) -> tuple[Select[Any], dict[str, Any]]:
+    """The statement of one page (shared by every page of its shape) and its values.
+
+    By page number (OFFSET), or after a cursor (keyset); InvalidCursor for a bad cursor.
+    """
+    params = filter_params(filters)
+    params["limit"] = page.page_size
+    mode: PageMode
+    if page.cursor is not None:
+        value, params["after_id"] = decode_cursor(page.cursor, filters.sort)
+        if value is None:
+            mode = "after_null"
+        else:
+            mode, params["after_value"] = "after", value
+    elif page.page > 1:
+        mode, params["offset"] = "offset", (page.page - 1) * page.page_size
+    else:
+        mode = "first"
+    names = tuple(name for name in params if name not in _PAGE_PARAMS)
+    return _page(names, filters.sort, mode), params
+
+
+_PAGE_PARAMS = frozenset(("limit", "offset", "after_id", "after_value"))
+
+
+def page_query(filters: CarFilters, page: Page) -> Select[Any]:
+    """The SELECT of one page, with its values bound (for EXPLAIN, or to compose)."""
+    statement, params = page_statement(filters, page)
+    return statement.params(params)
+
+
+def fetch_page(
+    filters: CarFilters, page: Page, *, session: Session | Connection
+) -> list[dict[str, Any]]:
+    """One page of matching cars (dicts of ITEM_COLUMNS), by offset or after `page.cursor`.
+
+    A plain Connection is cheaper than an ORM Session: the rows are column tuples either way.
+    """
+    statement, params = page_statement(filters, page)
+    items = [
+        dict(zip(ITEM_COLUMNS, row, strict=True)) for row in session.execute(statement, params)
+    ]
+    tail = null_tail(filters, page, params, len(items))
+    if tail is not None:
+        # The NULL keys follow the last non-NULL one, in id order.
+        rows = session.execute(*tail)
+        items.extend(dict(zip(ITEM_COLUMNS, row, strict=True)) for row in rows)
+    return items
+
+
+def null_tail(
+    filters: CarFilters, page: Page, params: dict[str, Any], found: int
+) -> tuple[Select[Any], dict[str, Any]] | None:
+    """After a cursor page that ran out of non-NULL keys: the query for the NULL tail."""
+    if page.cursor is None or found == page.page_size or "after_value" not in params:
+        return None
+    if not _SORT_KEYS[filters.sort.lstrip("-")].nullable:
+        return None
+    names = tuple(name for name in params if name not in _PAGE_PARAMS)
+    tail = {name: params[name] for name in names}
+    tail["limit"] = page.page_size - found
+    return _page(names, filters.sort, "null_tail"), tail
 
 
 def encode_cursor(sort: str, row: Mapping[str, Any]) -> str:
@@ -260,64 +417,6 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
     elif isinstance(value, str):
         raise InvalidCursor("cursor is not one this API issued")
     return value, last_id
-
-
-def _after_cursor(sort: str, value: Any, last_id: int) -> ColumnElement[bool]:
-    """Rows after (value, last_id) among the non-NULL keys; a NULL value means the NULL tail."""
-    key = _SORT_KEYS[sort.lstrip("-")].column
-    descending = sort.startswith("-")
-    if value is None:
-        return and_(key.is_(None), CARS.c.id < last_id if descending else CARS.c.id > last_id)
-    # A row comparison is an index condition: the scan starts right after the cursor.
-    if descending:
-        return tuple_(key, CARS.c.id) < tuple_(value, last_id)
-    return tuple_(key, CARS.c.id) > tuple_(value, last_id)
-
-
-def page_query(filters: CarFilters, page: Page) -> Select[Any]:
-    """The SELECT of one page: by page number (OFFSET), or after a cursor (keyset)."""
-    if page.cursor is not None:
-        value, last_id = decode_cursor(page.cursor, filters.sort)
-        after = _after_cursor(filters.sort, value, last_id)
-        return cars_query(filters).where(after).limit(page.page_size)
-    offset = (page.page - 1) * page.page_size
-    if offset == 0:
-        return cars_query(filters).limit(page.page_size)
-    # A deeper page skips its offset over the ids alone, an index-only scan of the covering
-    # sort index, then reads the page's rows by primary key (a "deferred join").
-    order = _order_by(filters.sort)
-    ids = (
-        select(CARS.c.id)
-        .where(*filter_conditions(filters))
-        .order_by(*order)
-        .offset(offset)
-        .limit(page.page_size)
-        .subquery()
-    )
-    return _SELECT_ITEMS.join(ids, CARS.c.id == ids.c.id).order_by(*order)
-
-
-def fetch_page(
-    filters: CarFilters, page: Page, *, session: Session | Connection
-) -> list[dict[str, Any]]:
-    """One page of matching cars (dicts of ITEM_COLUMNS), by offset or after `page.cursor`.
-
-    A plain Connection is cheaper than an ORM Session: the rows are column tuples either way.
-    """
-    items = [
-        dict(zip(ITEM_COLUMNS, row, strict=True))
-        for row in session.execute(page_query(filters, page))
-    ]
-    if page.cursor is None or len(items) == page.page_size:
-        return items
-    value, _ = decode_cursor(page.cursor, filters.sort)
-    key = _SORT_KEYS[filters.sort.lstrip("-")]
-    if value is not None and key.nullable:
-        # The NULL keys follow the last non-NULL one, in id order.
-        tail = cars_query(filters).where(key.column.is_(None))
-        rows = session.execute(tail.limit(page.page_size - len(items)))
-        items.extend(dict(zip(ITEM_COLUMNS, row, strict=True)) for row in rows)
-    return items
 
 
 def search_cars(

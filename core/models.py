@@ -82,6 +82,16 @@ class Car(Base):
         Index("ix_cars_mileage_km", "mileage_km"),
         Index("ix_cars_updated_at", "updated_at"),
         Index("ix_cars_stale", "source", "is_active", "last_seen_at"),
+        # Migration 0005: one make by price, and a prefecture's newest listings.
+        Index(
+            "ix_cars_make_price",
+            "make",
+            "is_active",
+            func.coalesce(text("total_price_jpy"), text("price_jpy")),
+            "id",
+            postgresql_include=["total_price_jpy", "price_jpy", "model"],
+        ),
+        Index("ix_cars_prefecture_updated", "prefecture", "is_active", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
