@@ -38,7 +38,11 @@ def main() -> None:
         raise SystemExit(f"TELEGRAM_BOT_TOKEN is not a valid bot token: {error}") from None
     engine = make_engine(settings.database_url)
     sessions = session_factory(engine)
-    dispatcher = build_dispatcher(settings, sessions, interpret=interpreter_for(settings, sessions))
+    interpret, client = interpreter_for(settings, sessions)
+    dispatcher = build_dispatcher(settings, sessions, interpret=interpret)
+    if client is not None:
+        # Shutdown runs in the loop that served the updates, for polling and webhook alike.
+        dispatcher.shutdown.register(client.close)
     try:
         if settings.telegram_webhook_url:
             secret = settings.telegram_webhook_secret

@@ -167,11 +167,16 @@ def load_makes_models(sessions: sessionmaker[Session]) -> dict[str, list[str]]:
     return {make["value"]: [model["value"] for model in make["models"]] for make in makes}
 
 
-def interpreter_for(settings: Settings, sessions: sessionmaker[Session]) -> Interpreter:
-    """The LLM interpreter when OPENAI_API_KEY is set, else the rule parser."""
+def interpreter_for(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> tuple[Interpreter, AsyncOpenAI | None]:
+    """The LLM interpreter when OPENAI_API_KEY is set, else the rule parser; and its client.
+
+    The caller closes the client (`await client.close()`) in the event loop that used it.
+    """
     rates = rates_from(settings)
     if settings.openai_api_key is None or not settings.openai_api_key.get_secret_value():
-        return rule_interpreter(rates)
+        return rule_interpreter(rates), None
     client = AsyncOpenAI(
         api_key=settings.openai_api_key.get_secret_value(),
         base_url=settings.openai_base_url,
@@ -179,6 +184,7 @@ def interpreter_for(settings: Settings, sessions: sessionmaker[Session]) -> Inte
         max_retries=0,  # a retry would blow the time budget; the parser is the retry
     )
     makes_models = load_makes_models(sessions)
-    return llm_interpreter(
+    interpret = llm_interpreter(
         client, settings.openai_model, makes_models, rates, settings.openai_timeout_seconds
     )
+    return interpret, client

@@ -20,11 +20,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, TextIO
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from bot.interpret import Interpreter
 from bot.llm import interpreter_for
 from bot.parser import DEFAULT_RATES, ParseResult, Rates, parse_query
 from core.db import make_engine, session_factory
-from core.settings import get_settings
+from core.settings import Settings, get_settings
 
 
 def understand(
@@ -43,6 +45,21 @@ def _utf8(stream: TextIO) -> TextIO:
     if isinstance(stream, io.TextIOWrapper):
         stream.reconfigure(encoding="utf-8")
     return stream
+
+
+async def _interpret_all(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    queries: Iterable[str],
+    stdout: TextIO,
+    stderr: TextIO,
+) -> None:
+    interpret, client = interpreter_for(settings, sessions)
+    try:
+        await _print_filters(interpret, queries, stdout, stderr)
+    finally:
+        if client is not None:
+            await client.close()
 
 
 async def _print_filters(
@@ -77,8 +94,7 @@ def main(
     # Only the LLM path connects: it reads the makes and models for its prompt.
     engine = make_engine(settings.database_url)
     try:
-        interpret = interpreter_for(settings, session_factory(engine))
-        asyncio.run(_print_filters(interpret, queries, stdout, stderr))
+        asyncio.run(_interpret_all(settings, session_factory(engine), queries, stdout, stderr))
     finally:
         engine.dispose()
     return 0

@@ -10,6 +10,7 @@ import orjson
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import selectinload
 
@@ -48,16 +49,63 @@ def _cache(request: Request) -> TTLCache[Any]:
     return cache
 
 
+def _query_parameters(*models: type[BaseModel]) -> list[dict[str, Any]]:
+    """The OpenAPI query parameters of the models' fields, as FastAPI writes them for
+    `Annotated[Model, Query()]`: one optional parameter per field, its JSON schema inline."""
+    parameters = []
+    for model in models:
+        properties = model.model_json_schema()["properties"]
+        for name, field in model.model_fields.items():
+            schema = dict(properties[name])
+            if schema.get("default", ...) is None:  # FastAPI leaves `default: null` out
+                del schema["default"]
+            parameter = {"name": name, "in": "query", "required": field.is_required()}
+            if field.description:
+                parameter["description"] = field.description
+            parameters.append({**parameter, "schema": schema})
+    return parameters
+
+
+def _filters_and_page(request: Request) -> tuple[CarFilters, Page]:
+    """CarFilters and Page from the query string, each validated by pydantic in one call.
+
+    FastAPI reads `Annotated[Model, Query()]` field by field, looking up every alias: ~80 µs
+    a request for these two models against 3 µs here, an eighth of the worker's CPU time per
+    GET /api/cars. Errors are FastAPI's 422, with the same `("query", field)` locations.
+    """
+    params = dict(request.query_params)  # a repeated key: the last value, as FastAPI takes
+    errors: list[Any] = []
+    parsed: list[BaseModel] = []
+    for model in (CarFilters, Page):
+        try:
+            parsed.append(model.model_validate(params))
+        except ValidationError as error:
+            errors.extend(
+                {**e, "loc": ("query", *e["loc"])} for e in error.errors(include_url=False)
+            )
+    if errors:
+        raise RequestValidationError(errors)
+    filters, page = parsed
+    assert isinstance(filters, CarFilters) and isinstance(page, Page)
+    return filters, page
+
+
 async def _count(engine: AsyncEngine, filters: CarFilters) -> int:
     async with engine.connect() as connection:
         return await connection.run_sync(lambda sync: count_cars(filters, session=sync))
 
 
-@router.get("", response_model=CarPage, responses={422: {"model": Problem}})
-async def list_cars(
-    request: Request, filters: FiltersQuery, page: Annotated[Page, Query()]
-) -> Response:
+# The query parameters are read by `_filters_and_page`, so FastAPI does not see them: they
+# are documented through `openapi_extra`, exactly as FastAPI wrote them (tests/api checks).
+@router.get(
+    "",
+    response_model=CarPage,
+    responses={422: {"model": Problem}},
+    openapi_extra={"parameters": _query_parameters(CarFilters, Page)},
+)
+async def list_cars(request: Request) -> Response:
     """One page of cars matching the filters, with the total and a cursor to the next page."""
+    filters, page = _filters_and_page(request)
     engine: AsyncEngine = request.app.state.engine
     # A plain connection, not an ORM session: the rows are tuples either way, and the
     # session's bookkeeping was a tenth of the request's CPU time. The statement is shared by

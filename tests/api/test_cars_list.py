@@ -330,6 +330,16 @@ def test_min_above_max_gets_422_naming_both(
     assert message in response.json()["detail"][0]["msg"]
 
 
+def test_errors_in_filters_and_page_are_reported_together(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    params = {"color": "chartreuse", "page_size": 0, "sort": "price", "page": "2"}
+    response = client.get("/api/cars", params=params, headers=auth)
+    assert response.status_code == 422
+    locs = [error["loc"] for error in response.json()["detail"]]
+    assert locs == [["query", "color"], ["query", "page_size"]]
+
+
 def test_a_cursor_from_another_sort_is_rejected(
     client: TestClient, session: Session, auth: dict[str, str]
 ) -> None:

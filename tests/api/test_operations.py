@@ -167,6 +167,31 @@ def test_openapi_documents_the_filters_and_both_login_bodies(client: TestClient)
     )
 
 
+def test_list_parameters_are_documented_as_fastapi_documents_the_export_ones(
+    client: TestClient,
+) -> None:
+    # GET /api/cars reads its query string itself (api.routes.cars._filters_and_page) and
+    # documents it by hand; the export's CarFilters are FastAPI's own `Query()` model.
+    paths = client.get("/openapi.json").json()["paths"]
+    listed = paths["/api/cars"]["get"]["parameters"]
+    exported = paths["/api/cars/export.csv"]["get"]["parameters"]
+    assert listed[: len(exported)] == exported
+    assert [p["name"] for p in listed[len(exported) :]] == ["page", "page_size", "cursor"]
+    page = next(p for p in listed if p["name"] == "page")
+    assert page == {
+        "name": "page",
+        "in": "query",
+        "required": False,
+        "schema": {
+            "type": "integer",
+            "maximum": 100000,
+            "minimum": 1,
+            "default": 1,
+            "title": "Page",
+        },
+    }
+
+
 def test_create_admin_is_idempotent(settings: Settings, session: Session, app: FastAPI) -> None:
     configured = settings.model_copy(update={"admin_password": SecretStr("first password")})
     assert create_admin.main(configured) == 0

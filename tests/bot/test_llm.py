@@ -174,9 +174,11 @@ async def test_without_a_key_it_is_the_parser() -> None:
     settings = Settings(_env_file=None, openai_api_key=None)
     engine = make_engine("sqlite://")
     try:
-        result = await interpreter_for(settings, session_factory(engine))(TEXT, None)
+        interpret, client = interpreter_for(settings, session_factory(engine))
+        result = await interpret(TEXT, None)
     finally:
         engine.dispose()
+    assert client is None
     assert result == parse_query(TEXT)
 
 
@@ -213,10 +215,10 @@ async def test_bot_searches_with_the_models_filters(
     engine = make_engine(cars_db)
     bot = build_bot(TOKEN, telegram.url)
     sessions = session_factory(engine)
+    interpret, client = interpreter_for(settings, sessions)
+    assert client is not None
     try:
-        dispatcher = build_dispatcher(
-            settings, sessions, interpret=interpreter_for(settings, sessions)
-        )
+        dispatcher = build_dispatcher(settings, sessions, interpret=interpret)
         chat = Conversation(dispatcher, bot, telegram)
         # Cheapest first: something the parser would not read in this message.
         openai_server.script(
@@ -227,6 +229,7 @@ async def test_bot_searches_with_the_models_filters(
         update = Update.model_validate(chat.message(TEXT), context={"bot": bot})
         await dispatcher.feed_update(bot, update)
     finally:
+        await client.close()
         await bot.session.close()
         engine.dispose()
 
