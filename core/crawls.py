@@ -26,14 +26,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.models import CrawlRun, utcnow
-from core.settings import DEFAULT_CRAWL_SHARDS, Settings
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 PROJECT = "carsensor"
 SPIDER = "carsensor"
 ALL = "all"
-DEFAULT_SHARDS = DEFAULT_CRAWL_SHARDS
 ACTIVE = ("pending", "running")
 # A run is recorded just before schedule.json is called; until then its node cannot know it.
 CLAIM_GRACE = timedelta(minutes=1)

@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -363,15 +363,17 @@ def fetch_page(
     A plain Connection is cheaper than an ORM Session: the rows are column tuples either way.
     """
     statement, params = page_statement(filters, page)
-    items = [
-        dict(zip(ITEM_COLUMNS, row, strict=True)) for row in session.execute(statement, params)
-    ]
+    items = item_dicts(session.execute(statement, params))
     tail = null_tail(filters, page, params, len(items))
     if tail is not None:
         # The NULL keys follow the last non-NULL one, in id order.
-        rows = session.execute(*tail)
-        items.extend(dict(zip(ITEM_COLUMNS, row, strict=True)) for row in rows)
+        items += item_dicts(session.execute(*tail))
     return items
+
+
+def item_dicts(rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
+    """Rows of a page query (ITEM_COLUMNS, in order) as dicts by column name."""
+    return [dict(zip(ITEM_COLUMNS, row, strict=True)) for row in rows]
 
 
 def null_tail(

@@ -27,6 +27,7 @@ from core.filters import (
     count_cars,
     encode_cursor,
     facets,
+    item_dicts,
     null_tail,
     page_statement,
 )
@@ -118,16 +119,10 @@ async def list_cars(request: Request) -> Response:
             [{"type": "value_error", "loc": ("query", "cursor"), "msg": str(error)}]
         ) from error
     async with engine.connect() as connection:
-        rows = [
-            dict(zip(ITEM_COLUMNS, row, strict=True))
-            for row in await fetch_rows(connection, statement, params)
-        ]
+        rows = item_dicts(await fetch_rows(connection, statement, params))
         tail = null_tail(filters, page, params, len(rows))
         if tail is not None:  # a cursor page that ran out of keys goes on into the NULLs
-            rows.extend(
-                dict(zip(ITEM_COLUMNS, row, strict=True))
-                for row in await fetch_rows(connection, *tail)
-            )
+            rows += item_dicts(await fetch_rows(connection, *tail))
     # The total does not depend on the order: one cache entry for every sort. It is counted
     # on a connection of its own, after the page's went back to the pool: the cache may
     # count in the background, after this request has been answered.

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from api.cache import TTLCache
 from api.db import asyncpg_sql, asyncpg_url, fetch_rows, make_async_engine
 from core.filters import (
-    ITEM_COLUMNS,
     CarFilters,
     Page,
     encode_cursor,
     fetch_page,
+    item_dicts,
     page_query,
     page_statement,
 )
@@ -73,7 +73,7 @@ def test_the_asyncpg_path_reads_what_sqlalchemy_reads(db_url: str, session: Sess
         statement, params = page_statement(filters, page)
         async with engine.connect() as connection:
             rows = await fetch_rows(connection, statement, params)
-        return [dict(zip(ITEM_COLUMNS, row, strict=True)) for row in rows]
+        return item_dicts(rows)
 
     async def scenario() -> None:
         try:
