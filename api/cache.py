@@ -1,4 +1,4 @@
-"""A small time-to-live cache for the counts behind `total` and the facets."""
+"""A small time-to-live cache: the counts behind `total`, the facets, deep pages' anchors."""
 
 import asyncio
 import logging
@@ -42,6 +42,36 @@ class TTLCache(Generic[V]):
             self._entries[key] = (time.monotonic() + self.seconds, value)
         return value
 
+    def _servable(
+        self, key: Hashable, compute: Callable[[], Awaitable[V]]
+    ) -> tuple[float, V] | None:
+        """A live entry, or one that expired less than `seconds` ago while one background task
+        computes its replacement; None for anything older."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        now = time.monotonic()
+        if entry[0] + self.seconds <= now:
+            return None
+        if entry[0] <= now:
+            self._start(key, compute)
+        return entry
+
+    def _start(self, key: Hashable, compute: Callable[[], Awaitable[V]]) -> None:
+        if key not in self._refreshing:
+            self._refreshing[key] = asyncio.create_task(self._refresh(key, compute))
+
+    def get_or_start(self, key: Hashable, compute: Callable[[], Awaitable[V]]) -> V | None:
+        """The value for `key` (a stale one while it is refreshed), or None while one background
+        task computes it: for values that only speed a request up, so none has to wait."""
+        if self.seconds <= 0:
+            return None
+        entry = self._servable(key, compute)
+        if entry is None:
+            self._start(key, compute)
+            return None
+        return entry[1]
+
     async def get_or_compute(self, key: Hashable, compute: Callable[[], Awaitable[V]]) -> V:
         """The live value for `key`, or `compute()`'s, computed once however many ask at once.
 
@@ -50,17 +80,9 @@ class TTLCache(Generic[V]):
         that expired less than `seconds` ago is still answered, while one background task
         computes its replacement with `compute` (which must not use the request's connection).
         """
-        entry = self._entries.get(key)
+        entry = self._servable(key, compute)
         if entry is not None:
-            expires, value = entry
-            now = time.monotonic()
-            if expires > now:
-                return value
-            if expires + self.seconds > now:
-                if key not in self._refreshing:
-                    task = asyncio.create_task(self._refresh(key, compute))
-                    self._refreshing[key] = task
-                return value
+            return entry[1]
         if self.seconds <= 0:
             return await compute()
         pending = self._pending.get(key)

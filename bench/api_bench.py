@@ -40,12 +40,15 @@ from api.db import asyncpg_sql
 from bench.common import best_seconds, scratch_database
 from core.db import make_engine
 from core.filters import (
+    ANCHOR_STRIDE,
+    Anchors,
     CarFilters,
     Page,
     count_cars,
     count_query,
     encode_cursor,
     fetch_page,
+    page_anchors,
     page_query,
     page_statement,
 )
@@ -268,8 +271,22 @@ def parse_query(query: str) -> tuple[CarFilters, Page]:
     return CarFilters.model_validate(params), Page.model_validate(params)
 
 
+def take_anchors(engine: Engine, queries: list[str]) -> tuple[dict[str, Anchors], list[str]]:
+    """The anchors the API takes for the mix's deep pages by number, and how long each took."""
+    anchors, took = {}, []
+    with Session(engine) as session:
+        for query in dict.fromkeys(queries):
+            filters, page = parse_query(query)
+            if page.cursor is None and (page.page - 1) * page.page_size >= ANCHOR_STRIDE:
+                started = time.perf_counter()
+                anchors[query] = page_anchors(filters, session=session)
+                ms = (time.perf_counter() - started) * 1000
+                took.append(f"{len(anchors[query].keys)} anchors in {ms:.1f} ms: {query}")
+    return anchors, took
+
+
 def sql_floor(
-    engine: Engine, queries: list[str], *, repeat: int = 15
+    engine: Engine, queries: list[str], anchors: dict[str, Anchors], *, repeat: int = 15
 ) -> dict[str, tuple[float, float]]:
     """Per distinct query: median ms of the page query alone, and of the page plus the count."""
     times = {}
@@ -279,7 +296,7 @@ def sql_floor(
             pages, counts = [], []
             for _ in range(repeat):
                 started = time.perf_counter()
-                fetch_page(filters, page, session=session)
+                fetch_page(filters, page, session=session, anchors=anchors.get(query))
                 middle = time.perf_counter()
                 count_cars(filters, session=session)
                 pages.append((middle - started) * 1000)
@@ -290,7 +307,7 @@ def sql_floor(
 
 
 def sql_under_load(
-    url: str, queries: list[str], seconds: float, connections: int
+    url: str, queries: list[str], anchors: dict[str, Anchors], seconds: float, connections: int
 ) -> dict[str, float]:
     """The mix's page queries straight from `connections` asyncpg connections, closed loop.
 
@@ -302,7 +319,7 @@ def sql_under_load(
     prepared = []
     for query in queries:
         filters, page = parse_query(query)
-        statement, params = page_statement(filters, page)
+        statement, params = page_statement(filters, page, anchors.get(query))
         sql, names, processors = asyncpg_sql(statement, dialect)
         values = [
             params[name] if process is None else process(params[name])
@@ -340,11 +357,13 @@ def sql_under_load(
     }
 
 
-def depth_series(engine: Engine, sort: str = "-price") -> list[tuple[int, float, float]]:
-    """(page number, ms by page number, ms by cursor) at growing depths, page size 20."""
+def depth_series(engine: Engine, sort: str = "-price") -> list[tuple[int, float, float, float]]:
+    """(page number, ms by page number without and with anchors, ms by cursor) at growing
+    depths, page size 20."""
     series = []
     with Session(engine) as session:
         filters = CarFilters(sort=sort)
+        anchors = page_anchors(filters, session=session)
         for number in (1, 10, 100, 1000, 4000, 8000):
             page = Page(page=number)
             if number == 1:
@@ -353,12 +372,15 @@ def depth_series(engine: Engine, sort: str = "-price") -> list[tuple[int, float,
                 previous = fetch_page(filters, Page(page=number - 1), session=session)
                 cursor_page = Page(cursor=encode_cursor(sort, previous[-1]))
             by_number = best_seconds(partial(fetch_page, filters, page, session=session))
+            anchored = best_seconds(
+                partial(fetch_page, filters, page, session=session, anchors=anchors)
+            )
             by_cursor = best_seconds(partial(fetch_page, filters, cursor_page, session=session))
-            series.append((number, by_number * 1000, by_cursor * 1000))
+            series.append((number, by_number * 1000, anchored * 1000, by_cursor * 1000))
     return series
 
 
-def explain(engine: Engine, queries: list[str]) -> list[str]:
+def explain(engine: Engine, queries: list[str], anchors: dict[str, Anchors]) -> list[str]:
     """For each distinct query: the indexes its page and count plans use, and any seq scan."""
     lines = []
     with engine.connect() as conn:
@@ -366,7 +388,7 @@ def explain(engine: Engine, queries: list[str]) -> list[str]:
             filters, page = parse_query(query)
             summary = []
             for label, statement in (
-                ("page", page_query(filters, page)),
+                ("page", page_query(filters, page, anchors.get(query))),
                 ("count", count_query(filters)),
             ):
                 sql = statement.compile(engine, compile_kwargs={"literal_binds": True})
@@ -408,7 +430,13 @@ def export_memory(port: int, pid: int, token: str) -> tuple[dict[str, int], dict
 
 
 def steady_runs(
-    url: str, port: int, pid: int, token: str, queries: list[str], args: argparse.Namespace
+    url: str,
+    port: int,
+    pid: int,
+    token: str,
+    queries: list[str],
+    anchors: dict[str, Anchors],
+    args: argparse.Namespace,
 ) -> list[tuple[dict[str, float], dict[str, float]]]:
     """`args.runs` pairs: the API under wrk, then the same mix's SQL straight from asyncpg.
 
@@ -420,7 +448,7 @@ def steady_runs(
         cpu_before = cpu_seconds(pid)
         api = run_wrk(port, token, queries, args.seconds, args.connections)
         api["cpu_ms"] = (cpu_seconds(pid) - cpu_before) * 1000 / (api["rps"] * args.seconds)
-        sql = sql_under_load(url, queries, args.sql_seconds, args.connections)
+        sql = sql_under_load(url, queries, anchors, args.sql_seconds, args.connections)
         pairs.append((api, sql))
     return pairs
 
@@ -460,6 +488,8 @@ def main() -> None:
             server.terminate()
             server.wait()
         queries = query_strings(cursors)
+        # The SQL baselines run what a warm API runs: deep pages by number from their anchors.
+        anchors, anchor_times = take_anchors(engine, queries)
         server = start_api(url, port, log, args.connections)
         try:
             cpu_before = cpu_seconds(server.pid)
@@ -469,13 +499,13 @@ def main() -> None:
             )
             # One connection: the API's own latency, without queueing behind 31 others.
             single = run_wrk(port, token, queries, 10, 1)
-            pairs = steady_runs(url, port, server.pid, token, queries, args)
+            pairs = steady_runs(url, port, server.pid, token, queries, anchors, args)
             before, after, size = export_memory(port, server.pid, token)
         finally:
             server.terminate()
             server.wait()
-        floor = sql_floor(engine, queries)
-        plans = explain(engine, queries)
+        floor = sql_floor(engine, queries, anchors)
+        plans = explain(engine, queries, anchors)
         depths = depth_series(engine)
         engine.dispose()
     page_p50 = statistics.median(floor[q][0] for q in queries)
@@ -514,10 +544,14 @@ def main() -> None:
     for query, (page_ms, both_ms) in sorted(floor.items(), key=lambda item: -item[1][1]):
         shown = urllib.parse.unquote(query)[:80] or "(defaults)"
         logger.info("  %7.2f %7.2f  %s", page_ms, both_ms, shown)
-    logger.info("Depth, sort=-price, page size 20: page number -> ms by ?page=, ms by ?cursor=")
-    for number, by_number, by_cursor in depths:
-        logger.info("  page %5d (row %7d): %7.2f ms  %7.2f ms", number, (number - 1) * 20,
-                    by_number, by_cursor)  # fmt: skip
+    logger.info("Depth, sort=-price, page size 20: page number -> ms by ?page= (plain OFFSET, "
+                "from anchors), by ?cursor=")  # fmt: skip
+    for number, by_number, anchored, by_cursor in depths:
+        logger.info("  page %5d (row %7d): %7.2f ms  %7.2f ms  %7.2f ms", number,
+                    (number - 1) * 20, by_number, anchored, by_cursor)  # fmt: skip
+    logger.info("Anchors of the mix's deep pages by number (taken in the background by the API)")
+    for line in anchor_times:
+        logger.info("  %s", urllib.parse.unquote(line))
     logger.info("EXPLAIN ANALYZE")
     for line in plans:
         logger.info("  %s", urllib.parse.unquote(line))

@@ -26,7 +26,6 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
-    and_,
     bindparam,
     func,
     literal_column,
@@ -280,13 +279,14 @@ def _listing(names: tuple[str, ...], sort: str) -> Select[Any]:
     return _SELECT_ITEMS.where(*_conditions(names)).order_by(*_order_by(sort))
 
 
-# How a page is read: the first rows, an offset (deferred join), after a cursor's key, after
-# a cursor in the NULL tail, or the first rows of the NULL tail once the keys ran out.
-PageMode = Literal["first", "offset", "after", "after_null", "null_tail"]
+# How a page is read: from the start of the order, after a cursor's (or an anchor's) key,
+# after one in the NULL tail, or from the start of the NULL tail once the keys ran out. Each
+# may skip rows (OFFSET): a page by number, or by number from the nearest anchor before it.
+PageMode = Literal["start", "after", "after_null", "null_tail"]
 
 
 @lru_cache(maxsize=2048)
-def _page(names: tuple[str, ...], sort: str, mode: PageMode) -> Select[Any]:
+def _page(names: tuple[str, ...], sort: str, mode: PageMode, skip: bool = False) -> Select[Any]:
     """The statement of one kind of page, its values unbound: built once per shape.
 
     Building a select costs more than executing a cached one; the same object also keeps its
@@ -295,27 +295,25 @@ def _page(names: tuple[str, ...], sort: str, mode: PageMode) -> Select[Any]:
     limit = bindparam("limit", type_=Integer)
     key = _SORT_KEYS[sort.lstrip("-")]
     descending = sort.startswith("-")
-    if mode == "first":
-        return _listing(names, sort).limit(limit)
-    if mode == "null_tail":
-        return _listing(names, sort).where(key.column.is_(None)).limit(limit)
     last_id = bindparam("after_id", type_=BigInteger)
+    where: list[ColumnElement[bool]] = []
+    if mode in ("null_tail", "after_null"):
+        where.append(key.column.is_(None))
     if mode == "after_null":
-        after = and_(
-            key.column.is_(None), CARS.c.id < last_id if descending else CARS.c.id > last_id
-        )
-        return _listing(names, sort).where(after).limit(limit)
+        where.append(CARS.c.id < last_id if descending else CARS.c.id > last_id)
     if mode == "after":
-        # A row comparison is an index condition: the scan starts right after the cursor.
+        # A row comparison is an index condition: the scan starts right after the key.
         row = tuple_(key.column, CARS.c.id)
         value = tuple_(bindparam("after_value", type_=key.column.type), last_id)
-        return _listing(names, sort).where(row < value if descending else row > value).limit(limit)
-    # A deeper page skips its offset over the ids alone, an index-only scan of the covering
-    # sort index, then reads the page's rows by primary key (a "deferred join").
+        where.append(row < value if descending else row > value)
+    if not skip:
+        return _listing(names, sort).where(*where).limit(limit)
+    # Skipped rows are passed over on the ids alone, an index-only scan of the covering sort
+    # index; only the page's own rows are then read by primary key (a "deferred join").
     order = _order_by(sort)
     ids = (
         select(CARS.c.id)
-        .where(*_conditions(names))
+        .where(*_conditions(names), *where)
         .order_by(*order)
         .offset(bindparam("offset", type_=Integer))
         .limit(limit)
@@ -324,47 +322,105 @@ def _page(names: tuple[str, ...], sort: str, mode: PageMode) -> Select[Any]:
     return _SELECT_ITEMS.join(ids, CARS.c.id == ids.c.id).order_by(*order)
 
 
-def page_statement(filters: CarFilters, page: Page) -> tuple[Select[Any], dict[str, Any]]:
+# Rows between two anchors: a deep page by number skips fewer ids than this from its anchor.
+ANCHOR_STRIDE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Anchors:
+    """Where one filtered order stands: the key of every `stride`-th row, and the non-NULL keys.
+
+    `keys[k]` is the (sort value, id) of the row at position (k + 1) * stride - 1. A page by
+    number then starts after the nearest anchor before it, so its cost does not grow with
+    its depth. Anchors are a snapshot: rows added or removed before one since it was taken
+    shift a deep page by as many rows, as they would shift any page between two requests.
+    """
+
+    stride: int
+    keys: tuple[tuple[Any, int], ...]
+    non_null: int
+
+
+@lru_cache(maxsize=512)
+def _anchor_rows(names: tuple[str, ...], sort: str) -> Select[Any]:
+    key = _SORT_KEYS[sort.lstrip("-")]
+    position = func.row_number().over(order_by=_order_by(sort)).label("position")
+    columns = (key.column.label("value"), CARS.c.id, position)
+    ranked = select(*columns).where(*_conditions(names)).subquery()
+    stride = bindparam("stride", type_=Integer)
+    return (
+        select(ranked.c.value, ranked.c.id)
+        .where(ranked.c.position % stride == 0)
+        .order_by(ranked.c.position)
+    )
+
+
+def page_anchors(
+    filters: CarFilters, *, session: Session | Connection, stride: int = ANCHOR_STRIDE
+) -> Anchors:
+    """The anchors of `filters`' order: one pass over the matching ids, in index order."""
+    params = filter_params(filters)
+    names = tuple(params)
+    rows = session.execute(_anchor_rows(names, filters.sort), {**params, "stride": stride})
+    keys = tuple((value, row_id) for value, row_id in rows)
+    key = _SORT_KEYS[filters.sort.lstrip("-")].column
+    non_null = select(func.count(key)).where(*_conditions(names))
+    return Anchors(stride, keys, session.execute(non_null, params).scalar_one())
+
+
+def page_statement(
+    filters: CarFilters, page: Page, anchors: Anchors | None = None
+) -> tuple[Select[Any], dict[str, Any]]:
     """The statement of one page (shared by every page of its shape) and its values.
 
-    By page number (OFFSET), or after a cursor (keyset); InvalidCursor for a bad cursor.
+    By page number (OFFSET, from the nearest of `anchors` when given), or after a cursor
+    (keyset); InvalidCursor for a bad cursor.
     """
     params = filter_params(filters)
     params["limit"] = page.page_size
-    mode: PageMode
+    mode: PageMode = "start"
+    offset = (page.page - 1) * page.page_size
     if page.cursor is not None:
         value, params["after_id"] = decode_cursor(page.cursor, filters.sort)
-        if value is None:
-            mode = "after_null"
-        else:
-            mode, params["after_value"] = "after", value
-    elif page.page > 1:
-        mode, params["offset"] = "offset", (page.page - 1) * page.page_size
-    else:
-        mode = "first"
+        mode = "after_null" if value is None else "after"
+        if value is not None:
+            params["after_value"] = value
+    elif anchors is not None and offset >= anchors.stride and anchors.keys:
+        index = min(offset // anchors.stride, len(anchors.keys)) - 1
+        value, params["after_id"] = anchors.keys[index]
+        mode = "after_null" if value is None else "after"
+        if value is not None:
+            params["after_value"] = value
+        params["offset"] = offset - (index + 1) * anchors.stride
+    elif offset:
+        params["offset"] = offset
     names = tuple(name for name in params if name not in _PAGE_PARAMS)
-    return _page(names, filters.sort, mode), params
+    return _page(names, filters.sort, mode, "offset" in params), params
 
 
 _PAGE_PARAMS = frozenset(("limit", "offset", "after_id", "after_value"))
 
 
-def page_query(filters: CarFilters, page: Page) -> Select[Any]:
+def page_query(filters: CarFilters, page: Page, anchors: Anchors | None = None) -> Select[Any]:
     """The SELECT of one page, with its values bound (for EXPLAIN, or to compose)."""
-    statement, params = page_statement(filters, page)
+    statement, params = page_statement(filters, page, anchors)
     return statement.params(params)
 
 
 def fetch_page(
-    filters: CarFilters, page: Page, *, session: Session | Connection
+    filters: CarFilters,
+    page: Page,
+    *,
+    session: Session | Connection,
+    anchors: Anchors | None = None,
 ) -> list[dict[str, Any]]:
     """One page of matching cars (dicts of ITEM_COLUMNS), by offset or after `page.cursor`.
 
     A plain Connection is cheaper than an ORM Session: the rows are column tuples either way.
     """
-    statement, params = page_statement(filters, page)
+    statement, params = page_statement(filters, page, anchors)
     items = item_dicts(session.execute(statement, params))
-    tail = null_tail(filters, page, params, len(items))
+    tail = null_tail(filters, page, params, len(items), anchors)
     if tail is not None:
         # The NULL keys follow the last non-NULL one, in id order.
         items += item_dicts(session.execute(*tail))
@@ -377,17 +433,26 @@ def item_dicts(rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
 
 
 def null_tail(
-    filters: CarFilters, page: Page, params: dict[str, Any], found: int
+    filters: CarFilters,
+    page: Page,
+    params: dict[str, Any],
+    found: int,
+    anchors: Anchors | None = None,
 ) -> tuple[Select[Any], dict[str, Any]] | None:
-    """After a cursor page that ran out of non-NULL keys: the query for the NULL tail."""
-    if page.cursor is None or found == page.page_size or "after_value" not in params:
+    """After a page that ran out of non-NULL keys past its cursor or anchor: the NULL tail."""
+    if found == page.page_size or "after_value" not in params:
         return None
     if not _SORT_KEYS[filters.sort.lstrip("-")].nullable:
         return None
     names = tuple(name for name in params if name not in _PAGE_PARAMS)
     tail = {name: params[name] for name in names}
     tail["limit"] = page.page_size - found
-    return _page(names, filters.sort, "null_tail"), tail
+    # From an anchor, the page may start past the first NULL key: skip to where it starts.
+    if page.cursor is None and anchors is not None:
+        skip = (page.page - 1) * page.page_size - anchors.non_null
+        if skip > 0:
+            tail["offset"] = skip
+    return _page(names, filters.sort, "null_tail", "offset" in tail), tail
 
 
 def encode_cursor(sort: str, row: Mapping[str, Any]) -> str:

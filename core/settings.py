@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(5, ge=1)
     login_window_seconds: int = Field(900, ge=1)
     count_cache_seconds: float = Field(10.0, ge=0)
+    # Rows between the anchors a deep page by number starts from (core.filters.Anchors).
+    page_anchor_stride: int = Field(1000, ge=1)
     db_pool_size: int = Field(20, ge=1)
     admin_username: str = "admin"
     admin_password: SecretStr | None = None

@@ -2,15 +2,16 @@
 
 import csv
 import io
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import selectinload
 
@@ -20,6 +21,7 @@ from api.deps import SessionDep, require_access_token
 from api.schemas import CarDetail, CarPage, Facets, Problem
 from core.filters import (
     ITEM_COLUMNS,
+    Anchors,
     CarFilters,
     InvalidCursor,
     Page,
@@ -29,6 +31,7 @@ from core.filters import (
     facets,
     item_dicts,
     null_tail,
+    page_anchors,
     page_statement,
 )
 from core.models import Car
@@ -41,6 +44,7 @@ router = APIRouter(
 )
 
 FiltersQuery = Annotated[CarFilters, Query()]
+T = TypeVar("T")
 CSV_BATCH = 1000
 UTF8_BOM = "\ufeff"  # so Excel reads the Japanese text as UTF-8
 
@@ -91,9 +95,26 @@ def _filters_and_page(request: Request) -> tuple[CarFilters, Page]:
     return filters, page
 
 
-async def _count(engine: AsyncEngine, filters: CarFilters) -> int:
+async def _read(engine: AsyncEngine, read: Callable[[Connection], T]) -> T:
+    """`read` on a connection of its own: the cache may call it after the request's answer."""
     async with engine.connect() as connection:
-        return await connection.run_sync(lambda sync: count_cars(filters, session=sync))
+        return await connection.run_sync(read)
+
+
+def _anchors(request: Request, filters: CarFilters, page: Page) -> Anchors | None:
+    """The anchors of a deep page's order, if they are cached (else they start being taken).
+
+    Only a page deeper than one stride needs them; the page never waits for them.
+    """
+    stride: int = request.app.state.settings.page_anchor_stride
+    if page.cursor is not None or (page.page - 1) * page.page_size < stride:
+        return None
+    engine: AsyncEngine = request.app.state.engine
+    found: Anchors | None = _cache(request).get_or_start(
+        ("anchors", filters),
+        lambda: _read(engine, lambda sync: page_anchors(filters, session=sync, stride=stride)),
+    )
+    return found
 
 
 # The query parameters are read by `_filters_and_page`, so FastAPI does not see them: they
@@ -112,22 +133,25 @@ async def list_cars(request: Request) -> Response:
     # session's bookkeeping was a tenth of the request's CPU time. The statement is shared by
     # every request of the same shape (which filters, sort, kind of page): only the values
     # change, and on asyncpg it runs as the driver's prepared statement (api.db.fetch_rows).
+    anchors = _anchors(request, filters, page)
     try:
-        statement, params = page_statement(filters, page)
+        statement, params = page_statement(filters, page, anchors)
     except InvalidCursor as error:
         raise RequestValidationError(
             [{"type": "value_error", "loc": ("query", "cursor"), "msg": str(error)}]
         ) from error
     async with engine.connect() as connection:
         rows = item_dicts(await fetch_rows(connection, statement, params))
-        tail = null_tail(filters, page, params, len(rows))
-        if tail is not None:  # a cursor page that ran out of keys goes on into the NULLs
+        tail = null_tail(filters, page, params, len(rows), anchors)
+        if tail is not None:  # a page that ran out of keys goes on into the NULLs
             rows += item_dicts(await fetch_rows(connection, *tail))
     # The total does not depend on the order: one cache entry for every sort. It is counted
     # on a connection of its own, after the page's went back to the pool: the cache may
     # count in the background, after this request has been answered.
     key = ("count", filters.model_copy(update={"sort": "-updated"}))
-    total = await _cache(request).get_or_compute(key, lambda: _count(engine, filters))
+    total = await _cache(request).get_or_compute(
+        key, lambda: _read(engine, lambda sync: count_cars(filters, session=sync))
+    )
     full = len(rows) == page.page_size
     body = {
         "items": rows,

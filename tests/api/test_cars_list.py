@@ -2,14 +2,17 @@
 
 import base64
 import json
+import time
 import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from api.cache import TTLCache
 from api.schemas import CarPage
 from core.filters import (
     ITEM_COLUMNS,
@@ -18,6 +21,9 @@ from core.filters import (
     Page,
     decode_cursor,
     encode_cursor,
+    fetch_page,
+    page_anchors,
+    page_statement,
     search_cars,
 )
 from core.models import utcnow
@@ -271,6 +277,61 @@ def test_cursor_crosses_from_values_into_the_null_tail(session: Session) -> None
             seen.append(items[0]["external_id"])
             cursor = encode_cursor(sort, items[0])
         assert seen == expected({"sort": sort}) and total == len(seen)
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3, 5])
+def test_pages_from_anchors_are_the_pages_by_offset(session: Session, stride: int) -> None:
+    # Every sort (three with NULL keys), page size and depth, including pages that start in,
+    # or run into, the NULL tail, and pages past the end.
+    store_in_order(session, *CARS)
+    for case in ({}, {"color": "white"}, {"make": "Honda"}):
+        for sort in SORTS:
+            filters = CarFilters(**case, sort=sort)
+            want = expected({**case, "sort": sort})
+            anchors = page_anchors(filters, session=session, stride=stride)
+            assert len(anchors.keys) == len(want) // stride
+            for size in (1, 2, 3, 4):
+                for number in range(1, len(want) // size + 3):
+                    page = Page(page=number, page_size=size)
+                    got = fetch_page(filters, page, session=session, anchors=anchors)
+                    assert [item["external_id"] for item in got] == want[
+                        (number - 1) * size : number * size
+                    ], (case, sort, stride, size, number)
+
+
+def test_a_deep_page_skips_only_from_its_anchor(session: Session) -> None:
+    store_in_order(session, *CARS)
+    filters = CarFilters(sort="-year")
+    anchors = page_anchors(filters, session=session, stride=3)
+    _, plain = page_statement(filters, Page(page=8, page_size=1))
+    _, anchored = page_statement(filters, Page(page=8, page_size=1), anchors)
+    assert plain["offset"] == 7 and "after_id" not in plain
+    # Row 7 comes after the anchor at row 5 (the last of the second stride of 3): skip 1.
+    assert anchored["offset"] == 1 and anchored["after_id"] == anchors.keys[1][1]
+    # A page within the first stride has no anchor before it.
+    assert "after_id" not in page_statement(filters, Page(page=3, page_size=1), anchors)[1]
+
+
+def test_a_deep_page_is_read_from_anchors_once_they_are_taken(
+    app: FastAPI, session: Session, auth: dict[str, str]
+) -> None:
+    app.state.settings = app.state.settings.model_copy(update={"page_anchor_stride": 2})
+    app.state.cache = TTLCache[Any](60)
+    store_in_order(session, *CARS)
+    want = expected({"sort": "price"})
+    params = {"sort": "price", "page": 3, "page_size": 3}
+    with TestClient(app) as client:
+        first = ids(client.get("/api/cars", params=params, headers=auth))  # by OFFSET
+        # The first deep request started taking the anchors in the background.
+        key = ("anchors", CarFilters(sort="price"))
+        for _ in range(100):
+            if app.state.cache.get(key) is not None:
+                break
+            time.sleep(0.02)
+        anchors = app.state.cache.get(key)
+        assert anchors is not None and len(anchors.keys) == len(want) // 2
+        again = ids(client.get("/api/cars", params=params, headers=auth))
+    assert first == again == want[6:9]
 
 
 def test_a_page_past_the_end_is_empty_with_the_total(

@@ -133,6 +133,33 @@ def test_a_stale_total_is_served_while_one_refresh_runs(monkeypatch: pytest.Monk
     asyncio.run(scenario())
 
 
+def test_get_or_start_never_waits_and_computes_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [100.0]
+    monkeypatch.setattr("api.cache.time.monotonic", lambda: now[0])
+    calls: list[int] = []
+
+    async def take(value: int) -> int:
+        calls.append(value)
+        await asyncio.sleep(0)
+        return value
+
+    async def scenario() -> None:
+        cache = TTLCache[int](10)
+        assert [cache.get_or_start("k", lambda: take(1)) for _ in range(3)] == [None] * 3
+        await settle()
+        assert calls == [1] and cache.get_or_start("k", lambda: take(2)) == 1
+        now[0] += 15  # stale: served while one task takes it again
+        assert cache.get_or_start("k", lambda: take(3)) == 1
+        await settle()
+        assert calls == [1, 3] and cache.get_or_start("k", lambda: take(4)) == 3
+        off = TTLCache[int](0)  # no cache: nothing is started that could never be kept
+        assert off.get_or_start("k", lambda: take(5)) is None
+        await settle()
+        assert calls == [1, 3]
+
+    asyncio.run(scenario())
+
+
 def test_a_failed_refresh_keeps_the_stale_total(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
