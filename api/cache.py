@@ -61,14 +61,21 @@ class TTLCache(Generic[V]):
         if key not in self._refreshing:
             self._refreshing[key] = asyncio.create_task(self._refresh(key, compute))
 
-    def get_or_start(self, key: Hashable, compute: Callable[[], Awaitable[V]]) -> V | None:
+    def get_or_start(
+        self, key: Hashable, compute: Callable[[], Awaitable[V]], *, busy: int = 4
+    ) -> V | None:
         """The value for `key` (a stale one while it is refreshed), or None while one background
-        task computes it: for values that only speed a request up, so none has to wait."""
+        task computes it: for values that only speed a request up, so none has to wait.
+
+        Nothing new is started while `busy` background tasks run: a burst of one-off keys
+        then costs nothing more than it did without the cache.
+        """
         if self.seconds <= 0:
             return None
         entry = self._servable(key, compute)
         if entry is None:
-            self._start(key, compute)
+            if len(self._refreshing) < busy:
+                self._start(key, compute)
             return None
         return entry[1]
 

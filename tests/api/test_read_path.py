@@ -154,8 +154,10 @@ def test_get_or_start_never_waits_and_computes_once(monkeypatch: pytest.MonkeyPa
         assert calls == [1, 3] and cache.get_or_start("k", lambda: take(4)) == 3
         off = TTLCache[int](0)  # no cache: nothing is started that could never be kept
         assert off.get_or_start("k", lambda: take(5)) is None
+        # While `busy` tasks run, other keys just go without.
+        assert [cache.get_or_start(n, lambda n=n: take(n), busy=2) for n in (6, 7, 8)] == [None] * 3
         await settle()
-        assert calls == [1, 3]
+        assert calls == [1, 3, 6, 7] and cache.get(8) is None
 
     asyncio.run(scenario())
 
