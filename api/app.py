@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from api.cache import TTLCache
@@ -34,7 +34,11 @@ async def _invalid(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
-async def _database_down(request: Request, error: Exception) -> JSONResponse:
+async def _database_error(request: Request, error: Exception) -> JSONResponse:
+    # Unreachable, or a pooled connection that a restart cut (the pool replaces it): 503.
+    assert isinstance(error, DBAPIError)
+    if not (isinstance(error, OperationalError) or error.connection_invalidated):
+        return await _crash(request, error)
     logger.warning("database unavailable: %s", type(error).__name__)
     return JSONResponse(
         {"detail": "Database unavailable"}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE
@@ -86,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ObservabilityMiddleware)
     configure_access_log()
     app.add_exception_handler(RequestValidationError, _invalid)
-    app.add_exception_handler(OperationalError, _database_down)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _crash)
 
     app.include_router(auth.router)

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import URL, Dialect, Select, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from core.db import sqlite_pragmas
@@ -111,5 +112,13 @@ async def fetch_rows(
     ]
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection
-    rows: Sequence[Sequence[Any]] = await driver.fetch(sql, *values)
+    try:
+        rows: Sequence[Sequence[Any]] = await driver.fetch(sql, *values)
+    except Exception as error:
+        if not driver.is_closed():
+            raise
+        # SQLAlchemy's error handling is bypassed too, so do its part for a connection that is
+        # gone (a database restart): the pool drops it, and the request gets a 503.
+        await connection.invalidate()
+        raise OperationalError(sql, values, error, connection_invalidated=True) from error
     return rows

@@ -15,7 +15,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from api import create_admin
@@ -314,3 +314,25 @@ def test_the_uvicorn_entry_point_reads_the_environment(
         assert app.state.settings.secret_key.get_secret_value() == TEST_SECRET
     finally:
         get_settings.cache_clear()
+
+
+def test_a_connection_dropped_under_the_api_is_a_503_then_replaced(
+    db_url: str, client: TestClient, session: Session, auth: dict[str, str]
+) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("terminates PostgreSQL backends")
+    store(session, car("K1"))
+    # The list reads through the driver directly, the facets through SQLAlchemy's session.
+    for path in ("/api/cars", "/api/cars/facets"):
+        assert client.get(path, headers=auth).status_code == 200
+        session.execute(  # a database restart, as the API's pooled connections see it
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+        session.commit()
+        dropped = client.get(path, headers=auth)
+        assert dropped.status_code == 503, path
+        assert dropped.json() == {"detail": "Database unavailable"}
+        assert client.get(path, headers=auth).status_code == 200, path
