@@ -72,6 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Used-car listings from carsensor.net. Sign in with POST /api/login.",
         lifespan=lifespan,
+        # Metrics are Prometheus's (/metrics) and logs our JSON lines: FastAPI's OpenTelemetry
+        # hooks would only look for providers that are never set, on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -22,6 +22,9 @@ LATENCY = Histogram(
 
 def configure_access_log() -> None:
     """Send the access log, already JSON, to stdout as is (once per process)."""
+    # No log line of this service shows a process, thread or process name: not looking them
+    # up for every record (a getpid() system call each) is the logging HOWTO's optimisation.
+    logging.logProcesses = logging.logThreads = logging.logMultiprocessing = False
     if not access_log.handlers:
         handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(logging.Formatter("%(message)s"))

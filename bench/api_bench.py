@@ -40,7 +40,6 @@ from api.db import asyncpg_sql
 from bench.common import best_seconds, scratch_database
 from core.db import make_engine
 from core.filters import (
-    ANCHOR_STRIDE,
     Anchors,
     CarFilters,
     Page,
@@ -53,6 +52,7 @@ from core.filters import (
     page_statement,
 )
 from core.models import utcnow
+from core.settings import Settings
 from core.vocab import BODY_TYPES, COLORS, FUELS, MAKES, TRANSMISSIONS, models_of
 from tests.fakes.ports import free_port
 
@@ -78,6 +78,7 @@ GRADES = (
     "4WD",
 )
 PASSWORD = "bench-password-123"
+STRIDE = Settings().page_anchor_stride  # the API's, from the same environment
 INDEX_NODE = r"(?:Index Only Scan|Index Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\w+)"
 
 # The request mix: (weight, query string). Deep pages by offset and by cursor are both here.
@@ -277,9 +278,9 @@ def take_anchors(engine: Engine, queries: list[str]) -> tuple[dict[str, Anchors]
     with Session(engine) as session:
         for query in dict.fromkeys(queries):
             filters, page = parse_query(query)
-            if page.cursor is None and (page.page - 1) * page.page_size >= ANCHOR_STRIDE:
+            if page.cursor is None and (page.page - 1) * page.page_size >= STRIDE:
                 started = time.perf_counter()
-                anchors[query] = page_anchors(filters, session=session)
+                anchors[query] = page_anchors(filters, session=session, stride=STRIDE)
                 ms = (time.perf_counter() - started) * 1000
                 took.append(f"{len(anchors[query].keys)} anchors in {ms:.1f} ms: {query}")
     return anchors, took
@@ -363,7 +364,7 @@ def depth_series(engine: Engine, sort: str = "-price") -> list[tuple[int, float,
     series = []
     with Session(engine) as session:
         filters = CarFilters(sort=sort)
-        anchors = page_anchors(filters, session=session)
+        anchors = page_anchors(filters, session=session, stride=STRIDE)
         for number in (1, 10, 100, 1000, 4000, 8000):
             page = Page(page=number)
             if number == 1:

@@ -322,10 +322,6 @@ def _page(names: tuple[str, ...], sort: str, mode: PageMode, skip: bool = False)
     return _SELECT_ITEMS.join(ids, CARS.c.id == ids.c.id).order_by(*order)
 
 
-# Rows between two anchors: a deep page by number skips fewer ids than this from its anchor.
-ANCHOR_STRIDE = 1000
-
-
 @dataclass(frozen=True, slots=True)
 class Anchors:
     """Where one filtered order stands: the key of every `stride`-th row, and the non-NULL keys.
@@ -355,10 +351,8 @@ def _anchor_rows(names: tuple[str, ...], sort: str) -> Select[Any]:
     )
 
 
-def page_anchors(
-    filters: CarFilters, *, session: Session | Connection, stride: int = ANCHOR_STRIDE
-) -> Anchors:
-    """The anchors of `filters`' order: one pass over the matching ids, in index order."""
+def page_anchors(filters: CarFilters, *, session: Session | Connection, stride: int) -> Anchors:
+    """The key of every `stride`-th row of `filters`' order, in one pass over its sort index."""
     params = filter_params(filters)
     names = tuple(params)
     rows = session.execute(_anchor_rows(names, filters.sort), {**params, "stride": stride})
