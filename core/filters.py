@@ -375,21 +375,24 @@ def page_statement(
     mode: PageMode = "start"
     offset = (page.page - 1) * page.page_size
     if page.cursor is not None:
-        value, params["after_id"] = decode_cursor(page.cursor, filters.sort)
-        mode = "after_null" if value is None else "after"
-        if value is not None:
-            params["after_value"] = value
+        mode = _after(params, *decode_cursor(page.cursor, filters.sort))
     elif anchors is not None and offset >= anchors.stride and anchors.keys:
         index = min(offset // anchors.stride, len(anchors.keys)) - 1
-        value, params["after_id"] = anchors.keys[index]
-        mode = "after_null" if value is None else "after"
-        if value is not None:
-            params["after_value"] = value
+        mode = _after(params, *anchors.keys[index])
         params["offset"] = offset - (index + 1) * anchors.stride
     elif offset:
         params["offset"] = offset
     names = tuple(name for name in params if name not in _PAGE_PARAMS)
     return _page(names, filters.sort, mode, "offset" in params), params
+
+
+def _after(params: dict[str, Any], value: Any, row_id: int) -> PageMode:
+    """Continue after the row (`value`, `row_id`); a NULL key continues in the NULL tail."""
+    params["after_id"] = row_id
+    if value is None:
+        return "after_null"
+    params["after_value"] = value
+    return "after"
 
 
 _PAGE_PARAMS = frozenset(("limit", "offset", "after_id", "after_value"))
