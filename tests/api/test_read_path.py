@@ -1,6 +1,7 @@
 """The cheap read path of GET /api/cars: shared statements, asyncpg, stale-while-revalidate."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -109,15 +110,28 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
-def test_a_stale_total_is_served_while_one_refresh_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    now = [100.0]
-    monkeypatch.setattr("api.cache.time.monotonic", lambda: now[0])
+@pytest.fixture
+def now(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The cache's clock, frozen: a test moves it on by adding to `now[0]`."""
+    clock = [100.0]
+    monkeypatch.setattr("api.cache.time.monotonic", lambda: clock[0])
+    return clock
+
+
+def recorder() -> tuple[list[int], Callable[[int], Awaitable[int]]]:
+    """The values computed so far, and a computation of a value that records it."""
     calls: list[int] = []
 
-    async def count(value: int) -> int:
+    async def compute(value: int) -> int:
         calls.append(value)
         await asyncio.sleep(0)  # (the clock is frozen: no timed sleeps)
         return value
+
+    return calls, compute
+
+
+def test_a_stale_total_is_served_while_one_refresh_runs(now: list[float]) -> None:
+    calls, count = recorder()
 
     async def scenario() -> None:
         cache = TTLCache[int](10)
@@ -133,15 +147,8 @@ def test_a_stale_total_is_served_while_one_refresh_runs(monkeypatch: pytest.Monk
     asyncio.run(scenario())
 
 
-def test_get_or_start_never_waits_and_computes_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    now = [100.0]
-    monkeypatch.setattr("api.cache.time.monotonic", lambda: now[0])
-    calls: list[int] = []
-
-    async def take(value: int) -> int:
-        calls.append(value)
-        await asyncio.sleep(0)
-        return value
+def test_get_or_start_never_waits_and_computes_once(now: list[float]) -> None:
+    calls, take = recorder()
 
     async def scenario() -> None:
         cache = TTLCache[int](10)
@@ -163,11 +170,8 @@ def test_get_or_start_never_waits_and_computes_once(monkeypatch: pytest.MonkeyPa
 
 
 def test_a_failed_refresh_keeps_the_stale_total(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    now: list[float], caplog: pytest.LogCaptureFixture
 ) -> None:
-    now = [100.0]
-    monkeypatch.setattr("api.cache.time.monotonic", lambda: now[0])
-
     async def failing() -> int:
         raise ConnectionError("database restarting")
 
