@@ -278,7 +278,7 @@ def take_anchors(engine: Engine, queries: list[str]) -> tuple[dict[str, Anchors]
     with Session(engine) as session:
         for query in dict.fromkeys(queries):
             filters, page = parse_query(query)
-            if page.cursor is None and (page.page - 1) * page.page_size >= STRIDE:
+            if page.deeper_than(STRIDE):
                 started = time.perf_counter()
                 anchors[query] = page_anchors(filters, session=session, stride=STRIDE)
                 ms = (time.perf_counter() - started) * 1000

@@ -145,6 +145,15 @@ class Page(BaseModel):
         None, max_length=200, description="next_cursor of the previous page; overrides page"
     )
 
+    @property
+    def offset(self) -> int:
+        """How many rows come before this page when it is read by number."""
+        return (self.page - 1) * self.page_size
+
+    def deeper_than(self, stride: int) -> bool:
+        """Whether this is a page by number past the first `stride` rows (anchors help it)."""
+        return self.cursor is None and self.offset >= stride
+
 
 @dataclass(frozen=True, slots=True)
 class _SortKey:
@@ -373,15 +382,14 @@ def page_statement(
     params = filter_params(filters)
     params["limit"] = page.page_size
     mode: PageMode = "start"
-    offset = (page.page - 1) * page.page_size
     if page.cursor is not None:
         mode = _after(params, *decode_cursor(page.cursor, filters.sort))
-    elif anchors is not None and offset >= anchors.stride and anchors.keys:
-        index = min(offset // anchors.stride, len(anchors.keys)) - 1
+    elif anchors is not None and page.deeper_than(anchors.stride) and anchors.keys:
+        index = min(page.offset // anchors.stride, len(anchors.keys)) - 1
         mode = _after(params, *anchors.keys[index])
-        params["offset"] = offset - (index + 1) * anchors.stride
-    elif offset:
-        params["offset"] = offset
+        params["offset"] = page.offset - (index + 1) * anchors.stride
+    elif page.offset:
+        params["offset"] = page.offset
     names = tuple(name for name in params if name not in _PAGE_PARAMS)
     return _page(names, filters.sort, mode, "offset" in params), params
 
@@ -446,7 +454,7 @@ def null_tail(
     tail["limit"] = page.page_size - found
     # From an anchor, the page may start past the first NULL key: skip to where it starts.
     if page.cursor is None and anchors is not None:
-        skip = (page.page - 1) * page.page_size - anchors.non_null
+        skip = page.offset - anchors.non_null
         if skip > 0:
             tail["offset"] = skip
     return _page(names, filters.sort, "null_tail", "offset" in tail), tail

@@ -107,7 +107,7 @@ def _anchors(request: Request, filters: CarFilters, page: Page) -> Anchors | Non
     Only a page deeper than one stride needs them; the page never waits for them.
     """
     stride: int = request.app.state.settings.page_anchor_stride
-    if page.cursor is not None or (page.page - 1) * page.page_size < stride:
+    if not page.deeper_than(stride):
         return None
     engine: AsyncEngine = request.app.state.engine
     found: Anchors | None = _cache(request).get_or_start(
