@@ -162,7 +162,9 @@ class CrawlRunOut(BaseModel):
     shard: str
     node: str
     job_id: str
-    status: Literal["pending", "running", "finished", "failed", "lost"]
+    status: Literal["pending", "running", "finished", "incomplete", "failed", "lost"]
+    # Why a run is incomplete (nothing was marked gone), or what flagged it (the sweep guard).
+    reason: str | None
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

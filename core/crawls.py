@@ -1,6 +1,8 @@
 """Crawl scheduling over scrapyd nodes, shared by the scheduler service and the API.
 
-A crawl is split into shards (maker codes, or 'all' for the site-wide list). Each tick reads every
+A crawl is split into shards: by default the plan, one per maker under carsensor's own code, the
+smallest makers sharing a job (`AA+AT+…`, each maker still with its own list and sweep); 'all' is
+the site-wide list. Each tick reads every
 node's load from `daemonstatus.json`, brings the active runs in `crawl_runs` up to date from
 `listjobs.json`, and gives each due shard to the least-loaded live node through `schedule.json`.
 A run's counts come from the Scrapy stats dump at the end of its scrapyd log, fetched over HTTP,
@@ -27,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from core.models import CrawlRun, utcnow
 from core.settings import Settings
+from core.vocab import MAKES, MODELS, Make
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +40,14 @@ ACTIVE = ("pending", "running")
 # A run is recorded just before schedule.json is called; until then its node cannot know it.
 CLAIM_GRACE = timedelta(minutes=1)
 
+# Makers outside the 15 largest whose catalogue lists fewer models than this share a job.
+OWN_SHARD_MODELS = 10
+SHARD_GROUP_SIZE = 8
+SHARD_JOINER = "+"
+
 _STATS_DUMP = "Dumping Scrapy stats:"
+# The crawl's own closing lines (crawler.pipelines): why a run is incomplete, or flagged.
+_VERDICT = re.compile(r"(?:crawl incomplete|sweep guard): .*")
 _INT_STAT = re.compile(r"'([^']+)': (\d+)(?![\d.])")
 # Scrapy's LogStats line, written every LOGSTATS_INTERVAL while a crawl runs.
 _PROGRESS = re.compile(r"Crawled (\d+) pages \(at [^)]*\), scraped (\d+) items")
@@ -82,6 +92,32 @@ class Cluster:
         if answer.get("status") != "ok":
             raise NodeDown(f"{node}: {endpoint}: {answer.get('message', answer)}")
         return answer
+
+
+def plan() -> list[tuple[str, Make]]:
+    """(shard, maker) for every maker carsensor lists: the default crawl, in makers.csv order."""
+    models: dict[str, int] = {}
+    for model in MODELS:
+        if model.code:
+            models[model.make] = models.get(model.make, 0) + 1
+    own = [m for m in MAKES if m.major or models.get(m.en, 0) >= OWN_SHARD_MODELS]
+    small = [m for m in MAKES if m not in own]
+    groups = [small[i : i + SHARD_GROUP_SIZE] for i in range(0, len(small), SHARD_GROUP_SIZE)]
+    shards = {make.code: make.code for make in own}
+    shards |= {
+        make.code: SHARD_JOINER.join(m.code for m in group) for group in groups for make in group
+    }
+    return [(shards[make.code], make) for make in MAKES]
+
+
+def configured_shards(settings: Settings) -> list[str]:
+    """CRAWL_SHARDS, or every shard of the plan when it is empty."""
+    return settings.crawl_shards or list(dict.fromkeys(shard for shard, _ in plan()))
+
+
+def shard_makes(shard: str) -> list[str]:
+    """The maker codes a shard crawls; none for 'all', the site-wide list."""
+    return [] if shard == ALL else shard.split(SHARD_JOINER)
 
 
 def cluster_from(settings: Settings) -> Cluster:
@@ -218,7 +254,9 @@ def start_shards(
 def _claim(shard: str, node: str, *, session: Session) -> CrawlRun | None:
     # The unique index on active shards makes this row a lock: a second scheduler, or the API,
     # racing for the same shard fails here, before anything reaches scrapyd.
-    run = CrawlRun(shard=shard, node=node, job_id=f"{shard}-{uuid.uuid4().hex}", status="pending")
+    # scrapyd names log files after job ids: keep them to letters, digits and dashes.
+    job_id = f"{shard.replace(SHARD_JOINER, '-')}-{uuid.uuid4().hex}"
+    run = CrawlRun(shard=shard, node=node, job_id=job_id, status="pending")
     session.add(run)
     try:
         session.commit()
@@ -245,8 +283,8 @@ def tick(
 
 def _schedule_form(shard: str, job_id: str, settings: Mapping[str, str]) -> list[tuple[str, str]]:
     form = [("project", PROJECT), ("spider", SPIDER), ("jobid", job_id)]
-    if shard != ALL:
-        form.append(("makes", shard))
+    if makes := shard_makes(shard):
+        form.append(("makes", ",".join(makes)))
     form += [("setting", f"{name}={value}") for name, value in settings.items()]
     return form
 
@@ -281,7 +319,8 @@ def _record_progress(cluster: Cluster, run: CrawlRun, job: Mapping[str, Any]) ->
 
 
 def _record_stats(cluster: Cluster, run: CrawlRun, job: Mapping[str, Any]) -> None:
-    stats = parse_stats(_read_log(cluster, run, job))
+    log = _read_log(cluster, run, job)
+    stats = parse_stats(log)
     run.pages_crawled = stats.get("response_received_count", run.pages_crawled)
     run.items_scraped = stats.get("item_scraped_count", run.items_scraped)
     run.items_stored = stats.get("store/items_stored", 0)
@@ -295,6 +334,10 @@ def _record_stats(cluster: Cluster, run: CrawlRun, job: Mapping[str, Any]) -> No
         or (stats.get("list/failed", 0) > 0 and not stats.get("list/pages"))
     )
     run.status = "failed" if failed else "finished"
+    if not failed and stats.get("crawl/incomplete_lists", 0) > 0:
+        run.status = "incomplete"  # it swept nothing: it could not show it saw every list
+    verdicts = _VERDICT.findall(log)
+    run.reason = verdicts[-1][:1000] if verdicts else None
 
 
 def parse_stats(log: str) -> dict[str, int]:

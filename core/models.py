@@ -29,6 +29,7 @@ from core.vocab import BODY_TYPES, COLORS, FUELS, TRANSMISSIONS
 BigId = BigInteger().with_variant(Integer, "sqlite")
 # none_as_null: a listing without photos stores SQL NULL, not JSON null, so COALESCE keeps the old.
 JsonList = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+JsonObject = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -132,6 +133,8 @@ class Car(Base):
     shop_url: Mapped[str | None] = mapped_column(Text)
     image_url: Mapped[str | None] = mapped_column(Text)
     photos: Mapped[list[str] | None] = mapped_column(JsonList)
+    # Field -> the page's text where it was unreadable or annotated (migration 0006).
+    raw_values: Mapped[dict[str, str] | None] = mapped_column(JsonObject)
 
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -204,7 +207,7 @@ class LoginFailure(Base):
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-CRAWL_STATUSES = ("pending", "running", "finished", "failed", "lost")
+CRAWL_STATUSES = ("pending", "running", "finished", "incomplete", "failed", "lost")
 _ACTIVE_RUN = "status IN ('pending', 'running')"
 
 
@@ -243,4 +246,6 @@ class CrawlRun(Base):
     items_stored: Mapped[int | None] = mapped_column(Integer)
     items_dropped: Mapped[int | None] = mapped_column(Integer)
     errors: Mapped[int | None] = mapped_column(Integer)
+    # Why a run ended incomplete or failed (migration 0006).
+    reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

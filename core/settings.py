@@ -8,8 +8,6 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "carsensor.db"
-# The scheduler's shards: carsensor maker codes, each crawled as its own scrapyd job.
-DEFAULT_CRAWL_SHARDS = ("TO", "NI", "HO", "MA", "SB", "SZ", "DA", "MI", "LE", "BM", "ME", "VW")
 # Local development only: the API refuses to start with it when APP_ENV=production.
 EXAMPLE_SECRET_KEY = "dev-only-example-secret-key-change-me-in-production"
 
@@ -42,7 +40,9 @@ class Settings(BaseSettings):
     scrapyd_discover: str | None = None
     scrapyd_username: str = ""
     scrapyd_password: SecretStr = SecretStr("")
-    crawl_shards: Annotated[list[str], NoDecode] = list(DEFAULT_CRAWL_SHARDS)
+    # Empty: the plan (core.crawls.plan), every maker under its code; else maker codes, codes
+    # joined by "+" into one job, or "all" (the site-wide list).
+    crawl_shards: Annotated[list[str], NoDecode] = []
     crawl_interval: float = Field(3600.0, ge=0)
     crawl_poll: float = Field(15.0, gt=0)
 

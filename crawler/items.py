@@ -1,6 +1,6 @@
 """The crawler's items: what the spider reads off a page, then what the pipelines derive."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(slots=True)
@@ -36,6 +36,10 @@ class CarItem:
     shop_url: str | None = None
     image_url: str | None = None
     photos: list[str] | None = None
+
+    # Normalised field -> the raw text behind it, when it was unreadable or carried a note
+    # (a meter swap): kept for a buyer to read instead of dropping the listing.
+    unparsed: dict[str, str] = field(default_factory=dict)
 
     # Lifecycle facts the spider learns from the detail request.
     is_active: bool = True

@@ -2,10 +2,13 @@
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from lxml import etree
+from w3lib.encoding import html_to_unicode
 
 from crawler.items import CarItem
 
@@ -34,14 +37,25 @@ _CARD_IMAGE = etree.XPath(
     f" | .//div[{_cls('cassetteMain__mainImg')}]//img/@data-original)[1]"
 )
 _PAGER_NEXT = etree.XPath("//button[contains(@class, 'pager__btn__next')]")
+# Numbered links and 最後 sit in div.pager__text; some pagers mark them js-carListTopPagerBtn.
+_PAGER_LINKS = etree.XPath(
+    f"//div[{_cls('pager__text')}]//a[@href] | //a[{_cls('js-carListTopPagerBtn')}][@href]"
+    " | //a[contains(., '最後')][@href]"
+)
 _LINK_NEXT = etree.XPath("//link[@rel='next']/@href")
+_RESULT_COUNT = etree.XPath(f"//*[{_cls('resultBar__result')}] | //*[@id='js-resultBar']")
+_COUNT = re.compile(r"([\d,]+)\s*台")
 _ONCLICK_HREF = re.compile(r"location\.href\s*=\s*['\"]([^'\"]+)['\"]")
+_PAGE_IN_URL = re.compile(r"index(\d*)\.html$")
 _DETAIL_ID = re.compile(r"/usedcar/detail/([A-Z]{2}\d+)/")
 
 _TABLE_ROWS = etree.XPath(f"//table[{_cls('defaultTable__table')}]//tr")
 _SPEC_BOXES = etree.XPath(f"//div[{_cls('specWrap__box')}]")
 _PHOTOS = etree.XPath(f"//a[{_cls('js-photo')}]/@data-photo")
 _JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()")
+_TITLE = etree.XPath(f"string((//h1[{_cls('title1')}])[1])")
+_ANY_H1 = etree.XPath("string((//h1)[1])")
+_LD_PRODUCTS = frozenset({"Product", "Car", "Vehicle"})
 _PARENTHESES = re.compile(r"[(（][^)）]*[)）]")
 
 # List-card spec labels -> CarItem raw fields.
@@ -71,24 +85,39 @@ DETAIL_SPECS = {
 
 @dataclass(slots=True)
 class ListPage:
-    """A list page: its cards and where its pager points."""
+    """A list page: its cards, and what its pager and result bar promise."""
 
     cards: list[CarItem] = field(default_factory=list)
     has_pager: bool = False
     next_url: str | None = None
-    complete: bool = True
+    is_last: bool = False  # the pager says no page follows
+    last_page: int | None = None  # the highest page number the pager links to
+    total: int | None = None  # listings the page says its search holds (該当 N台)
+    complete: bool = True  # the HTML reached </html>
 
 
 @dataclass(slots=True)
 class DetailPage:
-    """What a detail page adds to a listing: spec-table values and photos."""
+    """What a detail page adds to a listing: its title, spec-table values and photos."""
 
+    title: str | None = None
     specs: dict[str, str] = field(default_factory=dict)
     photos: list[str] = field(default_factory=list)
 
+    @property
+    def parsed(self) -> bool:
+        """A real detail page: a title and specs (a block page, captcha or cut page has not)."""
+        return bool(self.title) and bool(self.specs)
 
-def _tree(html: str | bytes) -> etree._Element | None:
-    data = html.encode("utf-8") if isinstance(html, str) else html
+
+def _tree(html: str | bytes, encoding: str | None = None) -> etree._Element | None:
+    if isinstance(html, bytes):
+        # The caller's encoding (Scrapy's, from the HTTP header or the page), else the page's
+        # BOM or <meta charset>, else UTF-8. Python decodes: libxml2 alone reads an undeclared
+        # page as Latin-1, drops cp932's extra kanji from Shift_JIS and knows no "euc_jp".
+        header = f"charset={encoding}" if encoding else None
+        _, html = html_to_unicode(header, html, default_encoding="utf-8")
+    data = html.encode("utf-8")
     return etree.fromstring(data, _PARSER) if data.strip() else None
 
 
@@ -155,27 +184,86 @@ def parse_card(card: etree._Element, base_url: str) -> CarItem:
     return item
 
 
-def parse_list_page(html: str | bytes, base_url: str) -> ListPage:
-    """Parse a list page: its listing cards (never the lease carousel) and its pager."""
-    root = _tree(html)
+def page_number(url: str) -> int:
+    """1 for index.html or a directory, N for indexN.html."""
+    match = _PAGE_IN_URL.search(urlsplit(url).path)
+    return int(match.group(1) or 1) if match else 1
+
+
+def page_url(url: str, number: int) -> str:
+    """The URL of page `number` of the list `url` is a page of (a directory gets index.html)."""
+    scheme, netloc, path, query, _ = urlsplit(url)
+    name = "index.html" if number == 1 else f"index{number}.html"
+    path = _PAGE_IN_URL.sub(name, path) if _PAGE_IN_URL.search(path) else path + name
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def _read_pager(root: etree._Element, page: ListPage, base_url: str) -> None:
+    current = page_number(base_url)
+    buttons = _PAGER_NEXT(root)
+    numbers: dict[int, str] = {}
+    for link in _PAGER_LINKS(root):
+        url = urljoin(base_url, link.get("href"))
+        if _PAGE_IN_URL.search(urlsplit(url).path):
+            numbers[page_number(url)] = url
+    page.has_pager = bool(buttons or numbers)
+    page.last_page = max([*numbers, current]) if numbers else None
+    for button in buttons:  # the top and the bottom pager
+        if button.get("disabled") is not None or "is-disabled" in button.get("class", ""):
+            page.is_last = True
+        elif match := _ONCLICK_HREF.search(button.get("onclick", "")):
+            page.next_url = page.next_url or urljoin(base_url, match.group(1))
+    if page.is_last or page.next_url:
+        return
+    # A script-driven next button (js-carListTopPagerBtn, no onclick URL): the numbered links
+    # and 最後 still say where the list goes.
+    if current + 1 in numbers:
+        page.next_url = numbers[current + 1]
+    elif page.last_page is not None and page.last_page > current:
+        page.next_url = page_url(base_url, current + 1)
+    elif links := _LINK_NEXT(root):
+        page.next_url = urljoin(base_url, links[0])
+        page.has_pager = True
+    elif numbers and not buttons:
+        page.is_last = True  # numbered links only, none after this one
+
+
+def parse_list_page(html: str | bytes, base_url: str, *, encoding: str | None = None) -> ListPage:
+    """Parse a list page: its listing cards (never the lease carousel), pager and result count."""
+    root = _tree(html, encoding)
     if root is None:
         return ListPage(complete=False)
     tail = html[-4096:].lower()
     page = ListPage(complete=(b"</html>" if isinstance(tail, bytes) else "</html>") in tail)
     page.cards = [parse_card(card, base_url) for card in _CARDS(root)]
-
-    buttons = _PAGER_NEXT(root)
-    links = _LINK_NEXT(root)
-    page.has_pager = bool(buttons or links)
-    if buttons:
-        button = buttons[0]
-        disabled = button.get("disabled") is not None or "is-disabled" in button.get("class", "")
-        match = _ONCLICK_HREF.search(button.get("onclick", ""))
-        if not disabled and match:
-            page.next_url = urljoin(base_url, match.group(1))
-    elif links:
-        page.next_url = urljoin(base_url, links[0])
+    _read_pager(root, page, base_url)
+    for node in _RESULT_COUNT(root):
+        if match := _COUNT.search(_text(node)):
+            page.total = int(match.group(1).replace(",", ""))
+            break
     return page
+
+
+def _ld_objects(data: object) -> Iterator[dict[str, Any]]:
+    # A script holds one object, a list of them, or an @graph of them.
+    for obj in data if isinstance(data, list) else [data]:
+        if isinstance(obj, dict):
+            yield obj
+            graph = obj.get("@graph")
+            if isinstance(graph, list):
+                yield from (node for node in graph if isinstance(node, dict))
+
+
+def _image_urls(image: object) -> list[str]:
+    """`image` as a URL, an ImageObject ({"url"} or {"contentUrl"}), or a list of either."""
+    entries = image if isinstance(image, list) else [image]
+    urls = []
+    for entry in entries:
+        if isinstance(entry, dict):
+            entry = entry.get("url") or entry.get("contentUrl")
+        if isinstance(entry, str) and entry.strip():
+            urls.append(entry.strip())
+    return urls
 
 
 def _json_ld_images(root: etree._Element) -> list[str]:
@@ -183,21 +271,25 @@ def _json_ld_images(root: etree._Element) -> list[str]:
     for script in _JSON_LD(root):
         try:
             data = json.loads(script)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
-        for obj in data if isinstance(data, list) else [data]:
-            if isinstance(obj, dict) and obj.get("@type") == "Product":
-                image = obj.get("image") or []
-                images.extend([image] if isinstance(image, str) else image)
+        for obj in _ld_objects(data):
+            kinds = obj.get("@type")
+            kinds = kinds if isinstance(kinds, list) else [kinds]
+            if any(isinstance(kind, str) and kind in _LD_PRODUCTS for kind in kinds):
+                images.extend(_image_urls(obj.get("image")))
     return images
 
 
-def parse_detail_page(html: str | bytes, base_url: str) -> DetailPage:
-    """Parse a detail page's spec tables (falling back to the spec boxes) and photos."""
-    root = _tree(html)
+def parse_detail_page(
+    html: str | bytes, base_url: str, *, encoding: str | None = None
+) -> DetailPage:
+    """Parse a detail page's title, spec tables (falling back to the spec boxes) and photos."""
+    root = _tree(html, encoding)
     page = DetailPage()
     if root is None:
         return page
+    page.title = _text(_TITLE(root)) or _text(_ANY_H1(root)) or None
     for box in _SPEC_BOXES(root):
         paragraphs = box.findall("p")
         if len(paragraphs) > 1:
@@ -220,11 +312,15 @@ def parse_detail_page(html: str | bytes, base_url: str) -> DetailPage:
 
 
 def apply_detail(item: CarItem, detail: DetailPage) -> None:
-    """Fill the listing's missing fields from a detail page's specs, and take its photos."""
+    """Fill the listing's missing fields from a detail page's specs, and take its photos.
+
+    Only a page that parsed marks the detail fetched: otherwise the next crawl asks again.
+    """
     for label, attr in DETAIL_SPECS.items():
         if getattr(item, attr) is None and (value := detail.specs.get(label)):
             setattr(item, attr, value)
     if detail.photos:
         item.photos = detail.photos
         item.image_url = item.image_url or detail.photos[0]
-    item.detail_fetched = True
+    if detail.parsed:
+        item.detail_fetched = True

@@ -25,7 +25,8 @@ from core.db import make_engine, session_factory
 from core.models import utcnow
 from crawler import normalize
 from crawler.items import CarItem
-from crawler.storage import car_row, deactivate_stale, upsert_cars
+from crawler.lists import Walk
+from crawler.storage import car_row, count_active, deactivate_stale, upsert_cars
 
 logger = logging.getLogger(__name__)
 
@@ -89,17 +90,34 @@ NUMBERS: dict[str, tuple[str, Callable[[str | None], object]]] = {
 }
 
 
+# Normalised field <- what finds an annotation a read value carries (a meter swap, say).
+NOTES: dict[str, Callable[[str | None], str | None]] = {"mileage_km": normalize.mileage_note}
+
+
 class NumbersPipeline(StatsPipeline):
-    """Turn 万円, era years, 万km and CC into integers; drop an item whose figures are garbled."""
+    """Turn 万円, era years, 万km and CC into integers; keep the text of what it cannot read."""
 
     def process_item(self, item: CarItem) -> CarItem:
-        """Fill the numeric fields; raise DropItem on unreadable text."""
+        """Fill the numeric fields; an unreadable one stays None with its text in `unparsed`."""
         adapter = ItemAdapter(item)
         for target, (source, parse) in NUMBERS.items():
+            raw = adapter.get(source)
             try:
-                adapter[target] = parse(adapter.get(source))
-            except ValueError as exc:
-                raise self.drop(item, f"garbled_{target}", str(exc)) from None
+                adapter[target] = parse(raw)
+            except ValueError:
+                # One odd figure must not cost the listing: the rest of it is still worth having.
+                adapter[target] = None
+                item.unparsed[target] = raw
+                self.stats.inc_value(f"normalize/unreadable/{target}")
+                logger.warning(
+                    "unreadable %s of %s: %r",
+                    target,
+                    item.external_id or item.url or "<no id>",
+                    raw,
+                )
+                continue
+            if (note := NOTES.get(target)) and note(raw):
+                item.unparsed[target] = raw
         item.drive = item.drive_raw
         return item
 
@@ -110,15 +128,24 @@ class VocabularyPipeline(StatsPipeline):
     def process_item(self, item: CarItem) -> CarItem:
         """Fill the canonical fields; count every value that maps to nothing known."""
         make = vocab.make_from_ja(item.make_ja or "")
+        listed_under = vocab.make_by_code(item.make_code or "")  # the list URL's maker code
         if make is None:
-            self.unknown("make", item.make_ja)
-        else:
-            item.make, item.make_code = make.en, make.code
+            self.unknown("maker", item.make_ja)
+            make = listed_under  # carsensor's own filing, not a guess from the name
+        elif listed_under is not None and listed_under != make:
+            # Sweeps go by the list's code: keep it, so this listing is swept with its list.
+            self.stats.inc_value("vocab/maker_code_mismatch")
+            logger.info("%s: %s listed under %s", item.external_id, make.code, listed_under.code)
+        if make is not None:
+            item.make = make.en
+            item.make_code = item.make_code or make.code
             item.model = vocab.model_from_ja(make.en, item.model_ja or "")
         if item.model is None:
             self.unknown("model", item.model_ja)
         item.color = vocab.color_from_ja(item.color_ja) if item.color_ja else None
         item.body_type = vocab.body_type_from_ja(item.body_type_ja) if item.body_type_ja else None
+        if item.body_type is None and item.make and item.model:
+            item.body_type = vocab.catalogue_body_type(item.make, item.model)
         item.fuel = vocab.fuel_from_ja(item.fuel_ja) if item.fuel_ja else None
         if item.transmission_ja:
             item.transmission = vocab.transmission_from_ja(item.transmission_ja)
@@ -131,8 +158,9 @@ class VocabularyPipeline(StatsPipeline):
 
     def unknown(self, kind: str, value: str | None) -> None:
         """Count a value the dictionaries do not know (the original is kept)."""
-        self.stats.inc_value(f"vocab/unknown/{kind}")
-        logger.debug("unknown %s: %r", kind, value)
+        self.stats.inc_value(f"vocab/unknown_{kind}")
+        level = logging.INFO if kind in ("maker", "model") else logging.DEBUG
+        logger.log(level, "unknown %s %r: kept as carsensor writes it", kind, value)
 
 
 class StoreError(RuntimeError):
@@ -151,6 +179,11 @@ class StorePipeline(StatsPipeline):
         self.retry_times = settings.getint("STORE_RETRY_TIMES", 5)
         self.retry_backoff = settings.getfloat("STORE_RETRY_BACKOFF", 1.0)
         self.stale_after = timedelta(days=settings.getfloat("CARSENSOR_STALE_AFTER_DAYS", 3))
+        self.total_share = settings.getfloat("CRAWL_COMPLETE_TOTAL_SHARE", 0.98)
+        self.active_share = settings.getfloat("CRAWL_COMPLETE_ACTIVE_SHARE", 0.90)
+        self.sweep_max_share = settings.getfloat("SWEEP_MAX_SHARE", 0.10)
+        # Per sweep scope ("all" or a maker code): listings active before this crawl.
+        self.active_before: dict[str, int] = {}
         self.engine = make_engine(settings.get("DATABASE_URL"))
         self.sessions = session_factory(self.engine)
         self.buffer: list[dict[str, Any]] = []
@@ -163,6 +196,19 @@ class StorePipeline(StatsPipeline):
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Build the pipeline from the crawler's settings."""
         return cls(crawler)
+
+    def open_spider(self) -> None:
+        """Count each sweep scope's active listings, the yardstick of a list without a total."""
+        walks: dict[str, Walk] = getattr(self.crawler.spider, "walks", {})
+        scopes = {walk.target.scope for walk in walks.values()} - {None}
+        try:
+            with self.sessions() as session:
+                for scope in scopes:
+                    self.active_before[str(scope)] = count_active(
+                        session=session, source=CarItem.source, make_codes=_makers(scope)
+                    )
+        except SQLAlchemyError as exc:  # the first flush retries and reports an outage
+            logger.warning("cannot count the listings active before the crawl: %s", exc)
 
     async def process_item(self, item: CarItem) -> CarItem:
         """Buffer the item; flush once the buffer holds a full batch."""
@@ -239,24 +285,56 @@ class StorePipeline(StatsPipeline):
         return stored, rejected
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        """After a complete crawl, mark inactive what it has not seen for too long."""
-        scope = getattr(spider, "stale_scope", None)
-        if reason != "finished" or self.failed or not getattr(spider, "crawl_complete", False):
-            logger.info("crawl incomplete (%s): no listing is marked inactive", reason)
-        elif scope is not None:
-            now = utcnow()
-            try:
-                with self.sessions.begin() as session:
-                    count = deactivate_stale(
-                        session=session,
-                        source=spider.name,
-                        seen_before=now - self.stale_after,
-                        now=now,
-                        make_codes=None if scope == "all" else scope,
-                    )
-            except SQLAlchemyError as exc:
-                self.stats.set_value("store/stale_sweep_failed", 1)
-                logger.error("could not mark stale listings inactive: %s", exc)
-            else:
-                self.stats.set_value("store/deactivated_stale", count)
+        """Judge every list walk; sweep the scopes of those that showed they saw everything."""
+        walks: dict[str, Walk] = getattr(spider, "walks", {})
+        incomplete = []
+        for walk in walks.values():
+            why = walk.verdict(
+                active_before=self.active_before.get(str(walk.target.scope)),
+                total_share=self.total_share,
+                active_share=self.active_share,
+            )
+            if why is None and reason != "finished":
+                why = f"the crawl ended as {reason}"
+            if why is None and self.failed:
+                why = "listings could not be stored"
+            if why is not None:
+                incomplete.append(f"{walk.label}: {why}")
+            elif walk.target.scope is not None:
+                self.sweep(spider.name, walk.target.scope)
+        self.stats.set_value("crawl/complete_lists", len(walks) - len(incomplete))
+        if incomplete:
+            self.stats.set_value("crawl/incomplete_lists", len(incomplete))
+            self.stats.set_value("crawl/incomplete_reason", "; ".join(incomplete))
+            logger.error("crawl incomplete: %s; no listing of it is marked inactive", incomplete[0])
         self.engine.dispose()
+
+    def sweep(self, source: str, scope: str) -> None:
+        """Mark inactive what a complete crawl of `scope` has not seen for too long, if few."""
+        now = utcnow()
+        try:
+            with self.sessions.begin() as session:
+                swept = deactivate_stale(
+                    session=session,
+                    source=source,
+                    seen_before=now - self.stale_after,
+                    now=now,
+                    make_codes=_makers(scope),
+                    max_share=self.sweep_max_share,
+                )
+        except SQLAlchemyError as exc:
+            self.stats.set_value("store/stale_sweep_failed", 1)
+            logger.error("could not mark stale listings of %s inactive: %s", scope, exc)
+            return
+        self.stats.inc_value("store/deactivated_stale", swept.deactivated)
+        if swept.unseen and not swept.deactivated:
+            self.stats.inc_value("sweep/guard_tripped")
+            logger.error(
+                "sweep guard: %s: %d of %d active listings unseen, over SWEEP_MAX_SHARE=%.0f%%; "
+                "none marked inactive",
+                scope, swept.unseen, swept.active, self.sweep_max_share * 100,
+            )  # fmt: skip
+
+
+def _makers(scope: str) -> list[str] | None:
+    return None if scope == "all" else [scope]

@@ -1,11 +1,12 @@
 """The scheduler service: every CRAWL_INTERVAL, spread the crawl's shards over the scrapyd nodes.
 
     SCRAPYD_URLS=http://node1:6800,http://node2:6800 python -m crawler.scheduler [--once]
+    python -m crawler.scheduler --plan    # print the default plan; starts nothing
 
 Settings (core.settings): SCRAPYD_URLS, SCRAPYD_DISCOVER (a host name whose every address is a
 node, as with `docker compose --scale scrapyd=3`), SCRAPYD_USERNAME / SCRAPYD_PASSWORD,
-CRAWL_SHARDS, CRAWL_INTERVAL (seconds between two crawls of a shard) and CRAWL_POLL (seconds
-between ticks; each tick also refreshes the progress of running crawls).
+CRAWL_SHARDS (empty: the plan), CRAWL_INTERVAL (seconds between two crawls of a shard) and
+CRAWL_POLL (seconds between ticks; each tick also refreshes the progress of running crawls).
 It keeps no state of its own: `crawl_runs` (DATABASE_URL) is the record, so it may restart freely.
 """
 
@@ -13,6 +14,7 @@ import argparse
 import logging
 import os
 import signal
+import sys
 import threading
 from datetime import timedelta
 from types import FrameType
@@ -32,7 +34,7 @@ def run_tick(settings: Settings, sessions: sessionmaker[Session]) -> list[CrawlR
     with sessions() as session:
         return crawls.tick(
             crawls.cluster_from(settings),
-            settings.crawl_shards,
+            crawls.configured_shards(settings),
             timedelta(seconds=settings.crawl_interval),
             session=session,
         )
@@ -42,7 +44,15 @@ def main(argv: list[str] | None = None) -> int:
     """Tick every CRAWL_POLL seconds until SIGINT or SIGTERM (or once, with --once)."""
     parser = argparse.ArgumentParser(prog="python -m crawler.scheduler", description=__doc__)
     parser.add_argument("--once", action="store_true", help="run one tick and exit")
+    parser.add_argument(
+        "--plan", action="store_true", help="print shard, maker and first list URL; start nothing"
+    )
     args = parser.parse_args(argv)
+    if args.plan:
+        base = os.environ.get("CARSENSOR_BASE_URL", "https://www.carsensor.net").rstrip("/")
+        for shard, make in crawls.plan():
+            sys.stdout.write(f"{shard}\t{make.en}\t{base}/usedcar/b{make.code}/index.html\n")
+        return 0
     logging.basicConfig(
         level=os.environ.get("SCHEDULER_LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -51,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     nodes = crawls.cluster_from(settings).nodes
     logger.info(
         "scheduling %s on %s every %ss",
-        ",".join(settings.crawl_shards),
+        ",".join(crawls.configured_shards(settings)),
         ",".join(nodes) or f"nodes of {settings.scrapyd_discover} (none yet)",
         settings.crawl_interval,
     )

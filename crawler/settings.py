@@ -11,6 +11,16 @@ COMMANDS_MODULE = "crawler.commands"
 CARSENSOR_BASE_URL = os.environ.get("CARSENSOR_BASE_URL", "https://www.carsensor.net")
 # A complete crawl marks inactive what it has not seen for this long.
 CARSENSOR_STALE_AFTER_DAYS = 3
+# A crawl is complete when it read every list page up to the pager's last, and its cards reach
+# this share of the total the site states, or (no total) of the listings active before it.
+CRAWL_COMPLETE_TOTAL_SHARE = 0.98
+CRAWL_COMPLETE_ACTIVE_SHARE = 0.90
+# A complete crawl's sweep that would deactivate more than this share of its scope does nothing.
+SWEEP_MAX_SHARE = 0.10
+# A 200 list page without cards (block page, captcha, new layout) is retried this often, after
+# LIST_ANOMALY_BACKOFF, 2x, 4x ... seconds; then the crawl is incomplete.
+LIST_ANOMALY_RETRY_TIMES = 3
+LIST_ANOMALY_BACKOFF = 10.0
 # Render pages in Chromium through scrapy-playwright (listings render server-side today).
 CARSENSOR_PLAYWRIGHT = os.environ.get("CARSENSOR_PLAYWRIGHT", "0") == "1"
 

@@ -15,12 +15,15 @@ from sqlalchemy.schema import CreateTable
 from core.models import Car, CarPriceHistory
 from crawler.items import CarItem
 
-# Read off every list card, so a re-crawl overwrites them.
+# Read off every list card, so a re-crawl overwrites them (raw_values too: a value read
+# cleanly this time clears the unreadable text kept last time).
 CARD_COLUMNS = (
     "url", "make", "make_ja", "make_code", "model", "model_ja", "grade", "year",
     "mileage_km", "price_jpy", "total_price_jpy", "prefecture", "city", "shop_name",
-    "shop_url", "is_active",
+    "shop_url", "is_active", "raw_values",
 )  # fmt: skip
+# JSON columns, which psycopg's COPY needs wrapped as Jsonb.
+_JSON_COLUMNS = frozenset({"photos", "raw_values"})
 # Often only on the detail page: a crawl that skips the detail keeps the stored value.
 DETAIL_COLUMNS = (
     "engine_cc", "transmission", "transmission_ja", "body_type", "body_type_ja", "color",
@@ -46,6 +49,7 @@ def car_row(item: CarItem, *, now: datetime) -> dict[str, Any]:
     row.update(
         source=item.source,
         external_id=item.external_id,
+        raw_values=dict(item.unparsed) or None,
         detail_fetched_at=now if item.detail_fetched else None,
         first_seen_at=now,
         last_seen_at=now,
@@ -93,6 +97,10 @@ def _on_conflict(stmt: Any) -> Any:
     ).returning(Car.id, Car.external_id)
 
 
+def _copy_value(name: str, value: Any) -> Any:
+    return Jsonb(value) if name in _JSON_COLUMNS and value is not None else value
+
+
 def _stage(rows: list[dict[str, Any]], *, session: Session) -> None:
     """COPY the batch into the connection's temporary staging table."""
     session.execute(CreateTable(_STAGING, if_not_exists=True))
@@ -100,11 +108,7 @@ def _stage(rows: list[dict[str, Any]], *, session: Session) -> None:
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     with cursor, cursor.copy(f"COPY cars_incoming ({', '.join(_STAGED)}) FROM STDIN") as copy:
         for row in rows:
-            photos = row.get("photos")
-            copy.write_row(
-                [Jsonb(photos) if name == "photos" and photos is not None else row.get(name)
-                 for name in _STAGED]
-            )  # fmt: skip
+            copy.write_row([_copy_value(name, row.get(name)) for name in _STAGED])
     # Autovacuum never analyzes temporary tables; without statistics the planner misjudges them.
     session.execute(text("ANALYZE cars_incoming"))
 
@@ -157,6 +161,28 @@ def known_listings(ids: Sequence[str], *, session: Session, source: str) -> dict
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Sweep:
+    """What a stale sweep found: listings active in its scope, unseen ones, and what it did."""
+
+    active: int
+    unseen: int
+    deactivated: int
+
+
+def _in_scope(source: str, make_codes: Sequence[str] | None) -> list[Any]:
+    conditions = [Car.source == source, Car.is_active.is_(True)]
+    if make_codes is not None:
+        conditions.append(Car.make_code.in_(make_codes))
+    return conditions
+
+
+def count_active(*, session: Session, source: str, make_codes: Sequence[str] | None) -> int:
+    """The active listings of a source, of these makers only unless None."""
+    query = select(func.count()).select_from(Car).where(*_in_scope(source, make_codes))
+    return int(session.scalar(query) or 0)
+
+
 def deactivate_stale(
     *,
     session: Session,
@@ -164,13 +190,19 @@ def deactivate_stale(
     seen_before: datetime,
     now: datetime,
     make_codes: Sequence[str] | None,
-) -> int:
-    """Mark inactive the active listings last seen before `seen_before`; return how many."""
-    conditions = [Car.source == source, Car.is_active.is_(True), Car.last_seen_at < seen_before]
-    if make_codes is not None:
-        conditions.append(Car.make_code.in_(make_codes))
+    max_share: float = 1.0,
+) -> Sweep:
+    """Mark inactive the active listings last seen before `seen_before`, unless they are more
+    than `max_share` of the scope's active listings: then nothing (the crawl likely missed them).
+    """
+    conditions = _in_scope(source, make_codes)
+    active = int(session.scalar(select(func.count()).select_from(Car).where(*conditions)) or 0)
+    stale = [*conditions, Car.last_seen_at < seen_before]
+    unseen = int(session.scalar(select(func.count()).select_from(Car).where(*stale)) or 0)
+    if unseen > max_share * active:
+        return Sweep(active, unseen, 0)
     result = session.execute(
-        update(Car).where(*conditions).values(is_active=False, updated_at=now),
+        update(Car).where(*stale).values(is_active=False, updated_at=now),
         execution_options={"synchronize_session": False},
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return Sweep(active, unseen, int(getattr(result, "rowcount", 0) or 0))

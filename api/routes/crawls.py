@@ -55,13 +55,13 @@ async def start_crawl(
     body: Annotated[CrawlStart | None, Body()] = None,
 ) -> CrawlStarted:
     """Start the shards now on the least-loaded nodes, through the scheduler's own code."""
-    shards = body.shards if body and body.shards else settings.crawl_shards
-    unknown = sorted(set(shards) - set(settings.crawl_shards))
+    configured = crawls.configured_shards(settings)
+    shards = body.shards if body and body.shards else configured
+    unknown = sorted(set(shards) - set(configured))
     if unknown:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=f"Unknown shards: {', '.join(unknown)}; configured: "
-            + ", ".join(settings.crawl_shards),
+            detail=f"Unknown shards: {', '.join(unknown)}; configured: " + ", ".join(configured),
         )
     # scrapyd is called over blocking HTTP, so the tick runs in a worker thread.
     started = await run_in_threadpool(_tick_now, request.app.state.sync_sessions, settings, shards)

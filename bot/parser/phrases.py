@@ -86,6 +86,7 @@ class Meaning:
     value: str | bool
     make: str | None = None  # for a model, its make
     needs_make: bool = False  # a model spelling that counts only when its make is named
+    body_type: str | None = None  # the body a model spelling names too (5シリーズツーリング)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,23 +107,33 @@ class Match:
 
 
 def _variants(phrase: str) -> set[str]:
-    """A phrase with its word breaks as spaces or hyphens; closed up too if it had a hyphen."""
+    """A phrase with its word breaks as spaces or hyphens; closed up too if it had a hyphen.
+
+    A colon inside a name may be left out too: delica d:5 is also delica d5.
+    """
     parts = re.split(r"[ -]", phrase)
-    if len(parts) == 1:
-        return {phrase}
     variants = {phrase, " ".join(parts), "-".join(parts)}
     # cx-5 is also cx5 and n-box nbox; "model s" must not become "models".
     if "-" in phrase or any(c.isdigit() for c in phrase):
         variants.add("".join(parts))
-    return variants
+    return variants | {_INNER_COLON.sub("", variant) for variant in variants}
+
+
+_INNER_COLON = re.compile(r"(?<=\w):(?=\w)")
 
 
 def _is_popular(make: str, model: str, spelling: str) -> bool:
-    """Whether a vocab spelling of a model counts without its make (see words.POPULAR_MODELS)."""
+    """Whether a vocab spelling of a model counts without its make (see words.POPULAR_MODELS).
+
+    A model of a maker outside the 15 major ones needs its make (a rare import's ターボ, シエラ,
+    V8 or D5), unless POPULAR_MODELS lists it.
+    """
+    popular = (make, model) in _POPULAR
     if not spelling.isascii():
-        return len(spelling) >= 3  # アクア, プリウス; not アイ or クー
+        # アクア, プリウス, レンジローバー; not アイ, クー or ポロ.
+        return len(spelling) >= 3 and (popular or make in _MAJOR_MAKES)
     has_digit = any(c.isdigit() for c in spelling)
-    return (has_digit and any(c.isalpha() for c in spelling)) or (make, model) in _POPULAR
+    return popular or (has_digit and any(c.isalpha() for c in spelling) and make in _MAJOR_MAKES)
 
 
 def _check_models(pairs: set[tuple[str, str]], table: str) -> None:
@@ -131,6 +142,7 @@ def _check_models(pairs: set[tuple[str, str]], table: str) -> None:
 
 
 _POPULAR = frozenset(words.POPULAR_MODELS)
+_MAJOR_MAKES = frozenset(make.en for make in MAKES if make.major)
 _check_models(set(_POPULAR), "POPULAR_MODELS")
 _check_models(set(words.MODEL_WORDS), "MODEL_WORDS")
 _check_models(set(words.MODEL_SLANG), "MODEL_SLANG")
@@ -145,8 +157,34 @@ def _vocab_models() -> Iterator[tuple[str, str, set[str]]]:
         yield make, model, {fold_phrase(spelling) for spelling in spellings}
 
 
+def _body_styles() -> dict[tuple[str, str, str], str]:
+    """(make, model, folded spelling) → the body a spelling names: 5シリーズツーリング is a wagon.
+
+    A spelling that is another spelling of its model followed by a body word names that body,
+    when carsensor's catalogue files the spelling under the same body. ハイエースワゴン (a
+    minivan) and the Benz Cクラスステーションワゴン (filed as a sedan) name none.
+    """
+    body_words = {fold_phrase(s): body for body, spellings in words.BODY_WORDS.items()
+                  for s in spellings}  # fmt: skip
+    spellings = {(make, model): names for make, model, names in _vocab_models()}
+    found: defaultdict[tuple[str, str, str], set[str | None]] = defaultdict(set)
+    for row in vocab.MODELS:
+        names = spellings[row.make, row.en]
+        body = vocab.body_type_from_ja(row.body_type_ja) if row.body_type_ja else None
+        for name in (row.en, row.ja, *row.aliases):
+            spelling = fold_phrase(name) if name else ""
+            ends = {body_words.get(spelling.removeprefix(base).strip()) for base in names
+                    if base != spelling and spelling.startswith(base)}  # fmt: skip
+            if ends - {None}:
+                found[row.make, row.en, spelling].add(body if ends == {body} else None)
+    return {
+        key: body for key, bodies in found.items() if len(bodies) == 1 and (body := bodies.pop())
+    }
+
+
 def _model_entries() -> Iterator[tuple[str, Meaning]]:
     """Every spelling of every model, from core.vocab and words.MODEL_WORDS."""
+    bodies = _body_styles()
     for make, model, spellings in _vocab_models():
         for spelling in spellings:
             if spelling.isdigit():
@@ -158,7 +196,8 @@ def _model_entries() -> Iterator[tuple[str, Meaning]]:
             ):
                 continue
             popular = _is_popular(make, model, spelling)
-            yield spelling, Meaning("model", model, make, needs_make=not popular)
+            body = bodies.get((make, model, spelling))
+            yield spelling, Meaning("model", model, make, needs_make=not popular, body_type=body)
     for needs_make, table in ((False, words.MODEL_WORDS), (True, words.MODEL_SLANG)):
         for (make, model), spellings_ in table.items():
             for spelling in spellings_:
@@ -215,8 +254,9 @@ def _build_index() -> dict[str, tuple[Meaning, ...]]:
         elif fields:
             # クーペ, hatch, roadster: a body type, or a model only after its make.
             models = {key: replace(m, needs_make=True) for key, m in models.items()}
-        # A model of several makes (ロードスター): the make core.vocab lists first comes first.
-        ordered = sorted(models.values(), key=lambda m: _MAKE_ORDER[str(m.make)])
+        # A model of several makes (ロードスター): the make core.vocab lists first comes first;
+        # of one make's models (delica), the one that counts without its make.
+        ordered = sorted(models.values(), key=lambda m: (_MAKE_ORDER[str(m.make)], m.needs_make))
         result[phrase] = (*others, *ordered)
     return result
 
@@ -250,12 +290,16 @@ NUMERIC_MODELS: dict[tuple[str, str], str] = {
 
 
 def _typo_index() -> dict[str, set[str]]:
-    """Make and model spellings of six letters or more, keyed also by each minus one letter."""
+    """Make and model spellings of six letters or more, keyed also by each minus one letter.
+
+    Models that need their make are in too, so that a slip as near Corona as Corolla is no
+    guess; a word that is also a colour, body or other filter (or джип) is not.
+    """
     index: defaultdict[str, set[str]] = defaultdict(set)
     for phrase, meanings in INDEX.items():
         if len(phrase) < 6 or not all(c in _LETTERS for c in phrase):
             continue
-        if all(m.field in ("make", "model") and not m.needs_make for m in meanings):
+        if all(m.field == "model" or (m.field == "make" and not m.needs_make) for m in meanings):
             for key in (phrase, *(phrase[:i] + phrase[i + 1 :] for i in range(len(phrase)))):
                 index[key].add(phrase)
     return index
@@ -317,6 +361,64 @@ def _word_start(text: str, i: int, previous_end: int) -> bool:
     return not (_is_katakana(char) and _is_katakana(before))
 
 
+def _extensions() -> dict[tuple[str, str], tuple[tuple[str, tuple[Meaning, ...]], ...]]:
+    """(make, model) → (the words after it, the longer models they make), longest first.
+
+    A spelling of one model followed by more words may spell a longer model of the same make:
+    impreza wrx is the Impreza WRX, so "импреза wrx" is too, and ジムニーシエラ makes "Jimny
+    シエラ" the Jimny Sierra, whatever script each part is typed in. Words that are a filter or
+    a make in their own right (ワゴン, white, mini) and bare numbers (an amount) do not extend.
+    """
+    found: defaultdict[tuple[str, str], dict[str, tuple[Meaning, ...]]] = defaultdict(dict)
+    for phrase, meanings in INDEX.items():
+        if any(m.field != "model" for m in meanings):
+            continue
+        for i in range(1, len(phrase)):
+            base, rest = phrase[:i], phrase[i:].lstrip(" -")
+            if not rest or rest.isdigit() or base not in INDEX:
+                continue
+            if base[-1] in WORD_CHARS and phrase[i] in WORD_CHARS:
+                continue  # "fit" is no word of "fitta"
+            if _is_katakana(base[-1]) and phrase[i] in _KANA_CONTINUATIONS:
+                continue
+            if any(m.field != "model" for m in INDEX.get(rest, ())):
+                continue
+            for short in INDEX[base]:
+                longer = tuple(
+                    m for m in meanings if m.make == short.make and m.value != short.value
+                )
+                if short.field == "model" and longer:
+                    found[str(short.make), str(short.value)].setdefault(rest, longer)
+    return {
+        key: tuple(sorted(rests.items(), key=lambda item: len(item[0]), reverse=True))
+        for key, rests in found.items()
+    }
+
+
+_EXTENSIONS = _extensions()
+
+
+def _extend(folded: Folded, match: Match) -> Match:
+    """The match of a model, taken on over the words that make it a longer model, if any."""
+    text = folded.text
+    start = match.end + (text[match.end : match.end + 1] == " ")
+    for meaning in match.meanings:
+        if meaning.field != "model":
+            continue
+        for rest, longer in _EXTENSIONS.get((str(meaning.make), str(meaning.value)), ()):
+            end = start + len(rest)
+            if text.startswith(rest, start) and _fits(folded, start, end, rest):
+                # Named without its make as the shorter model was, the longer one is too.
+                return replace(
+                    match,
+                    end=end,
+                    meanings=tuple(
+                        replace(m, needs_make=m.needs_make and meaning.needs_make) for m in longer
+                    ),
+                )
+    return match
+
+
 def find_phrases(folded: Folded) -> list[Match]:
     """The known phrases of a folded message, left to right, longest first, not overlapping."""
     text, i = folded.text, 0
@@ -347,6 +449,6 @@ def find_phrases(folded: Folded) -> list[Match]:
         if found is None:
             i += 1
         else:
-            matches.append(found)
-            i = found.end
+            matches.append(_extend(folded, found))
+            i = matches[-1].end
     return matches

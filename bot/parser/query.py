@@ -139,6 +139,8 @@ def _read_phrases(text: str, matches: list[Match], reading: _Reading) -> Match |
         elif model := _model_meaning(match, make):
             reading.put("make", make)
             reading.put("model", model.value)
+            if model.body_type:  # 5シリーズツーリング: the 5 Series, a wagon
+                reading.put("body_type", model.body_type)
         elif not any(m.field == "make" and m.value == make for m in match.meanings):
             _read_meanings(match, reading)
     reading.names_car = make is not None

@@ -100,12 +100,10 @@ MAKE_WORDS: dict[str, tuple[str, ...]] = {
     "Ford": ru_noun("форд"),
     "Tesla": ru_noun("тесла"),
     "Hyundai": ("хендай", "хундай", "хюндай", "хендэ"),
-    "Kia": ("киа",),
     "Infiniti": ("инфинити",),
     "Lada": ru_noun("лада"),
     "Citroën": ("ситроен",),
     "Opel": ru_noun("опель"),
-    "Škoda": ru_noun("шкода"),
 }
 
 # Russian and other spellings of models, by (make, canonical model). They count without the
@@ -210,7 +208,6 @@ MODEL_WORDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("Land Rover", "Discovery"): ("дискавери",),
     ("Land Rover", "Range Rover Evoque"): ru_noun("эвок", "ивок"),
     ("Jeep", "Wrangler"): ru_noun("вранглер", "рэнглер"),
-    ("Kia", "Sorento"): ("соренто",),
     ("Hyundai", "Sonata"): ru_noun("соната"),
     ("Hyundai", "Tucson"): ("туссан", "тусан"),
     ("Ford", "Mustang"): ru_noun("мустанг"),
@@ -230,9 +227,10 @@ MODEL_SLANG: dict[tuple[str, str], tuple[str, ...]] = {
     ("Lexus", "GX"): ("гх",),
 }
 
-# English model names read without their make. Other English names ("note", "fit", "move",
+# Models read without their make, in every script. Other English names ("note", "fit", "move",
 # "every", "seven") are ordinary words, so they count only after the make; names with a digit
-# (X5, RAV4, CX-5, 3 Series) and Japanese spellings count anywhere.
+# (X5, RAV4, CX-5, 3 Series) and Japanese spellings of three kana or more count anywhere when
+# the maker is one of core.vocab's major ones (a rare import's V8 or シエラ needs its make).
 POPULAR_MODELS: tuple[tuple[str, str], ...] = (
     ("Toyota", "Prius"), ("Toyota", "Corolla"), ("Toyota", "Corolla Fielder"),
     ("Toyota", "Corolla Axio"), ("Toyota", "Camry"), ("Toyota", "Harrier"),
@@ -304,8 +302,9 @@ BODY_WORDS: dict[str, tuple[str, ...]] = {
     "minivan": (*en_plural("minivan", "mini van", "mpv", "people carrier"),
                 *ru_noun("минивэн", "минивен", "мини вэн", "микроавтобус"),
                 "ミニバン", "ワンボックス"),
+    # ツーリング: carsensor's name for BMW's wagons (3シリーズツーリング, M5ツーリング).
     "wagon": (*en_plural("wagon", "station wagon", "estate"), *ru_noun("универсал"),
-              "ステーションワゴン", "ワゴン"),
+              "ステーションワゴン", "ワゴン", "ツーリング"),
     "coupe": (*en_plural("coupe", "coupé"), "купе", "クーペ"),
     "convertible": (*en_plural("convertible", "cabriolet", "cabrio", "roadster"),
                     *ru_noun("кабриолет", "кабрио", "родстер"),

@@ -1,4 +1,5 @@
-"""`scrapy crawl` that exits non-zero when the crawl could not store what it scraped."""
+"""`scrapy crawl` that exits non-zero when the crawl could not store what it scraped, or could not
+show it saw every list it was given."""
 
 import argparse
 import logging
@@ -20,7 +21,7 @@ class Command(ScrapyCrawlCommand):
         return self.crawler
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        """Run the crawl; exit 1 when it could not store, or could not read a single page."""
+        """Run the crawl; exit 1 when it could not store, or could not show it was complete."""
         super().run(args, opts)
         stats = self.crawler.stats if self.crawler else None
         if stats is None:
@@ -34,4 +35,7 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = 1
         elif stats.get_value("list/failed") and not stats.get_value("list/pages"):
             logger.error("crawl failed: no list page could be read; is the site reachable?")
+            self.exitcode = 1
+        elif reason := stats.get_value("crawl/incomplete_reason"):
+            logger.error("crawl incomplete: %s", reason)
             self.exitcode = 1

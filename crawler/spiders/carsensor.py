@@ -1,8 +1,8 @@
 """The carsensor spider: path-style list pages, then detail pages only where needed."""
 
-import re
-from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import Any, Literal, Self
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, Self
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -15,20 +15,20 @@ from twisted.python.failure import Failure
 
 from core.db import make_engine, session_factory
 from crawler.items import CarItem
+from crawler.lists import ListTarget, Walk, list_target
 from crawler.normalize import man_yen_to_yen
-from crawler.parsing import apply_detail, parse_detail_page, parse_list_page
+from crawler.parsing import (
+    ListPage,
+    apply_detail,
+    page_number,
+    page_url,
+    parse_detail_page,
+    parse_list_page,
+)
 from crawler.storage import Known, known_listings
 
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 DETAIL_MODES = ("new", "all", "none")
-_MAKE_CODE = re.compile(r"^[A-Z]{2,3}$")
-_LIST_PATH = re.compile(
-    r"^/usedcar/(?:b(?P<make>[A-Z]{2,3})/(?:(?P<model>s\w+)/)?)?index\d*\.html$"
-)
-_PAGE_NUMBER = re.compile(r"index(\d*)\.html$")
-
-# "all" marks stale anything of this source; a tuple limits it to those makers; None marks nothing.
-StaleScope = Literal["all"] | tuple[str, ...] | None
 
 
 class CarsensorSpider(scrapy.Spider):
@@ -54,10 +54,8 @@ class CarsensorSpider(scrapy.Spider):
             raise ValueError("max_pages must be a positive number")
         self.start_urls_arg = [u.strip() for u in (start_urls or "").split(",") if u.strip()]
         self.makes = [m.strip().upper() for m in (makes or "").split(",") if m.strip()]
-        if bad := [m for m in self.makes if not _MAKE_CODE.match(m)]:
-            raise ValueError(f"makes must be maker codes such as TO,NI: {bad}")
-        # Cleared by anything that cuts the crawl short; only a complete crawl marks stale.
-        self.crawl_complete = True
+        # One walk per start URL: the evidence that the crawl saw (or missed) its whole list.
+        self.walks: dict[str, Walk] = {}
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -71,94 +69,103 @@ class CarsensorSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         """Bind the spider to the configured site and, for details=new, the database."""
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.base_url = crawler.settings.get("CARSENSOR_BASE_URL").rstrip("/")
+        settings = crawler.settings
+        spider.base_url = settings.get("CARSENSOR_BASE_URL").rstrip("/")
         spider.allowed_domains = [urlsplit(spider.base_url).hostname or ""]
-        spider.start_urls = spider.build_start_urls()
-        spider.stale_scope = spider.scope_of(spider.start_urls)
-        spider.use_playwright = crawler.settings.getbool("CARSENSOR_PLAYWRIGHT")
-        database_url = crawler.settings.get("DATABASE_URL")
+        spider.walks = {target.url: Walk(target) for target in spider.build_targets()}
+        spider.start_urls = list(spider.walks)
+        spider.anomaly_retries = settings.getint("LIST_ANOMALY_RETRY_TIMES", 3)
+        spider.anomaly_backoff = settings.getfloat("LIST_ANOMALY_BACKOFF", 10.0)
+        spider.use_playwright = settings.getbool("CARSENSOR_PLAYWRIGHT")
+        database_url = settings.get("DATABASE_URL")
         spider.engine = make_engine(database_url) if spider.details == "new" else None
         spider.sessions = session_factory(spider.engine) if spider.engine else None
         return spider
 
-    def build_start_urls(self) -> list[str]:
-        """List-page URLs from `start_urls` and `makes`; the site-wide list by default."""
+    def build_targets(self) -> list[ListTarget]:
+        """List URLs from `start_urls` and `makes`; the site-wide list by default."""
         urls = [urljoin(self.base_url + "/", u) for u in self.start_urls_arg]
         urls += [f"{self.base_url}/usedcar/b{code}/index.html" for code in self.makes]
-        for url in urls:
-            if not _LIST_PATH.match(urlsplit(url).path):
-                raise ValueError(
-                    f"not a path-style list page (robots.txt allows only those): {url}"
-                )
-        return urls or [f"{self.base_url}/usedcar/index.html"]
-
-    @staticmethod
-    def scope_of(urls: Iterable[str]) -> StaleScope:
-        """Which stored listings a complete crawl of these list pages may mark stale."""
-        makes: list[str] = []
-        for url in urls:
-            match = _LIST_PATH.match(urlsplit(url).path)
-            assert match is not None
-            if match["model"]:
-                return None  # a model list does not show all of a maker's cars
-            if not match["make"]:
-                return "all"
-            makes.append(match["make"])
-        return tuple(makes)
+        urls = urls or [f"{self.base_url}/usedcar/index.html"]
+        return [list_target(url) for url in dict.fromkeys(urls)]
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        """Start at page 1 of every start URL."""
-        for url in self.start_urls:
-            yield self.list_request(url, page=1)
+        """Start at the first page of every list."""
+        for url in self.walks:
+            yield self.list_request(url, walk=url)
 
-    def list_request(self, url: str, *, page: int) -> scrapy.Request:
+    def list_request(self, url: str, *, walk: str) -> scrapy.Request:
         """A list-page request; a 404 reaches the callback, as the end of the list."""
         return scrapy.Request(
             url,
             callback=self.parse_list,
             errback=self.list_failed,
-            cb_kwargs={"page": page},
+            cb_kwargs={"walk": walk},
             meta={"handle_httpstatus_list": [404], "playwright": self.use_playwright},
         )
 
-    def parse_list(self, response: Response, page: int) -> Iterator[Any]:
+    async def parse_list(self, response: Response, walk: str) -> AsyncIterator[Any]:
         """Yield the page's listings (or their detail requests) and the next page."""
         stats = self.crawler.stats
         assert stats is not None
+        state = self.walks[walk]
+        number = _page_number(response)
         if response.status == 404:
             stats.inc_value("list/not_found")
+            state.ended = True
+            if state.last_page is not None and number <= state.last_page:
+                state.fail(f"page {number} answered 404 while the pager promised {state.last_page}")
             return
-        listing = parse_list_page(response.body, response.url)
-        if not listing.complete:
-            retry = get_retry_request(response.request, spider=self, reason="truncated_page")
+        listing = parse_list_page(
+            response.body, response.url, encoding=getattr(response, "encoding", None)
+        )
+        if trouble := _anomaly(listing, number):
+            retry = await self.retry_later(response, trouble)
             if retry is not None:
                 yield retry
                 return
-            self.logger.warning("%s stays truncated after retries; keeping its cards", response.url)
+            if listing.cards:  # a truncated page: keep the cards it has
+                self.logger.warning(
+                    "%s stays truncated after retries; keeping its cards", response.url
+                )
+            else:
+                self.logger.error(
+                    "%s: %s after retries; the list stops here", response.url, trouble
+                )
+                stats.inc_value(f"list/anomaly/{trouble}")
+                state.fail(f"{trouble} on page {number} ({response.url})")
+                return
             stats.inc_value("list/truncated")
-            self.crawl_complete = False
+            state.fail(f"page {number} stayed truncated ({response.url})")
         stats.inc_value("list/pages")
         stats.inc_value("list/cards", len(listing.cards))
-        yield from self.listings(listing.cards)
-        if not listing.cards:
+        state.read(number, listing)
+        for card in listing.cards:
+            card.make_code = state.target.maker
+        for output in self.listings(listing.cards):
+            yield output
+        if listing.is_last or not listing.cards:
+            state.ended = True
             return
-        next_url = listing.next_url
-        if next_url is None and not listing.has_pager:
-            next_url = self.following_page(response.url)
-        if next_url is None:
-            return
-        if self.max_pages is not None and page >= self.max_pages:
+        if self.max_pages is not None and number >= self.max_pages:
             stats.inc_value("list/max_pages_reached")
-            self.crawl_complete = False
+            state.fail(f"stopped at max_pages={self.max_pages}")
             return
-        yield self.list_request(next_url, page=page + 1)
+        yield self.list_request(listing.next_url or page_url(response.url, number + 1), walk=walk)
 
-    @staticmethod
-    def following_page(url: str) -> str:
-        """index.html -> index2.html, indexN.html -> index(N+1).html."""
-        match = _PAGE_NUMBER.search(url)
-        number = int(match.group(1) or 1) if match else 1
-        return _PAGE_NUMBER.sub(f"index{number + 1}.html", url)
+    async def retry_later(self, response: Response, reason: str) -> scrapy.Request | None:
+        """The request again after an exponential pause, or None when its retries are spent."""
+        attempt = int(response.meta.get("retry_times", 0))
+        retry = get_retry_request(
+            response.request,  # type: ignore[arg-type]
+            spider=self,
+            reason=reason,
+            max_retry_times=self.anomaly_retries,
+        )
+        if retry is not None:
+            # A block page or an overloaded site needs time; hammering it makes it worse.
+            await asyncio.sleep(self.anomaly_backoff * 2**attempt)
+        return retry
 
     def listings(self, cards: list[CarItem]) -> Iterator[Any]:
         """Yield each card as an item, or a detail request for the cards that need one."""
@@ -209,8 +216,12 @@ class CarsensorSpider(scrapy.Spider):
             return False  # the pipeline drops this card; a detail page would not save it
         return prices != (stored.price_jpy, stored.total_price_jpy)
 
-    def parse_detail(self, response: Response, item: CarItem) -> Iterator[CarItem]:
-        """Enrich the listing; a 404 or a redirect to the search page marks it inactive."""
+    def parse_detail(self, response: Response, item: CarItem) -> Iterator[CarItem | scrapy.Request]:
+        """Enrich the listing; a 404 or a redirect to the search page marks it inactive.
+
+        A 200 that is no detail page (a block page, a captcha, a cut body) is retried; after the
+        last retry the card is stored alone, not marked fetched, so the next crawl asks again.
+        """
         stats = self.crawler.stats
         assert stats is not None
         location = response.headers.get(b"Location", b"").decode("latin-1")
@@ -220,8 +231,25 @@ class CarsensorSpider(scrapy.Spider):
         elif response.status != 200:
             stats.inc_value(f"detail/status_{response.status}")
         else:
-            apply_detail(item, parse_detail_page(response.body, response.url))
-            stats.inc_value("detail/parsed")
+            encoding = getattr(response, "encoding", None)  # a plain Response has none
+            detail = parse_detail_page(response.body, response.url, encoding=encoding)
+            if detail.parsed:
+                apply_detail(item, detail)
+                stats.inc_value("detail/parsed")
+            else:
+                retry = get_retry_request(response.request, spider=self, reason="detail_unparsed")
+                if retry is not None:
+                    yield retry
+                    return
+                self.logger.warning(
+                    "detail %s did not parse after retries (title %s, specs %s, %d bytes); "
+                    "storing the card alone",
+                    response.url,
+                    "found" if detail.title else "missing",
+                    "found" if detail.specs else "missing",
+                    len(response.body),
+                )
+                stats.inc_value("detail/unparsed")
         yield item
 
     def detail_failed(self, failure: Failure) -> Iterator[CarItem]:
@@ -234,13 +262,28 @@ class CarsensorSpider(scrapy.Spider):
         yield request.cb_kwargs["item"]
 
     def list_failed(self, failure: Failure) -> None:
-        """A list page that failed after retries cuts the crawl short."""
+        """A list page that failed after retries cuts its walk short."""
         request = failure.request  # type: ignore[attr-defined]
         self.logger.error("list page %s failed: %s", request.url, failure.value)
         self.crawler.stats.inc_value("list/failed")  # type: ignore[union-attr]
-        self.crawl_complete = False
+        self.walks[request.cb_kwargs["walk"]].fail(f"{request.url} failed: {failure.value}")
 
     def closed(self, reason: str) -> None:
         """Release the database connections."""
         if self.engine is not None:
             self.engine.dispose()
+
+
+def _page_number(response: Response) -> int:
+    # A redirect may have moved the URL; the page asked for is the one that counts.
+    return page_number(response.request.url if response.request else response.url)
+
+
+def _anomaly(listing: ListPage, number: int) -> str | None:
+    """Why a list page answered 200 cannot be trusted, or None."""
+    if not listing.complete:
+        return "truncated_page"
+    if listing.cards or (number == 1 and listing.total == 0):
+        return None  # cards, or the site saying the list is empty
+    # No cards where cards were promised: a block page, a captcha, maintenance, a new layout.
+    return "no_cards_under_pager" if listing.has_pager else "empty_page"

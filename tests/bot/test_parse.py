@@ -87,6 +87,12 @@ def test_makes(text: str, make: str) -> None:
         ("ランドクルーザープラド", "Toyota", "Land Cruiser Prado"),
         ("ランクル", "Toyota", "Land Cruiser"),
         ("ジムニー シエラ", "Suzuki", "Jimny Sierra"),
+        # A model, then the words that make it a longer one, in any script.
+        ("Jimny シエラ", "Suzuki", "Jimny Sierra"),
+        ("импреза wrx", "Subaru", "Impreza WRX"),
+        ("mitsubishi delica d5", "Mitsubishi", "Delica D:5"),  # d:5 typed as d5
+        ("mitsubishi delica", "Mitsubishi", "Delica D:5"),  # as "delica" alone, not the old van
+        ("レンジローバー", "Land Rover", "Range Rover"),  # a popular import
         ("honda fit", "Honda", "Fit"),  # "fit" alone is an English word
         ("porsche 911", "Porsche", "911"),
         ("peugeot 2008", "Peugeot", "2008"),  # a model after the make, not a year
@@ -115,6 +121,17 @@ def test_models(text: str, make: str, model: str) -> None:
         ("peugeot 2008 года", {"make": "Peugeot", "year_min": 2008, "year_max": 2008}),
         ("фит гибрид", {"make": "Honda", "model": "Fit", "fuel": "hybrid"}),
         ("フィットハイブリッド", {"make": "Honda", "model": "Fit", "fuel": "hybrid"}),
+        # A rare import's model needs its make, in any script.
+        ("シエラ", {}),
+        ("GMC シエラ", {"make": "GMC", "model": "Sierra"}),
+        ("d5 diesel", {"fuel": "diesel"}),
+        # A body style in the model's name is the body too, when the catalogue agrees.
+        ("5シリーズツーリング", {"make": "BMW", "model": "5 Series", "body_type": "wagon"}),
+        ("カローラワゴン", {"make": "Toyota", "model": "Corolla", "body_type": "wagon"}),
+        ("ハイエースワゴン", {"make": "Toyota", "model": "Hiace"}),  # a minivan
+        ("カローラツーリング", {"make": "Toyota", "model": "Corolla Touring"}),
+        ("ツーリング", {"body_type": "wagon"}),
+        ("импреза белая", {"make": "Subaru", "model": "Impreza", "color": "white"}),
     ],
 )
 def test_model_ambiguity(text: str, expected: dict[str, Any]) -> None:
@@ -374,9 +391,11 @@ def test_first_value_wins_and_the_rest_is_noted() -> None:
 
 
 def test_typo_is_noted() -> None:
-    result = parse_query("toyta corola")
+    result = parse_query("toyta corrolla")
     assert result.filters == {"make": "Toyota", "model": "Corolla"}
     assert "read 'toyta' as 'toyota'" in result.notes
+    # Corona and Corolla are both one letter from "corola": no guess between them.
+    assert parse_query("toyta corola").filters == {"make": "Toyota"}
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ TEST_SETTINGS = {
     "RETRY_TIMES": "3",
     "STORE_BATCH_SIZE": "20",
     "STORE_RETRY_BACKOFF": "0.2",
+    "LIST_ANOMALY_BACKOFF": "0.05",
     "LOG_LEVEL": "INFO",
 }
 

@@ -196,16 +196,64 @@ def test_bad_cards_are_dropped_and_gone_listings_marked_inactive(
         result = run_crawl(db_url, site.base_url, tmp_path, "-a", "details=all")
     assert result.returncode == 0, result.log[-4000:]
     rows = stored(engine)
-    assert len(rows) == 70
-    assert cars[4].external_id not in rows
+    assert len(rows) == 71
     assert result.stat("item_dropped_reasons_count/missing_external_id") == 1
-    assert result.stat("item_dropped_reasons_count/garbled_price_jpy") == 1
-    assert "garbled_price_jpy" in result.log
+    # A garbled price no longer costs the listing: NULL, with the page's text kept.
+    garbled = rows[cars[4].external_id]
+    assert (garbled.price_jpy, garbled.raw_values) == (None, {"price_jpy": "12a.3"})
+    assert garbled.total_price_jpy == yen(cars[4].total_man)
+    assert garbled.detail_fetched_at is not None
+    assert result.stat("normalize/unreadable/price_jpy") == 1
+    assert result.stat("item_dropped_reasons_count/garbled_price_jpy") == 0
+    assert f"unreadable price_jpy of {cars[4].external_id}: '12a.3'" in result.log
     assert not rows[cars[7].external_id].is_active
     assert not rows[cars[8].external_id].is_active
-    assert sum(row.is_active for row in rows.values()) == 68
+    assert sum(row.is_active for row in rows.values()) == 69
     assert site.count("/usedcar/search.php") == 0
     assert site.count("/usedcar/lease/") == 0
+
+
+def test_a_detail_page_that_does_not_parse_is_fetched_again_by_the_next_crawl(
+    db_url: str, engine: Engine, site: ReplaySite, cars: list[FakeCar], tmp_path: Path
+) -> None:
+    pages = Path(__file__).parent / "pages"
+    captcha = (pages / "detail_captcha.html").read_text()
+    truncated = (pages / "detail_truncated.html").read_text()
+    detail = "/usedcar/detail/{}/index.html".format
+    blocked, cut, once = cars[5], cars[10], cars[11]
+    assert blocked.external_id == bmw().external_id
+    for _ in range(4):  # the first answer and all RETRY_TIMES=3 retries, each a 200
+        site.add_fault(detail(blocked.external_id), Fault(body=captcha))
+        site.add_fault(detail(cut.external_id), Fault(body=truncated))
+    site.add_fault(detail(once.external_id), Fault(body=captcha))  # its retry gets the page
+
+    first = run_crawl(db_url, site.base_url, tmp_path)
+    assert first.returncode == 0, first.log[-4000:]
+    rows = stored(engine)
+    assert len(rows) == 72
+    for fake in (blocked, cut):
+        row = rows[fake.external_id]
+        # The list data is stored; nothing of the non-page is, and it is not marked fetched.
+        assert (row.price_jpy, row.year) == (yen(fake.price_man), fake.year)
+        assert (row.fuel, row.drive, row.seats, row.photos) == (None, None, None, None)
+        assert row.detail_fetched_at is None
+        assert site.count(detail(fake.external_id)) == 4
+        assert f"detail {site.base_url}{detail(fake.external_id)} did not parse" in first.log
+    assert rows[once.external_id].detail_fetched_at is not None
+    assert first.stat("detail/unparsed") == 2 and first.stat("detail/parsed") == 70
+    assert first.stat("retry/reason_count/detail_unparsed") == 3 + 3 + 1
+
+    second = run_crawl(db_url, site.base_url, tmp_path)
+    assert second.returncode == 0, second.log[-4000:]
+    assert second.stat("detail/parsed") == 2 and second.stat("detail/unparsed") == 0
+    assert site.count(detail(blocked.external_id)) == site.count(detail(cut.external_id)) == 5
+    rows = stored(engine)
+    car = rows[blocked.external_id]
+    assert (car.fuel, car.drive, car.seats, car.doors) == ("gasoline", "2WD", 5, 4)
+    assert car.detail_fetched_at is not None and car.photos is not None
+    row = rows[cut.external_id]
+    assert (row.fuel_ja, row.drive, row.seats) == (cut.fuel_ja, cut.drive_ja, int(cut.seats[0]))
+    assert row.detail_fetched_at is not None
 
 
 def test_only_a_complete_crawl_marks_unseen_listings_inactive(
@@ -218,7 +266,13 @@ def test_only_a_complete_crawl_marks_unseen_listings_inactive(
     gone.listed = False
 
     cut_short = run_crawl(db_url, site.base_url, tmp_path, "-a", "max_pages=2")
-    assert cut_short.returncode == 0 and cut_short.stat("list/max_pages_reached") == 1
+    assert cut_short.returncode == 1 and cut_short.stat("list/max_pages_reached") == 1
+    assert cut_short.stats["crawl/incomplete_reason"] == "all: stopped at max_pages=2"
+    assert (
+        cut_short.log.rstrip()
+        .splitlines()[-1]
+        .endswith("crawl incomplete: all: stopped at max_pages=2")
+    )
     assert all(row.is_active for row in stored(engine).values())
 
     complete = run_crawl(db_url, site.base_url, tmp_path, "-a", "details=none")
@@ -300,3 +354,136 @@ def test_playwright_renders_pages_in_chromium(db_url: str, engine: Engine, tmp_p
     assert result.returncode == 0, result.log[-4000:]
     assert result.stat("playwright/page_count") >= 1
     assert len(stored(engine)) == 12
+
+
+# --- pages that lie: a crawl that cannot show it saw everything marks nothing inactive --------
+
+PAGES = Path(__file__).parent / "pages"
+# LIST_ANOMALY_RETRY_TIMES (3) retries after the first answer: a fault served 4 times persists.
+PERSISTS = 4
+
+
+def age_every_listing(engine: Engine) -> None:
+    """As if the last crawl was 4 days ago: every unseen listing is due for the stale sweep."""
+    with engine.begin() as conn:
+        conn.execute(update(Car).values(last_seen_at=utcnow() - timedelta(days=4)))
+
+
+def active(engine: Engine) -> set[str]:
+    return {k for k, row in stored(engine).items() if row.is_active}
+
+
+@pytest.mark.parametrize(
+    ("path", "page", "stat"),
+    [
+        ("/usedcar/index.html", "block_captcha.html", "list/anomaly/empty_page"),
+        ("/usedcar/index3.html", "block_captcha.html", "list/anomaly/empty_page"),
+        ("/usedcar/index2.html", "block_busy.html", "list/anomaly/empty_page"),
+        ("/usedcar/index.html", "block_maintenance.html", "list/anomaly/empty_page"),
+        ("/usedcar/index2.html", "list_empty.html", "list/anomaly/empty_page"),
+        ("/usedcar/index.html", "layout", "list/anomaly/no_cards_under_pager"),
+    ],
+)
+def test_a_page_that_lies_deactivates_nothing_and_the_next_clean_crawl_is_whole(
+    db_url: str,
+    engine: Engine,
+    site: ReplaySite,
+    cars: list[FakeCar],
+    tmp_path: Path,
+    path: str,
+    page: str,
+    stat: str,
+) -> None:
+    assert run_crawl(db_url, site.base_url, tmp_path, "-a", "details=none").returncode == 0
+    age_every_listing(engine)
+    gone = cars[-1]
+    gone.listed = False
+    if page == "layout":
+        site.layout = "carCard"  # a redesign: the cards' classes renamed, the pager intact
+    else:
+        for _ in range(PERSISTS):
+            site.add_fault(path, Fault(body=(PAGES / page).read_text()))
+
+    fooled = run_crawl(db_url, site.base_url, tmp_path, "-a", "details=none")
+    assert fooled.returncode == 1, fooled.log[-3000:]
+    assert fooled.stat(stat) == 1
+    assert fooled.stat("store/deactivated_stale") == 0
+    reason = fooled.stats["crawl/incomplete_reason"]
+    assert reason.startswith("all: ") and path.rsplit("/", 1)[1] in reason
+    assert "crawl incomplete: all: " in fooled.log.rstrip().splitlines()[-1]
+    assert active(engine) == {car.external_id for car in cars}
+    assert site.count(path) >= PERSISTS
+
+    site.layout = "cassette"
+    clean = run_crawl(db_url, site.base_url, tmp_path, "-a", "details=none")
+    assert clean.returncode == 0, clean.log[-3000:]
+    assert "crawl/incomplete_reason" not in clean.stats
+    assert active(engine) == {car.external_id for car in cars} - {gone.external_id}
+    assert clean.stat("store/deactivated_stale") == 1
+
+
+def test_a_block_page_that_clears_within_the_retries_costs_nothing(
+    db_url: str, engine: Engine, site: ReplaySite, cars: list[FakeCar], tmp_path: Path
+) -> None:
+    for _ in range(2):
+        site.add_fault("/usedcar/index2.html", Fault(body=(PAGES / "block_busy.html").read_text()))
+    result = run_crawl(db_url, site.base_url, tmp_path, "-a", "details=none")
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.stat("retry/reason_count/empty_page") == 2
+    assert len(active(engine)) == len(cars)
+
+
+def test_a_script_driven_pager_is_walked_to_its_last_page(
+    db_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    cars = make_catalog(95, seed=3)
+    with ReplaySite(cars, per_page=10, pager="script") as site:
+        result = run_crawl(db_url, site.base_url, tmp_path, "-a", "details=none")
+        assert result.returncode == 0, result.log[-3000:]
+        assert result.stat("list/pages") == 10
+        assert site.count("/usedcar/index") == 10  # no page beyond the pager's last
+    assert len(active(engine)) == 95
+
+
+def test_the_sweep_guard_refuses_to_deactivate_a_large_share(
+    db_url: str, engine: Engine, site: ReplaySite, cars: list[FakeCar], tmp_path: Path
+) -> None:
+    assert run_crawl(db_url, site.base_url, tmp_path, "-a", "details=none").returncode == 0
+    age_every_listing(engine)
+    for car in cars[:10]:  # 10 of 72: 14% > SWEEP_MAX_SHARE
+        car.listed = False
+    guarded = run_crawl(db_url, site.base_url, tmp_path, "-a", "details=none")
+    assert guarded.returncode == 0, guarded.log[-3000:]
+    assert guarded.stat("sweep/guard_tripped") == 1
+    assert guarded.stat("store/deactivated_stale") == 0
+    assert "sweep guard: all: 10 of 72 active listings unseen" in guarded.log
+    assert len(active(engine)) == 72
+
+    allowed = run_crawl(
+        db_url, site.base_url, tmp_path, "-a", "details=none", settings={"SWEEP_MAX_SHARE": "0.2"}
+    )
+    assert allowed.stat("store/deactivated_stale") == 10
+    assert active(engine) == {car.external_id for car in cars[10:]}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_faults_never_deactivate_what_is_still_listed(
+    db_url: str, engine: Engine, tmp_path: Path, seed: int
+) -> None:
+    cars = make_catalog(120, seed=seed)
+    with ReplaySite(cars, per_page=10) as site:
+        assert run_crawl(db_url, site.base_url, tmp_path, "-a", "details=none").returncode == 0
+        age_every_listing(engine)
+        gone = cars[seed * 7]
+        gone.listed = False
+        site.chaos(0.3, seed=seed, body=(PAGES / "block_captcha.html").read_text())
+        result = run_crawl(
+            db_url, site.base_url, tmp_path, "-a", "details=none", settings={"RETRY_TIMES": "1"}
+        )
+    listed = {car.external_id for car in cars if car.listed}
+    assert listed <= active(engine)
+    if result.returncode == 0:  # the retries carried it: then the sweep was right
+        assert active(engine) == listed
+    else:
+        assert result.stats["crawl/incomplete_reason"]
+        assert active(engine) == listed | {gone.external_id}

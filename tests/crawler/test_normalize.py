@@ -14,8 +14,14 @@ from crawler import normalize
         ("３２３.９", 3_239_000),
         ("1,234.5", 12_345_000),
         ("0.1", 1_000),
+        ("198万円", 1_980_000),
+        ("198.0万円", 1_980_000),
+        ("1,980,000円", 1_980_000),
+        ("１，９８０，０００円", 1_980_000),
+        ("¥1,980,000", 1_980_000),
         ("応談", None),
         ("---", None),
+        ("―", None),
         ("", None),
         (None, None),
     ],
@@ -24,7 +30,7 @@ def test_man_yen_to_yen(text: str | None, yen: int | None) -> None:
     assert normalize.man_yen_to_yen(text) == yen
 
 
-@pytest.mark.parametrize("text", ["ab.c", "12.3.4", "価格"])
+@pytest.mark.parametrize("text", ["ab.c", "12.3.4", "価格", "12a.3", "198円万", "円"])
 def test_garbled_price_raises(text: str) -> None:
     with pytest.raises(ValueError, match="price"):
         normalize.man_yen_to_yen(text)
@@ -69,7 +75,14 @@ def test_garbled_year_raises(text: str) -> None:
         ("1.4万ｋｍ", 14_000),
         ("1,000km", 1_000),
         ("12.55万km", 125_500),
+        ("3.5万km(メーター交換車)", 35_000),
+        ("3.5万km（メーター交換車）", 35_000),
+        ("8.2万km（走行不明）", 82_000),
+        ("1.2万km ※メーター交換", 12_000),
+        ("４５０００ｋｍ【メーター交換歴あり】", 45_000),
         ("不明", None),
+        ("（走行不明）", None),
+        ("―", None),
         (None, None),
     ],
 )
@@ -77,22 +90,59 @@ def test_mileage_km(text: str | None, km: int | None) -> None:
     assert normalize.mileage_km(text) == km
 
 
-@pytest.mark.parametrize("text", ["2.7万", "many km", "km"])
+@pytest.mark.parametrize(
+    ("text", "note"),
+    [
+        ("3.5万km(メーター交換車)", "(メーター交換車)"),
+        ("8.2万km（走行不明）", "(走行不明)"),
+        ("1.2万km ※メーター交換", "※メーター交換"),
+        ("2.7万km", None),
+        ("不明", None),
+        ("many km (x)", None),
+        (None, None),
+    ],
+)
+def test_mileage_note_is_the_annotation_of_a_readable_mileage(
+    text: str | None, note: str | None
+) -> None:
+    assert normalize.mileage_note(text) == note
+
+
+@pytest.mark.parametrize("text", ["2.7万", "many km", "km", "2.7万km超", "(メーター交換車)3.5万km"])
 def test_garbled_mileage_raises(text: str) -> None:
     with pytest.raises(ValueError, match="mileage"):
         normalize.mileage_km(text)
 
 
 @pytest.mark.parametrize(
-    ("text", "cc"), [("3000CC", 3000), ("660cc", 660), ("２０００ＣＣ", 2000), ("-", None)]
+    ("text", "cc"),
+    [
+        ("3000CC", 3000),
+        ("660cc", 660),
+        ("２０００ＣＣ", 2000),
+        ("-", None),
+        ("―", None),  # U+2015 horizontal bar, as carsensor prints "not given"
+        ("—", None),  # U+2014 em dash
+        ("–", None),  # U+2013 en dash
+        ("‐", None),  # U+2010 hyphen
+        ("−", None),  # U+2212 minus sign
+        ("－", None),  # full-width hyphen-minus
+        ("ｰ", None),  # half-width katakana long vowel mark
+        ("──", None),  # box-drawing bars
+        ("―CC", None),
+        ("0CC", None),
+        ("０ｃｃ", None),
+        ("0", None),
+    ],
 )
 def test_engine_cc(text: str, cc: int | None) -> None:
     assert normalize.engine_cc(text) == cc
 
 
-def test_garbled_engine_raises() -> None:
+@pytest.mark.parametrize("text", ["2.0L", "1500―", "EV?"])
+def test_garbled_engine_raises(text: str) -> None:
     with pytest.raises(ValueError, match="displacement"):
-        normalize.engine_cc("2.0L")
+        normalize.engine_cc(text)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,14 @@ from sqlalchemy.orm import Session
 
 from core.models import Car, CarPriceHistory, utcnow
 from crawler.items import CarItem
-from crawler.storage import car_row, deactivate_stale, known_listings, upsert_cars
+from crawler.storage import (
+    Sweep,
+    car_row,
+    count_active,
+    deactivate_stale,
+    known_listings,
+    upsert_cars,
+)
 from tests.factories import listing
 
 
@@ -94,13 +101,13 @@ def test_deactivate_stale_respects_age_and_maker_scope(session: Session) -> None
         session=session, source="carsensor", seen_before=now - timedelta(3), now=now,
         make_codes=["NI"],
     )  # fmt: skip
-    assert scoped == 1
+    assert scoped == Sweep(active=1, unseen=1, deactivated=1)
     everything = deactivate_stale(
         session=session, source="carsensor", seen_before=now - timedelta(3), now=now,
         make_codes=None,
     )  # fmt: skip
     session.commit()
-    assert everything == 1
+    assert everything == Sweep(active=2, unseen=1, deactivated=1)
     active = {
         eid: is_active for eid, is_active in session.execute(select(Car.external_id, Car.is_active))
     }
@@ -109,3 +116,17 @@ def test_deactivate_stale_respects_age_and_maker_scope(session: Session) -> None
     store(session, listing("OLD_TO"))
     session.expire_all()
     assert session.scalar(select(Car.is_active).where(Car.external_id == "OLD_TO")) is True
+
+
+def test_the_sweep_guard_leaves_a_large_share_alone(session: Session) -> None:
+    store(session, *(listing(f"OLD{n}") for n in range(3)), at_offset=-timedelta(5))
+    store(session, *(listing(f"NEW{n}") for n in range(7)))
+    now = utcnow()
+    kwargs = {"session": session, "source": "carsensor", "seen_before": now - timedelta(3)}
+    assert count_active(session=session, source="carsensor", make_codes=["TO"]) == 10
+    refused = deactivate_stale(**kwargs, now=now, make_codes=None, max_share=0.25)  # type: ignore[arg-type]
+    assert refused == Sweep(active=10, unseen=3, deactivated=0)
+    assert count_active(session=session, source="carsensor", make_codes=None) == 10
+    done = deactivate_stale(**kwargs, now=now, make_codes=None, max_share=0.3)  # type: ignore[arg-type]
+    assert done == Sweep(active=10, unseen=3, deactivated=3)
+    assert count_active(session=session, source="carsensor", make_codes=None) == 7

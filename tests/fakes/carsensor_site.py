@@ -80,13 +80,14 @@ class FakeCar:
 
 @dataclass(slots=True)
 class Fault:
-    """One bad answer for one request: a status, a delay, or a cut-off body."""
+    """One bad answer for one request: a status, a delay, a cut-off body, or another page."""
 
     status: int | None = None
     retry_after: int | None = None
     delay: float = 0.0
     truncate: bool = False  # the connection drops before Content-Length bytes are sent
     truncate_html: bool = False  # a complete HTTP response whose HTML stops half-way
+    body: str | None = None  # served instead of the page (a captcha or block page, say)
 
 
 # Real makers, models and grades, with the codes carsensor uses in its list URLs:
@@ -279,29 +280,62 @@ def _lease_carousel() -> str:
     return f'<div class="recommendCar"><ul>{items}</ul></div>'
 
 
-def _pager(prefix: str, page: int, pages: int) -> str:
+def _pager(prefix: str, page: int, pages: int, *, script: bool = False) -> str:
+    """carsensor's pager: next button, numbered links around the page, and 最後.
+
+    `script`: the next button has no onclick URL (js-carListTopPagerBtn, driven by script).
+    """
+
     def url(n: int) -> str:
         return f"{prefix}index.html" if n == 1 else f"{prefix}index{n}.html"
 
     last = page >= pages
     state = ' disabled="disabled"' if last else ""
-    onclick = "" if last else f" onclick=\"location.href='{url(page + 1)}';return false;\""
+    onclick = (
+        "" if last or script else f" onclick=\"location.href='{url(page + 1)}';return false;\""
+    )
+    extra = " js-carListTopPagerBtn" if script else ""
+    numbers = "".join(
+        f'<span class="pager__current">{n}</span>' if n == page else f'<a href="{url(n)}">{n}</a>'
+        for n in range(max(1, page - 4), min(pages, page + 4) + 1)
+    )
     return (
-        f'<div class="pager"><p class="pager__text">{page}/{pages}ページ</p>'
-        f'<button type="button" class="btnFunc pager__btn__next"{state}{onclick}>次へ</button>'
+        f'<div class="pager"><div class="pager__text">{numbers}'
         f'<a href="{url(pages)}" class="pager__link">最後</a></div>'
+        f'<div class="pager__btn"><button type="button" class="btnFunc pager__btn__next{extra}"'
+        f"{state}{onclick}>次へ</button></div></div>"
     )
 
 
 def render_list_page(
-    cars: list[FakeCar], *, prefix: str, page: int, pages: int, pager: bool
+    cars: list[FakeCar],
+    *,
+    prefix: str,
+    page: int,
+    pages: int,
+    pager: bool | str,
+    total: int | None = None,
+    layout: str = "cassette",
 ) -> str:
-    """A whole list page: cards, lease carousel and (optionally) the pager."""
+    """A whole list page: result count, cards, lease carousel and (optionally) the pager.
+
+    `pager` "script": a script-driven next button; `layout` other than "cassette": the cards'
+    classes renamed, as a redesign of the site would.
+    """
     cards = "".join(render_card(car) for car in cars)
-    nav = _pager(prefix, page, pages) if pager else ""
+    if layout != "cassette":
+        cards = cards.replace("js_listTableCassette", f"js_{layout}Item").replace(
+            "cassette", layout
+        )
+    nav = _pager(prefix, page, pages, script=pager == "script") if pager else ""
+    count = (
+        f'<div id="js-resultBar"><p class="resultBar__result"><span>{total:,}</span>台</p></div>'
+        if total is not None
+        else ""
+    )
     return (
         '<!doctype html><html lang="ja"><head><meta charset="UTF-8">'
-        f"<title>中古車一覧 {page}ページ目 | カーセンサー</title></head><body>"
+        f"<title>中古車一覧 {page}ページ目 | カーセンサー</title></head><body>{count}"
         f'<div class="cassetteWrap js-mainCassette">{cards}</div>{nav}{_lease_carousel()}'
         "</body></html>"
     )
@@ -354,14 +388,24 @@ def render_detail_page(car: FakeCar) -> str:
 class ReplaySite:
     """A threaded HTTP server on 127.0.0.1 that serves `cars` as carsensor.net would."""
 
-    def __init__(self, cars: Iterable[FakeCar], *, per_page: int = 30, pager: bool = True) -> None:
+    def __init__(
+        self,
+        cars: Iterable[FakeCar],
+        *,
+        per_page: int = 30,
+        pager: bool | str = True,
+        show_total: bool = True,
+    ) -> None:
         self.cars = list(cars)
         self.by_id = {car.external_id: car for car in self.cars}
         self.per_page = per_page
-        self.pager = pager
+        self.pager = pager  # True, False (no pager at all) or "script" (script-driven next)
+        self.show_total = show_total
+        self.layout = "cassette"  # anything else renames the cards' classes (a redesign)
         self.requests: list[str] = []
         self.record = True
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self._chaos: tuple[float, random.Random, str] = (0.0, random.Random(0), "")
         self._lock = threading.Lock()
         self._lists: dict[tuple[str | None, str | None], tuple[int, list[FakeCar]]] = {}
         self._server: ThreadingHTTPServer | None = None
@@ -407,11 +451,21 @@ class ReplaySite:
         """How many requests asked for a path starting with `prefix`."""
         return sum(path.startswith(prefix) for path in self.requests)
 
+    def chaos(self, share: float, *, seed: int, body: str) -> None:
+        """From now on, answer `share` of the page requests with a random fault: a 500, a cut
+        HTML page, or `body` (a block page) with status 200."""
+        self._chaos = (share, random.Random(seed), body)
+
     def next_fault(self, path: str) -> Fault | None:
-        """Take the fault queued for `path`, if any."""
+        """Take the fault queued for `path`, if any, or draw one when chaos is on."""
         with self._lock:
             queue = self._faults.get(path)
-            return queue.popleft() if queue else None
+            if queue:
+                return queue.popleft()
+            share, rng, body = self._chaos
+            if path == "/robots.txt" or rng.random() >= share:
+                return None
+            return rng.choice((Fault(status=500), Fault(truncate_html=True), Fault(body=body)))
 
     def listed(self, make: str | None, model: str | None) -> list[FakeCar]:
         """The listed cars of a list scope, cached until a car's `listed` flag changes."""
@@ -442,7 +496,8 @@ class ReplaySite:
             chunk = cars[(page - 1) * self.per_page : page * self.per_page]
             prefix = path[: path.rindex("/") + 1]
             return 200, html_type, render_list_page(
-                chunk, prefix=prefix, page=page, pages=pages, pager=self.pager
+                chunk, prefix=prefix, page=page, pages=pages, pager=self.pager,
+                total=len(cars) if self.show_total else None, layout=self.layout,
             )  # fmt: skip
         if (match := _DETAIL_PATH.match(path)) and (car := self.by_id.get(match["id"])):
             if car.redirect_detail:
@@ -467,6 +522,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         status, headers, text = self.site.respond(path)
+        if fault is not None and fault.body is not None:
+            text = fault.body
         body = text.encode("utf-8")
         if fault is not None and fault.status is not None:
             status, body = fault.status, b"<html><body>error</body></html>"

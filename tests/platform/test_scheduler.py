@@ -18,7 +18,7 @@ from core import crawls
 from core.db import make_engine
 from core.models import Car, CrawlRun
 from tests.crawler.crawl_helpers import ROOT, TEST_SETTINGS
-from tests.fakes.carsensor_site import FakeCar, ReplaySite, make_catalog
+from tests.fakes.carsensor_site import FakeCar, Fault, ReplaySite, make_catalog
 from tests.fakes.ports import free_port
 from tests.scrapyd_nodes import Node, deploy
 
@@ -185,3 +185,49 @@ def test_an_active_shard_is_never_claimed_twice(
     assert [(run.job_id, run.status) for run in session.scalars(select(CrawlRun))] == [
         ("TO-1", "running")
     ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_grouped_shard_and_an_incomplete_run_are_recorded_as_such(
+    db_url: str, egg: Path, catalog: list[FakeCar], tmp_path: Path
+) -> None:
+    """NI+HO runs as one job, each maker under its own list; a captcha makes TO incomplete."""
+    captcha = (Path(__file__).parents[1] / "crawler" / "pages" / "block_captcha.html").read_text()
+    engine = make_engine(db_url)
+    with ReplaySite(catalog) as site:
+        for _ in range(4):  # the first answer and LIST_ANOMALY_RETRY_TIMES retries
+            site.add_fault("/usedcar/bTO/index.html", Fault(body=captcha))
+        env = os.environ | {"DATABASE_URL": db_url, "CARSENSOR_BASE_URL": site.base_url}
+        node = Node(tmp_path / "a", env)
+        try:
+            node.wait_ready()
+            deploy(egg, node)
+            cluster = crawls.Cluster(nodes=(node.url,), timeout=5)
+            deadline = time.monotonic() + 120
+            while True:
+                with Session(engine, expire_on_commit=False) as session:
+                    crawls.tick(
+                        cluster, ["TO", "NI+HO"], timedelta(hours=1), session=session,
+                        settings=SETTINGS | {"LIST_ANOMALY_BACKOFF": "0.05"},
+                    )  # fmt: skip
+                done = runs(engine)
+                if done and not any(run.status in crawls.ACTIVE for run in done):
+                    break
+                assert time.monotonic() < deadline, node.output()
+                time.sleep(1)
+        finally:
+            node.kill()
+    by_shard = {run.shard: run for run in runs(engine)}
+    assert by_shard["TO"].status == "incomplete"
+    assert by_shard["TO"].reason is not None
+    assert by_shard["TO"].reason.startswith("crawl incomplete: TO: empty_page on page 1")
+    assert by_shard["NI+HO"].status == "finished" and by_shard["NI+HO"].reason is None
+    assert by_shard["NI+HO"].job_id.startswith("NI-HO-")
+    with engine.connect() as conn:
+        stored = dict(
+            conn.execute(select(Car.make_code, func.count()).group_by(Car.make_code)).all()
+        )
+    engine.dispose()
+    per_maker = Counter(car.make_code for car in catalog)
+    assert stored == {"NI": per_maker["NI"], "HO": per_maker["HO"]}

@@ -84,7 +84,7 @@ export interface Me {
   is_admin?: boolean;
 }
 
-export type CrawlStatus = "pending" | "running" | "finished" | "failed" | "lost";
+export type CrawlStatus = "pending" | "running" | "finished" | "incomplete" | "failed" | "lost";
 
 /** One scrapyd job crawling one shard (a maker code). */
 export interface CrawlRun {
@@ -93,6 +93,8 @@ export interface CrawlRun {
   node: string;
   job_id: string;
   status: CrawlStatus;
+  /** Why the run is incomplete (it marked nothing gone), or what flagged it. */
+  reason?: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;

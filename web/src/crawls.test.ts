@@ -124,6 +124,7 @@ describe("run figures", () => {
     expect(shardName("XX")).toBeNull();
     expect(statusTone("running")).toBe("active");
     expect(statusTone("finished")).toBe("ok");
+    expect(statusTone("incomplete")).toBe("warn");
     expect(statusTone(null)).toBe("none");
   });
 });

@@ -6,6 +6,7 @@ export const STATUS_LABEL: Record<CrawlStatus, string> = {
   pending: "Pending",
   running: "Running",
   finished: "Finished",
+  incomplete: "Incomplete",
   failed: "Failed",
   lost: "Lost",
 };
@@ -50,6 +51,7 @@ export function statusTone(status: CrawlStatus | null): Tone {
       return "active";
     case "finished":
       return "ok";
+    case "incomplete":
     case "lost":
       return "warn";
     case "failed":

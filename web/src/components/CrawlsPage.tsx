@@ -30,7 +30,11 @@ function useNow(ticking: boolean): Date {
 
 function StatusBadge({ run }: { run: CrawlRun }) {
   return (
-    <span className={`badge tone-${statusTone(run.status)}`} data-testid="run-status">
+    <span
+      className={`badge tone-${statusTone(run.status)}`}
+      data-testid="run-status"
+      title={run.reason ?? undefined}
+    >
       {run.status === "running" && <span className="spinner spinner-small" aria-hidden="true" />}
       {STATUS_LABEL[run.status]}
     </span>
