@@ -4,6 +4,8 @@ The index maps each folded spelling (тойоту, x5, プリウス, без дт
 built once at import from `words.py` and `core.vocab`; a scan tries, at each position, the
 longest spelling first, so ランドクルーザープラド wins over ランドクルーザー and "mini van" over
 "mini". Latin and Cyrillic spellings must stand as whole words; Japanese ones need no spaces.
+A model found is then taken on over the words that make it a longer model of the same make
+(импреза wrx, Jimny シエラ), whatever script each part is in.
 """
 
 import re
@@ -292,8 +294,9 @@ NUMERIC_MODELS: dict[tuple[str, str], str] = {
 def _typo_index() -> dict[str, set[str]]:
     """Make and model spellings of six letters or more, keyed also by each minus one letter.
 
-    Models that need their make are in too, so that a slip as near Corona as Corolla is no
-    guess; a word that is also a colour, body or other filter (or джип) is not.
+    Models that need their make are in too, though a slip is never read as one of them
+    alone: they only make a slip as near Corona as Corolla no guess. A word that is also a
+    colour, body or other filter (or джип) is not in.
     """
     index: defaultdict[str, set[str]] = defaultdict(set)
     for phrase, meanings in INDEX.items():
@@ -328,7 +331,11 @@ def _typo(word: str) -> str | None:
     keys = (word, *(word[:i] + word[i + 1 :] for i in range(len(word))))
     found = {phrase for key in keys for phrase in _TYPOS.get(key, ()) if _one_edit(word, phrase)}
     # тойоту and тойоты are one make: a slip may sit between two forms of the same word.
-    return min(found) if len({INDEX[phrase] for phrase in found}) == 1 else None
+    if len({INDEX[phrase] for phrase in found}) != 1:
+        return None
+    # window is no slip of the Toyota Windom, nor range of the Ford Ranger.
+    phrase = min(found)
+    return phrase if any(not m.needs_make for m in INDEX[phrase]) else None
 
 
 def _fits(folded: Folded, start: int, end: int, phrase: str) -> bool:

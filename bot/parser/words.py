@@ -264,7 +264,8 @@ POPULAR_MODELS: tuple[tuple[str, str], ...] = (
     ("Land Rover", "Range Rover Evoque"), ("Land Rover", "Range Rover Velar"),
     ("Land Rover", "Defender"), ("Land Rover", "Freelander"),
     ("Jeep", "Wrangler"), ("Jeep", "Grand Cherokee"),
-    ("Tesla", "Model S"), ("Tesla", "Model X"), ("Tesla", "Model Y"),
+    ("Tesla", "Model S"), ("Tesla", "Model X"), ("Tesla", "Model Y"), ("Tesla", "Model 3"),
+    ("Volvo", "XC40"), ("Volvo", "XC60"), ("Volvo", "XC90"), ("Volvo", "V40"), ("Volvo", "V60"),
     ("MINI", "Countryman"), ("MINI", "Clubman"),
 )
 

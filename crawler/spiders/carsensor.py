@@ -213,7 +213,7 @@ class CarsensorSpider(scrapy.Spider):
         try:
             prices = (man_yen_to_yen(card.price_raw), man_yen_to_yen(card.total_price_raw))
         except ValueError:
-            return False  # the pipeline drops this card; a detail page would not save it
+            return False  # stored with its price NULL; the detail page has no other price
         return prices != (stored.price_jpy, stored.total_price_jpy)
 
     def parse_detail(self, response: Response, item: CarItem) -> Iterator[CarItem | scrapy.Request]:

@@ -396,6 +396,8 @@ def test_typo_is_noted() -> None:
     assert "read 'toyta' as 'toyota'" in result.notes
     # Corona and Corolla are both one letter from "corola": no guess between them.
     assert parse_query("toyta corola").filters == {"make": "Toyota"}
+    # No slip is read as a model that needs its make: window is no Toyota Windom.
+    assert parse_query("toyota window").filters == {"make": "Toyota"}
 
 
 @pytest.mark.parametrize(
