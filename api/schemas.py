@@ -90,12 +90,16 @@ class PricePoint(BaseModel):
 
 
 class CarDetail(CarOut):
-    """A car with its photos, seats, doors and price history."""
+    """A car with its photos, seats, doors, price history and the page's unread values."""
 
     photos: list[str]
     seats: int | None
     doors: int | None
     price_history: list[PricePoint]
+    # The page's text of each value that could not be read (stored NULL) or carried a note.
+    raw_values: dict[str, str] | None = Field(
+        None, examples=[{"mileage_km": "3.5万km(メーター交換車)"}]
+    )
 
     @field_validator("photos", mode="before")
     @classmethod

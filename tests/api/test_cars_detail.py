@@ -45,6 +45,16 @@ def test_detail_of_an_inactive_car_and_of_a_car_without_photos(
     store(session, car("D2", is_active=False))
     body = client.get(f"/api/cars/{car_id(session, 'D2')}", headers=auth).json()
     assert body["is_active"] is False and body["photos"] == []
+    assert body["raw_values"] is None
+
+
+def test_detail_shows_the_text_of_a_value_that_could_not_be_read(
+    client: TestClient, session: Session, auth: dict[str, str]
+) -> None:
+    unread = {"price_jpy": "12a.3", "mileage_km": "3.5万km(メーター交換車)"}
+    store(session, car("D3", price_jpy=None, mileage_km=35_000, unparsed=unread))
+    body = client.get(f"/api/cars/{car_id(session, 'D3')}", headers=auth).json()
+    assert (body["price_jpy"], body["mileage_km"], body["raw_values"]) == (None, 35_000, unread)
 
 
 def test_detail_404_and_422(client: TestClient, auth: dict[str, str]) -> None:

@@ -79,6 +79,8 @@ def seed(url: str) -> None:
                     prefecture=PREFECTURES[n % len(PREFECTURES)],
                     image_url=None,
                     photos=None,
+                    # The first car, cheapest by price after its drop, carries an odometer note.
+                    unparsed={"mileage_km": "1.3万km(メーター交換車)"} if n == 1 else {},
                 )
                 at = start + timedelta(minutes=n)
                 upsert_cars([car_row(item, now=at)], session=session)
@@ -257,6 +259,7 @@ def test_detail_drawer_has_its_own_url(page: Any) -> None:
     drawer.get_by_test_id("price-chart").wait_for()
     assert "Price history" in drawer.inner_text()
     assert "Listing ID" in drawer.inner_text()
+    assert "Mileage as listed\n1.3万km(メーター交換車)" in drawer.inner_text()
     shot(page, "detail-drawer")
 
     page.reload()  # a pasted /cars/:id link opens the drawer over the same table

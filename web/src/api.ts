@@ -50,6 +50,8 @@ export interface PricePoint {
 
 export interface CarDetail extends Car {
   photos: string[] | null;
+  /** The page's text of each value that could not be read (stored NULL) or carried a note. */
+  raw_values?: Record<string, string> | null;
   seats: number | null;
   doors: number | null;
   price_history: PricePoint[];

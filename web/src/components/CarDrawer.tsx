@@ -75,6 +75,18 @@ function Gallery({ photos, alt }: { photos: string[]; alt: string }) {
   );
 }
 
+// Values the crawler could not read (stored empty) or that carried a note: shown as the site wrote them.
+const RAW_LABELS: Record<string, string> = {
+  price_jpy: "Body price",
+  total_price_jpy: "Total price",
+  year: "Year",
+  mileage_km: "Mileage",
+  engine_cc: "Engine",
+  seats: "Seats",
+  doors: "Doors",
+  repair_history: "Repair history",
+};
+
 export function CarDrawer({
   carId,
   unit,
@@ -155,6 +167,12 @@ export function CarDrawer({
         ["First seen", formatDateTime(car.first_seen_at)],
         ["Last seen", formatDateTime(car.last_seen_at)],
         ["Updated", formatDateTime(car.updated_at)],
+        ...Object.entries(car.raw_values ?? {}).map(
+          ([field, text]): [string, React.ReactNode] => [
+            `${RAW_LABELS[field] ?? field} as listed`,
+            <span lang="ja">{text}</span>,
+          ],
+        ),
       ]
     : [];
 
