@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.security import create_access_token
+from core import crawls
 from core.models import CrawlRun, User, utcnow
 from core.settings import Settings
 from tests.fakes.carsensor_site import ReplaySite, make_catalog
@@ -62,6 +63,29 @@ def test_runs_newest_first_with_progress_and_counts(
     assert [run["shard"] for run in limited["runs"]] == ["NI"]
     assert limited["active"] == 2
     assert client.get("/api/crawls?limit=0", headers=staff).status_code == 422
+
+
+def test_an_incomplete_run_says_why(
+    client: TestClient, session: Session, staff: dict[str, str]
+) -> None:
+    why = "crawl incomplete: TO: empty_page on page 3 (https://www.carsensor.net/usedcar/bTO/index3.html)"
+    add_run(session, "TO", "incomplete", finished_at=utcnow(), reason=why)
+    add_run(session, "GI+WE", "finished", finished_at=utcnow())
+    runs = client.get("/api/crawls", headers=staff).json()["runs"]
+    assert [(run["shard"], run["status"], run["reason"]) for run in runs] == [
+        ("GI+WE", "finished", None), ("TO", "incomplete", why),
+    ]  # fmt: skip
+
+
+def test_the_plans_grouped_shards_are_known_and_others_refused(
+    client: TestClient, auth: dict[str, str], settings: Settings
+) -> None:
+    settings.crawl_shards = []  # the plan
+    settings.scrapyd_urls = [f"http://127.0.0.1:{free_port()}"]
+    grouped = next(shard for shard, _ in crawls.plan() if "+" in shard)
+    assert client.post("/api/crawls", headers=auth, json={"shards": [grouped]}).status_code == 503
+    refused = client.post("/api/crawls", headers=auth, json={"shards": ["TO+HO"]})
+    assert refused.status_code == 422 and "Unknown shards: TO+HO" in refused.json()["detail"]
 
 
 def test_no_runs_yet(client: TestClient, auth: dict[str, str]) -> None:
