@@ -47,7 +47,7 @@ SHARD_JOINER = "+"
 
 _STATS_DUMP = "Dumping Scrapy stats:"
 # The crawl's own closing lines (crawler.pipelines): why a run is incomplete, or flagged.
-_VERDICT = re.compile(r"(?:crawl incomplete|sweep guard): .*")
+_VERDICT = re.compile(r"(?:crawl incomplete|list incomplete|sweep guard): .*")
 _INT_STAT = re.compile(r"'([^']+)': (\d+)(?![\d.])")
 # Scrapy's LogStats line, written every LOGSTATS_INTERVAL while a crawl runs.
 _PROGRESS = re.compile(r"Crawled (\d+) pages \(at [^)]*\), scraped (\d+) items")

@@ -40,7 +40,7 @@ _PAGER_NEXT = etree.XPath("//button[contains(@class, 'pager__btn__next')]")
 # Numbered links and 最後 sit in div.pager__text; some pagers mark them js-carListTopPagerBtn.
 _PAGER_LINKS = etree.XPath(
     f"//div[{_cls('pager__text')}]//a[@href] | //a[{_cls('js-carListTopPagerBtn')}][@href]"
-    " | //a[contains(., '最後')][@href]"
+    " | //a[normalize-space(.)='最後'][@href]"
 )
 _LINK_NEXT = etree.XPath("//link[@rel='next']/@href")
 _RESULT_COUNT = etree.XPath(f"//*[{_cls('resultBar__result')}] | //*[@id='js-resultBar']")
@@ -202,9 +202,12 @@ def _read_pager(root: etree._Element, page: ListPage, base_url: str) -> None:
     current = page_number(base_url)
     buttons = _PAGER_NEXT(root)
     numbers: dict[int, str] = {}
+    folder = urlsplit(base_url).path.rpartition("/")[0]
     for link in _PAGER_LINKS(root):
         url = urljoin(base_url, link.get("href"))
-        if _PAGE_IN_URL.search(urlsplit(url).path):
+        path = urlsplit(url).path
+        # Only pages of this very list: never a detail page or another list a link leads to.
+        if _PAGE_IN_URL.search(path) and path.rpartition("/")[0] == folder:
             numbers[page_number(url)] = url
     page.has_pager = bool(buttons or numbers)
     page.last_page = max([*numbers, current]) if numbers else None

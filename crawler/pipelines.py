@@ -300,13 +300,13 @@ class StorePipeline(StatsPipeline):
                 why = "listings could not be stored"
             if why is not None:
                 incomplete.append(f"{walk.label}: {why}")
+                logger.error("list incomplete: %s: %s; none of it marked inactive", walk.label, why)
             elif walk.target.scope is not None:
                 self.sweep(spider.name, walk.target.scope)
         self.stats.set_value("crawl/complete_lists", len(walks) - len(incomplete))
         if incomplete:
             self.stats.set_value("crawl/incomplete_lists", len(incomplete))
             self.stats.set_value("crawl/incomplete_reason", "; ".join(incomplete))
-            logger.error("crawl incomplete: %s; no listing of it is marked inactive", incomplete[0])
         self.engine.dispose()
 
     def sweep(self, source: str, scope: str) -> None:

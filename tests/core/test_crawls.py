@@ -97,7 +97,7 @@ def test_scheduler_plan_prints_a_line_per_maker_and_starts_nothing(
 
 def test_an_incomplete_run_keeps_its_reason() -> None:
     log = (
-        "2026-12-06 [crawler.pipelines] ERROR: crawl incomplete: TO: empty_page on page 1; no\n"
+        "2026-12-06 [crawler.pipelines] ERROR: list incomplete: TO: empty_page on page 1; none\n"
         "2026-12-06 [scrapy.statscollectors] INFO: Dumping Scrapy stats:\n"
         "{'crawl/complete_lists': 0,\n 'crawl/incomplete_lists': 1,\n 'list/pages': 0}\n"
         "2026-12-06 [crawler.commands.crawl] ERROR: crawl incomplete: TO: empty_page on page 1\n"

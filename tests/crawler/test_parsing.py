@@ -370,3 +370,19 @@ def test_link_rel_next_is_the_last_resort() -> None:
 def test_page_numbers_and_urls(url: str, number: int, third: str) -> None:
     assert page_number(url) == number
     assert page_url(url, 3) == third
+
+
+def test_only_links_to_pages_of_the_same_list_count_as_the_pager() -> None:
+    html = (
+        (PAGES / "list_script_pager.html")
+        .read_text()
+        .replace(
+            '<div class="pager__text">',
+            '<div class="pager__text"><a href="/usedcar/bTO/index99.html">99</a>'
+            '<a href="/usedcar/detail/AU1/index.html">最後</a>',
+        )
+    )
+    page = parse_list_page(html, "https://www.carsensor.net/usedcar/bBM/index2.html")
+    assert (page.last_page, page.next_url) == (
+        145, "https://www.carsensor.net/usedcar/bBM/index3.html",
+    )  # fmt: skip
