@@ -39,7 +39,7 @@ _CARD_IMAGE = etree.XPath(
 _PAGER_NEXT = etree.XPath("//button[contains(@class, 'pager__btn__next')]")
 # Numbered links and 最後 sit in div.pager__text; some pagers mark them js-carListTopPagerBtn.
 # Cheap tests on purpose: these scan a 400 kB page, and normalize-space() on every element's
-# class (or every link's text) cost a third of the parse.
+# class (or every link's text) cost a fifth of the parse (docs/benchmarks.md).
 _PAGER_LINKS = etree.XPath(
     "//div[contains(@class, 'pager')]//a[@href]"
     " | //a[contains(@class, 'js-carListTopPagerBtn')][@href]"
