@@ -234,7 +234,8 @@ class CrawlRun(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    shard: Mapped[str] = mapped_column(String(16))
+    # A maker code, "all", or up to 8 small makers' codes joined by "+" (core.crawls.plan).
+    shard: Mapped[str] = mapped_column(String(64))
     node: Mapped[str] = mapped_column(Text)
     job_id: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")

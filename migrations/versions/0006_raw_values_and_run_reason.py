@@ -1,4 +1,4 @@
-"""cars.raw_values; crawl_runs.reason and the 'incomplete' status
+"""cars.raw_values; crawl_runs.reason, the 'incomplete' status, shards of several makers
 
 Revision ID: 0006
 Revises: 0005
@@ -39,15 +39,20 @@ def upgrade() -> None:
     op.add_column("cars", sa.Column("raw_values", JSON, nullable=True))
     with op.batch_alter_table("crawl_runs") as runs:
         runs.add_column(sa.Column("reason", sa.Text(), nullable=True))
+        # The plan joins up to 8 small makers' codes into one shard: AA+AT+BI+… (23 characters).
+        runs.alter_column("shard", type_=sa.String(64), existing_type=sa.String(16))
     _replace_status_check(STATUSES)
 
 
 def downgrade() -> None:
-    """Drop them again; a run recorded as 'incomplete' becomes 'finished'."""
+    """Drop them again; a run recorded as 'incomplete' becomes 'finished', and the runs of
+    shards of several makers, which the narrower column cannot hold, are deleted."""
     op.execute(sa.text("UPDATE crawl_runs SET status = 'finished' WHERE status = 'incomplete'"))
+    op.execute(sa.text("DELETE FROM crawl_runs WHERE length(shard) > 16"))
     _replace_status_check(STATUSES_BEFORE)
     with op.batch_alter_table("crawl_runs") as runs:
         runs.drop_column("reason")
+        runs.alter_column("shard", type_=sa.String(16), existing_type=sa.String(64))
     # Not in batch mode: copying cars would lose its expression indexes (SQLite cannot reflect
     # them); SQLite drops a plain column in place since 3.35.
     op.drop_column("cars", "raw_values")

@@ -82,10 +82,18 @@ def test_the_plans_grouped_shards_are_known_and_others_refused(
 ) -> None:
     settings.crawl_shards = []  # the plan
     settings.scrapyd_urls = [f"http://127.0.0.1:{free_port()}"]
-    grouped = next(shard for shard, _ in crawls.plan() if "+" in shard)
+    grouped = max((shard for shard, _ in crawls.plan()), key=len)  # the longest shard name
+    assert "+" in grouped
     assert client.post("/api/crawls", headers=auth, json={"shards": [grouped]}).status_code == 503
     refused = client.post("/api/crawls", headers=auth, json={"shards": ["TO+HO"]})
     assert refused.status_code == 422 and "Unknown shards: TO+HO" in refused.json()["detail"]
+
+
+def test_the_longest_shard_of_the_plan_is_recorded(session: Session) -> None:
+    longest = max((shard for shard, _ in crawls.plan()), key=len)
+    run = crawls._claim(longest, "http://n1:6800", session=session)
+    assert run is not None and run.shard == longest
+    assert run.job_id.startswith(longest.replace("+", "-") + "-")
 
 
 def test_no_runs_yet(client: TestClient, auth: dict[str, str]) -> None:
