@@ -3,7 +3,9 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
+
+from core import crawls, vocab
 
 
 class Credentials(BaseModel):
@@ -177,6 +179,13 @@ class CrawlRunOut(BaseModel):
     items_stored: int | None
     items_dropped: int | None
     errors: int | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def makers(self) -> list[str]:
+        """The makers the shard crawls, in English; empty for "all", the site-wide list."""
+        makes = (vocab.make_by_code(code) for code in crawls.shard_makes(self.shard))
+        return [make.en for make in makes if make is not None]
 
 
 class CrawlList(BaseModel):

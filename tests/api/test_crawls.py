@@ -75,6 +75,7 @@ def test_an_incomplete_run_says_why(
     assert [(run["shard"], run["status"], run["reason"]) for run in runs] == [
         ("GI+WE", "finished", None), ("TO", "incomplete", why),
     ]  # fmt: skip
+    assert [run["makers"] for run in runs] == [["Ginetta", "Westfield"], ["Toyota"]]
 
 
 def test_the_plans_grouped_shards_are_known_and_others_refused(

@@ -88,10 +88,12 @@ export interface Me {
 
 export type CrawlStatus = "pending" | "running" | "finished" | "incomplete" | "failed" | "lost";
 
-/** One scrapyd job crawling one shard (a maker code). */
+/** One scrapyd job crawling one shard (a maker code, codes joined by "+", or "all"). */
 export interface CrawlRun {
   id: number;
   shard: string;
+  /** The shard's makers in English; absent from an API older than the plan. */
+  makers?: string[];
   node: string;
   job_id: string;
   status: CrawlStatus;

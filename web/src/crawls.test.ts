@@ -120,8 +120,10 @@ describe("run figures", () => {
   });
 
   it("names the shards and colours the statuses", () => {
-    expect(shardName("TO")).toBe("Toyota");
-    expect(shardName("XX")).toBeNull();
+    expect(shardName({ shard: "TO", makers: ["Toyota"] })).toBe("Toyota");
+    expect(shardName({ shard: "GI+WE", makers: ["Ginetta", "Westfield"] })).toBe("Ginetta, Westfield");
+    expect(shardName({ shard: "all", makers: [] })).toBe("All makers");
+    expect(shardName({ shard: "XX", makers: [] })).toBeNull();
     expect(statusTone("running")).toBe("active");
     expect(statusTone("finished")).toBe("ok");
     expect(statusTone("incomplete")).toBe("warn");

@@ -3,25 +3,10 @@ import type { CrawlRun, StartedCrawl } from "./api";
 import { ApiError, NetworkError } from "./api";
 import { isActive, plural } from "./crawls";
 
-/** The shards are carsensor maker codes (core/vocab.py); unknown ones show as they are. */
-const MAKERS: Record<string, string> = {
-  TO: "Toyota",
-  LE: "Lexus",
-  NI: "Nissan",
-  HO: "Honda",
-  MA: "Mazda",
-  SB: "Subaru",
-  SZ: "Suzuki",
-  DA: "Daihatsu",
-  MI: "Mitsubishi",
-  BM: "BMW",
-  ME: "Mercedes-Benz",
-  VW: "Volkswagen",
-  all: "All makers",
-};
-
-export function shardName(shard: string): string | null {
-  return MAKERS[shard] ?? null;
+/** The makers a run's shard crawls, as the API names them; null when it names none. */
+export function shardName(run: Pick<CrawlRun, "shard" | "makers">): string | null {
+  if (run.shard === "all") return "All makers";
+  return run.makers?.length ? run.makers.join(", ") : null;
 }
 
 /** "45 s", "3 min 05 s", "1 h 02 min"; "—" when unknown. */

@@ -64,7 +64,7 @@ function RunsTable({ runs, now }: { runs: CrawlRun[]; now: Date }) {
         </thead>
         <tbody>
           {runs.map((run) => {
-            const name = shardName(run.shard);
+            const name = shardName(run);
             const started = run.started_at ?? run.created_at;
             return (
               <tr
