@@ -33,12 +33,16 @@ COPY alembic.ini ./
 COPY migrations migrations
 COPY core core
 COPY api api
+# The signing key's folder (compose mounts the `signing-key` volume here; it takes its owner and
+# mode from the image): the migrate service creates the key in it, the API reads it.
+RUN mkdir -p /run/carsensor && chown app:app /run/carsensor && chmod 700 /run/carsensor
+ENV SECRET_KEY_FILE=/run/carsensor/secret_key
 USER app
 EXPOSE 8000
-# Forwarded headers are trusted from any peer: the port is reachable only from the compose
-# network (nginx), never published. --no-access-log: the API logs each request itself, as JSON.
-ENV FORWARDED_ALLOW_IPS=*
-CMD ["uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", "8000", "--no-access-log"]
+# X-Forwarded-For (the client address sign-in throttling counts) is believed only from the
+# proxies in FORWARDED_ALLOW_IPS: compose sets it to nginx's network; from any other peer the
+# header is ignored. --no-access-log: the API logs each request itself, as JSON.
+CMD ["sh", "-c", "exec uvicorn api.main:app --host 0.0.0.0 --port 8000 --no-access-log --proxy-headers --forwarded-allow-ips \"${FORWARDED_ALLOW_IPS:-127.0.0.1}\""]
 
 # ---------------------------------------------------------------------------------------------
 # The scheduler needs only the core dependencies (it talks to scrapyd over HTTP).

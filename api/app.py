@@ -1,28 +1,39 @@
 """The FastAPI application: routers, middleware, JSON errors, metrics."""
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
+import fastapi_offline
 from fastapi import FastAPI, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from api.cache import TTLCache
 from api.db import make_async_engine
+from api.headers import (
+    SecurityHeadersMiddleware,
+    check_cors_origins,
+    docs_csp,
+    security_headers,
+)
 from api.observability import ObservabilityMiddleware, configure_access_log
-from api.routes import auth, cars, crawls, health
-from api.security import AccessTokens, check_secret_key, dummy_hash
+from api.routes import auth, cars, crawls, health, users
+from api.security import AccessTokens, dummy_hash, with_secret_key
 from core.db import make_engine, session_factory
 from core.settings import Settings, get_settings
 
 WEB_DIST = Path(__file__).resolve().parents[1] / "web" / "dist"
+# Swagger UI's and ReDoc's bundles, served from /docs/static: the docs never reach a CDN.
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
 logger = logging.getLogger("api")
 
@@ -47,15 +58,54 @@ async def _database_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _crash(request: Request, error: Exception) -> JSONResponse:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    # Starlette answers this one outside every middleware, SecurityHeadersMiddleware too.
+    hsts = request.app.state.settings.is_production and request.url.scheme == "https"
     return JSONResponse(
-        {"detail": "Internal Server Error"}, status_code=status.HTTP_500_INTERNAL_SERVER_ERROR
+        {"detail": "Internal Server Error"},
+        status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        headers=security_headers(html=False, hsts=hsts),
     )
+
+
+def _docs_page(page: HTMLResponse) -> Callable[[], Awaitable[HTMLResponse]]:
+    """An endpoint answering a docs page with the CSP its inline script needs."""
+    headers = {"Content-Security-Policy": docs_csp(bytes(page.body).decode())}
+
+    async def endpoint() -> HTMLResponse:
+        return HTMLResponse(page.body, headers=headers)
+
+    return endpoint
+
+
+def _add_docs(app: FastAPI) -> None:
+    """/docs (Swagger UI) and /redoc (ReDoc) on local assets (FastAPI's self-hosting recipe)."""
+    assert app.openapi_url is not None
+    app.mount("/docs/static", StaticFiles(directory=DOCS_ASSETS), name="docs-static")
+    swagger = get_swagger_ui_html(
+        openapi_url=app.openapi_url,
+        title=f"{app.title} - Swagger UI",
+        swagger_js_url="/docs/static/swagger-ui-bundle.js",
+        swagger_css_url="/docs/static/swagger-ui.css",
+        swagger_favicon_url="/docs/static/favicon.png",
+        # Authorize uses the password flow, which never redirects back.
+        oauth2_redirect_url=None,
+        swagger_ui_parameters=app.swagger_ui_parameters,
+    )
+    redoc = get_redoc_html(
+        openapi_url=app.openapi_url,
+        title=f"{app.title} - ReDoc",
+        redoc_js_url="/docs/static/redoc.standalone.js",
+        redoc_favicon_url="/docs/static/favicon.png",
+        with_google_fonts=False,
+    )
+    app.add_api_route("/docs", _docs_page(swagger), include_in_schema=False)
+    app.add_api_route("/redoc", _docs_page(redoc), include_in_schema=False)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API for `settings` (default: the environment's)."""
     settings = settings or get_settings()
-    check_secret_key(settings)
+    settings = with_secret_key(settings)
     dummy_hash()  # made now, so the first unknown-user login is no slower than the others
     engine = make_async_engine(settings)
     # For the scheduler's blocking code (POST /api/crawls), run in worker threads.
@@ -72,6 +122,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Used-car listings from carsensor.net. Sign in with POST /api/login.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         # Metrics are Prometheus's (/metrics) and logs our JSON lines: FastAPI's OpenTelemetry
         # hooks would only look for providers that are never set, on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
@@ -83,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cache = TTLCache[Any](settings.count_cache_seconds)
     app.state.tokens = AccessTokens(settings)
 
+    check_cors_origins(settings.cors_origins)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -91,6 +144,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["Authorization", "Content-Type"],
     )
     app.add_middleware(ObservabilityMiddleware)
+    # Added last, so it wraps the others: CORS preflights get the headers too.
+    app.add_middleware(SecurityHeadersMiddleware, production=settings.is_production)
     configure_access_log()
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(DBAPIError, _database_error)
@@ -100,6 +155,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cars.router)
     app.include_router(crawls.router)
     app.include_router(health.router)
+    app.include_router(users.router)
+    _add_docs(app)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

@@ -8,7 +8,8 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.security import AccessTokens
+from api.accounts import TokenEpochs
+from api.security import AccessTokens, issued_at_us
 from core.models import User
 from core.settings import Settings
 
@@ -39,21 +40,35 @@ def unauthorized(detail: str) -> HTTPException:
     )
 
 
+def token_epochs(request: Request) -> TokenEpochs:
+    """This app's snapshot of whose access tokens are good, made on first use."""
+    state = request.app.state
+    epochs: TokenEpochs | None = getattr(state, "token_epochs", None)
+    if epochs is None:
+        epochs = state.token_epochs = TokenEpochs(state.settings.account_cache_seconds)
+    return epochs
+
+
 async def require_access_token(
     request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> int:
-    """The user id in a valid access token, or 401.
+    """The user id in a valid access token of an active user, or 401.
 
-    No database hit: the signature and the 15-minute expiry are the proof. Refresh and login
-    check the user row, so a deactivated user is out within one token lifetime.
+    The signature and expiry are checked in memory; that the user is still active and the token
+    not revoked (disabled, demoted, new password) against a per-process snapshot of the users
+    (TokenEpochs), so that /api/cars needs no database query.
     """
     if token is None:
         raise unauthorized("Not authenticated")
     try:
         tokens: AccessTokens = request.app.state.tokens
-        return tokens.user_id(token)
+        user_id, issued = tokens.user_id(token), issued_at_us(token)
     except (jwt.InvalidTokenError, ValueError) as error:
         raise unauthorized("Invalid or expired token") from error
+    sessions = request.app.state.sessions
+    if not await token_epochs(request).accepts(user_id, issued, sessions=sessions):
+        raise unauthorized("Invalid or expired token")
+    return user_id
 
 
 async def get_current_user(

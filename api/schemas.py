@@ -1,9 +1,16 @@
 """Response and request bodies of the API."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    computed_field,
+    field_validator,
+)
 
 from core import crawls, vocab
 
@@ -157,6 +164,8 @@ class Problem(BaseModel):
     """Every error body: a message, or for 422 the list of invalid parameters."""
 
     detail: str | list[dict[str, object]]
+    # Sign-in refusals (401, 429): failures left before the next one brings a delay.
+    attempts_left: int | None = None
 
 
 class CrawlRunOut(BaseModel):
@@ -208,3 +217,50 @@ class CrawlStarted(BaseModel):
 
     job_ids: list[str]
     runs: list[CrawlRunOut]
+
+
+# Team accounts: /api/users and /api/me/password.
+Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+class UserOut(BaseModel):
+    """A user as admins see them (never a password hash)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    is_admin: bool
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class UserList(BaseModel):
+    """Every user, by username."""
+
+    users: list[UserOut]
+
+
+class UserCreate(BaseModel):
+    """A new account; the password must pass the rules (422 names the one it breaks)."""
+
+    # No whitespace or control characters: a name to type at sign-in, and no NUL for PostgreSQL.
+    username: str = Field(min_length=1, max_length=64, pattern=r"^[^\s\x00-\x1f\x7f]+$")
+    password: Password
+    is_admin: bool = False
+
+
+class UserUpdate(BaseModel):
+    """What an admin changes on an account; a field left out (or null) stays as it is."""
+
+    is_active: bool | None = None
+    is_admin: bool | None = None
+    password: Password | None = None
+
+
+class PasswordChange(BaseModel):
+    """The signed-in user's current password and the new one."""
+
+    old_password: Password
+    new_password: Password

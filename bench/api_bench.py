@@ -170,7 +170,7 @@ def start_api(url: str, port: int, log: Path, pool_size: int) -> subprocess.Pope
     DB_POOL_SIZE is the number of connections wrk keeps open: with a smaller pool, the
     requests beyond it open (and close) an overflow connection to PostgreSQL every time.
     """
-    env = dict(os.environ, DATABASE_URL=url, APP_ENV="bench", DB_POOL_SIZE=str(pool_size))
+    env = dict(os.environ, DATABASE_URL=url, APP_ENV="test", DB_POOL_SIZE=str(pool_size))
     command = [
         str(ROOT / ".venv/bin/uvicorn"), "api.main:app", "--port", str(port), "--workers", "1",
         "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",

@@ -92,6 +92,10 @@ async def search(
     """Free text: understand it (refining the chat's last search), then answer with cars."""
     previous = memory.get(message.chat.id)
     result = await interpret(message.text or "", previous.filters if previous else None)
+    if result.problem is not None:
+        # Refused, not searched: the chat's last search stays as it was.
+        await message.answer(texts.bad_number(result.language, result.problem))
+        return
     if not result.filters:
         await message.answer(texts.message(result.language, "not_understood"))
         return

@@ -40,6 +40,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "relax_none": "Попробуйте другой запрос или /reset.",
         "ignored": "Не учтено (недопустимое значение): {fields}",
         "not_understood": "Не понял, что искать. Например: «Найди красную BMW до 2 млн». /help",
+        "bad_number": (
+            "Не понимаю отрицательные числа и степени: «{amount}». Искать не стал. "
+            "Напишите сумму обычным числом, например: «5 млн», «до 1,5 млн», «от 500 тыс», "
+            "«500万円», «до 50 тыс км»."
+        ),
         "no_price": "цена по запросу",
         "link": "объявление",
         "more": "Ещё 5",
@@ -58,6 +63,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "relax_none": "Try another search or /reset.",
         "ignored": "Ignored (not a valid value): {fields}",
         "not_understood": "I did not get what to look for. Try: “white SUV under 2 million”. /help",
+        "bad_number": (
+            "I do not understand negative numbers or exponents: “{amount}”, so I did not "
+            "search. Write the amount as a plain number, e.g. “5 million”, “under 1.5 million”, "
+            "“from 500k”, “500万円”, “under 50,000 km”."
+        ),
         "no_price": "price on request",
         "link": "listing",
         "more": "More",
@@ -76,6 +86,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "relax_none": "別の条件で検索するか /reset してください。",
         "ignored": "無効な条件を無視しました: {fields}",
         "not_understood": "検索条件が分かりませんでした。例: 「トヨタ プリウス 100万円以下」 /help",
+        "bad_number": (
+            "マイナスの数や指数表記は使えません: 「{amount}」。検索していません。"
+            "「500万円」「150万円以下」「5万km以内」「2018年以降」のように書いてください。"
+        ),
         "no_price": "応談",
         "link": "詳細",
         "more": "次の5台",
@@ -156,6 +170,11 @@ _CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "RUB": "₽"}
 def message(language: str, key: str, **values: object) -> str:
     """One message in `language` (English for an unknown one), with `values` filled in."""
     return MESSAGES.get(language, MESSAGES["en"])[key].format(**values)
+
+
+def bad_number(language: str, amount: str) -> str:
+    """The refusal of an amount with a minus or an exponent, quoting it (HTML-escaped)."""
+    return message(language, "bad_number", amount=escape(amount))
 
 
 def label(language: str, key: str) -> str:

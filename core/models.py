@@ -175,6 +175,9 @@ class User(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Access tokens issued before this instant are refused: set when the user is disabled,
+    # demoted or gets a new password (migration 0008).
+    tokens_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RefreshToken(Base):
@@ -193,12 +196,16 @@ class RefreshToken(Base):
 
 
 class LoginFailure(Base):
-    """A failed sign-in, kept for the lockout window (per username and per client address)."""
+    """A failed sign-in (or one in progress), kept for the throttling window: counted per
+    username and address together, and per address (api.accounts.standing)."""
 
     __tablename__ = "login_failures"
     __table_args__ = (
-        Index("ix_login_failures_username_failed_at", "username", "failed_at"),
+        Index(
+            "ix_login_failures_username_client_failed_at", "username", "client_address", "failed_at"
+        ),
         Index("ix_login_failures_client_failed_at", "client_address", "failed_at"),
+        Index("ix_login_failures_failed_at", "failed_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -2,14 +2,12 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "carsensor.db"
-# Local development only: the API refuses to start with it when APP_ENV=production.
-EXAMPLE_SECRET_KEY = "dev-only-example-secret-key-change-me-in-production"
 
 
 class Settings(BaseSettings):
@@ -18,16 +16,27 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
-    app_env: str = "development"
+    # Exactly these, case-sensitive: APP_ENV=prod must not pass for "not production".
+    app_env: Literal["development", "test", "production"] = "development"
 
     # The read API.
-    secret_key: SecretStr = SecretStr(EXAMPLE_SECRET_KEY)
+    # Unset: the key in secret_key_file (api.security.resolve_secret_key), which development and
+    # test create on first start; production only reads it.
+    secret_key: SecretStr | None = None
+    secret_key_file: Path = Path("var") / "secret_key"
     access_token_minutes: int = Field(15, ge=1)
     refresh_token_days: int = Field(14, ge=1)
     cors_origins: Annotated[list[str], NoDecode] = []
+    # Sign-in throttling (api.accounts.standing): failures allowed per username and address,
+    # and per address across usernames, within the window; then delays doubling up to the cap.
     login_max_failures: int = Field(5, ge=1)
+    login_max_failures_per_address: int = Field(50, ge=1)
     login_window_seconds: int = Field(900, ge=1)
+    login_max_delay_seconds: int = Field(900, ge=1)
     count_cache_seconds: float = Field(10.0, ge=0)
+    # How stale each API process's view of disabled users and revoked tokens may be (the
+    # process that made the change sees it at once; api.accounts.TokenEpochs).
+    account_cache_seconds: float = Field(2.0, ge=0)
     # Rows between the anchors a deep page by number starts from (core.filters.Anchors).
     page_anchor_stride: int = Field(1000, ge=1)
     db_pool_size: int = Field(20, ge=1)
@@ -78,10 +87,16 @@ class Settings(BaseSettings):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
+    @field_validator("secret_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # Compose passes SECRET_KEY= when .env leaves it out: that means "use the key file".
+        return None if isinstance(value, str) and not value.strip() else value
+
     @property
     def is_production(self) -> bool:
         """Whether APP_ENV says this is a production deployment."""
-        return self.app_env.lower() == "production"
+        return self.app_env == "production"
 
 
 @lru_cache

@@ -1,6 +1,7 @@
 """Run the whole product on this machine, without Docker: `make run` (or `make run OFFLINE=1`).
 
-Migrates DATABASE_URL (default: SQLite in var/), seeds the admin, starts scrapyd, deploys the
+Checks the settings (and makes the signing key in var/ when SECRET_KEY is unset), migrates
+DATABASE_URL (default: SQLite in var/), seeds the admin, starts scrapyd, deploys the
 crawler to it with scrapyd-deploy, then starts the scheduler, the API (which serves the built
 web app) and, when TELEGRAM_BOT_TOKEN is set, the bot. With --offline a bundled replay of
 carsensor.net is crawled instead of the real site. Ctrl-C (or SIGTERM) stops every process.
@@ -168,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, port in ports.items():
             if name != "REPLAY_PORT" or args.offline:
                 check_free(port, name)
+        # The settings check: it names what production lacks, and makes the signing key
+        # (var/secret_key) when SECRET_KEY is unset, before any service needs it.
+        stack.run("preflight", sys.executable, "-m", "api.preflight")
         stack.run("migrate", str(BIN / "alembic"), "upgrade", "head")
         stack.run("admin", sys.executable, "-m", "api.create_admin")
         if args.offline:
@@ -178,8 +182,11 @@ def main(argv: list[str] | None = None) -> int:
         wait_for(f"{scrapyd_url}/daemonstatus.json", alive)
         stack.run("deploy", str(BIN / "scrapyd-deploy"), "local", "-p", "carsensor")
         stack.start("scheduler", sys.executable, "-m", "crawler.scheduler")
+        # Clients connect directly: X-Forwarded-For is believed from a proxy on this host only.
         stack.start("api", str(BIN / "uvicorn"), "api.main:app", "--host", "127.0.0.1",
-                    "--port", str(ports["API_PORT"]), "--no-access-log")  # fmt: skip
+                    "--port", str(ports["API_PORT"]), "--no-access-log", "--proxy-headers",
+                    "--forwarded-allow-ips", env.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                    )  # fmt: skip
         wait_for(f"{api_url}/api/health", alive)
         if env.get("TELEGRAM_BOT_TOKEN"):
             stack.start("bot", sys.executable, "-m", "bot")

@@ -7,13 +7,17 @@ Each of those words is a `Word` in one of the two tables below. What the number 
 from them (see `kind`): a distance unit makes a mileage, a year word a year (or, up to 50, an
 age), a currency or a multiplier a price; a bare 1980-2035 is a year and a bare 10,000 and up
 is yen. Two numbers joined by a dash, "до", "to" or から are a range and share their units.
+
+A number with a minus (-5 млн, минус 5, от -100 тысяч) or an exponent (5e6, 10^6) is marked so
+that the message is refused rather than read wrong: a dash is a minus only where it starts an
+amount (at the start, after a space or a bound word), not between two numbers or in cx-5.
 """
 
 import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from bot.parser.phrases import alternation
+from bot.parser.phrases import WORD_CHARS, alternation
 
 Side = Literal["min", "max"]
 Kind = Literal["price", "mileage", "year", "age", "none"]
@@ -41,6 +45,7 @@ class Word:
     context: str | None = None  # what the number counts, said before it: price, mileage, year
     bound: Bound | None = None
     other: bool = False  # a unit no filter has: 2000cc, 7 мест, 4WD
+    negative: bool = False  # минус
 
 
 MAX = Bound("max")
@@ -94,6 +99,7 @@ _WORDS_BEFORE = _table(
     (("平成",), Word(era=1988)),
     (("令和",), Word(era=2018)),
     (("昭和",), Word(era=1925)),
+    (("минус", "minus", "マイナス"), Word(negative=True)),
     (("около", "примерно", "порядка", "в районе", "где-то", "где то", "приблизительно",
       "about", "around", "approximately", "approx", "roughly", "of", "is", "a", "the", "約"),
      _FILLER),
@@ -152,6 +158,10 @@ _NUMBER = re.compile(
     f"|({alternation(_NUMBER_WORDS)})"
 )
 _BEFORE = re.compile(f"({alternation(_WORDS_BEFORE)})[ :=]*$")
+# A dash glued to the number, perhaps through a currency sign: -5, -$5000.
+_MINUS = re.compile(r"-[$€¥₽]?$")
+# What makes the number before it a power: 5e6, 1e+7, 10^6, 10**6, 5×10^6, 5×10⁶ (NFKC: 5×106).
+_EXPONENT = re.compile(r"e[+-]?\d+|\s*(?:[×*x]\s*10\s*)?(?:\^|\*\*)\s*[+-]?\d+|\s*[×*]\s*10\d*")
 _AFTER = re.compile(f"[ .]*({alternation(_WORDS_AFTER, glued=True)})")
 # What may stand between the two ends of a range, besides the second end's own bound word.
 _JOIN = re.compile(r" *(?:-|~|to|till|until|до|по|and|и|から)? *")
@@ -175,6 +185,8 @@ class Amount:
     context: str | None = None
     bound: Bound | None = None
     other: bool = False
+    negative: bool = False
+    exponent: bool = False
 
     @property
     def value(self) -> float:
@@ -198,6 +210,7 @@ class Amount:
             context=self.context or word.context,
             bound=self.bound or word.bound,
             other=self.other or word.other,
+            negative=self.negative or word.negative,
         )
 
 
@@ -208,20 +221,39 @@ def _number(digits: str) -> float:
     return float(digits.replace(",", "."))
 
 
+def _starts_amount(text: str, dash: int, floor: int) -> bool:
+    """Whether the dash at text[dash] is a minus sign, not a range's or a name's (cx-5)."""
+    if floor and not text[floor:dash].strip():
+        return False  # 2015-2018, 1 млн -2 млн: the previous number is right before it
+    before = text[dash - 1] if dash else " "
+    if before in WORD_CHARS:
+        # до-5 is a minus; d-5, 320-5 are a name or a range.
+        return _BEFORE.search(text, max(floor, dash - _LOOK_BACK), dash) is not None
+    return True
+
+
 def _read(text: str, match: re.Match[str], floor: int) -> Amount:
     """The number `match` with the words before it (not before `floor`) and after it."""
     digits, word = match.group(1), match.group(2)
     if digits:
         amount = Amount(_number(digits), digits, match.start(), match.start(), match.end())
+        if power := _EXPONENT.match(text, match.end()):
+            amount = replace(amount, end=power.end(), exponent=True)
     else:
         amount = Amount(1, word, match.start(), match.start(), match.end(), _NUMBER_WORDS[word])
     # Words before `floor` belong to the previous number: in "до 2 млн от 2018", "от" is 2018's.
     window_start = max(floor, match.start() - _LOOK_BACK)
     window = text[window_start : match.start()]
+    minus = _MINUS.search(window)
+    if minus and _starts_amount(text, window_start + minus.start(), floor):
+        # A space in its place, so the words around it (до -5, -$5000) are read as usual.
+        window = f"{window[: minus.start()]} {window[minus.start() + 1 :]}"
+        amount = replace(amount, start=window_start + minus.start(), negative=True)
     while before := _BEFORE.search(window):
         window = window[: before.start()]
         word = _WORDS_BEFORE[before.group(1)]
-        amount = replace(amount.with_word(word), start=window_start + before.start())
+        start = min(amount.start, window_start + before.start())
+        amount = replace(amount.with_word(word), start=start)
     while after := _AFTER.match(text, amount.end):
         amount = replace(amount.with_word(_WORDS_AFTER[after.group(1)]), end=after.end())
     return amount

@@ -49,8 +49,11 @@ class Folded:
 
 
 def fold(raw: str) -> Folded:
-    """NFKC, one kind of dash and space, no spaces inside Japanese, lower case, ё as е."""
-    cased = " ".join(unicodedata.normalize("NFKC", raw).translate(_TRANSLATE).split())
+    """No format characters, NFKC, one dash and space, no spaces in Japanese, lower case, ё as е."""
+    # Zero-width and bidi characters (Unicode category Cf) would split Toy\u200bota in two;
+    # ASCII has none.
+    visible = raw if raw.isascii() else "".join(c for c in raw if unicodedata.category(c) != "Cf")
+    cased = " ".join(unicodedata.normalize("NFKC", visible).translate(_TRANSLATE).split())
     cased = _FIRST_YEAR.sub(r"\g<1>1年", _CJK_SPACE.sub("", cased))
     # Lower-case letter by letter so that `text` and `cased` keep the same length.
     text = "".join(c if len(low := c.lower()) != 1 else low for c in cased).translate(_TRANSLATE)

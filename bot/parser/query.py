@@ -3,6 +3,8 @@
 Steps: fold the text; find the known phrases (makes, models, colours…); read the numbers
 (prices, mileages, years); decide whether the message refines `previous` or starts afresh;
 apply comparatives ("а подешевле?"); validate with CarFilters, dropping what it rejects.
+A negative number or an exponent refuses the whole message (`problem`): read without its
+sign, "до -5 млн" would search up to 5 million.
 
 Choices a reader may look for:
 - a model names its make (прадо → Toyota); a named make limits the models to its own;
@@ -77,6 +79,8 @@ class ParseResult:
     notes: tuple[str, ...] = ()  # in English: rates used, what was ignored or dropped
     ignored: tuple[str, ...] = ()  # "name=value" of each field CarFilters rejected
     source: str = "rules"  # the LLM path will say "llm"
+    # An amount refused as typed (-5 млн, 5e6): the filters are empty and no search is run.
+    problem: str | None = None
 
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
@@ -317,8 +321,15 @@ def parse_query(
     masked = list(folded.text)
     for match in matches:
         if any(c.isdigit() for c in folded.text[match.start : match.end]):
-            masked[match.start : match.end] = " " * (match.end - match.start)
+            # A dash right after the name goes too: x5-2018 is no minus 2018.
+            end = match.end + folded.text.startswith("-", match.end)
+            masked[match.start : end] = " " * (end - match.start)
     amounts = find_amounts("".join(masked))
+    language = detect_language(folded.text)
+    if refused := next((a for a in amounts if a.negative or a.exponent), None):
+        problem = folded.cased[refused.start : refused.end]
+        note = f"refused {problem!r}: a negative number or an exponent"
+        return ParseResult(filters={}, language=language, notes=(note,), problem=problem)
     _read_numeric_model(folded.text, make_match, amounts, reading)
     _read_amounts(amounts, reading, today, rates)
     followup = previous is not None and _is_followup(folded.text, reading)
@@ -327,7 +338,7 @@ def parse_query(
     filters, dropped, ignored = validate(fields)
     return ParseResult(
         filters=filters,
-        language=detect_language(folded.text),
+        language=language,
         followup=followup,
         conversions=tuple(reading.conversions),
         notes=(*map(str, reading.conversions), *reading.notes, *dropped),

@@ -1,4 +1,7 @@
-"""Sign-in: login (JSON and form), lockout, access tokens, refresh rotation, reuse, logout."""
+"""Sign-in: login (JSON and form), access tokens, refresh rotation, reuse, logout.
+
+Throttling has its own module, test_throttle.py.
+"""
 
 import hashlib
 from datetime import timedelta
@@ -6,7 +9,6 @@ from typing import Any
 
 import jwt
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -14,8 +16,8 @@ from sqlalchemy.orm import Session
 from api import security
 from api.app import create_app
 from api.security import create_access_token
-from core.models import LoginFailure, RefreshToken, User, utcnow
-from core.settings import EXAMPLE_SECRET_KEY, Settings
+from core.models import RefreshToken, User, utcnow
+from core.settings import Settings
 from tests.api.conftest import ADMIN_PASSWORD, TEST_SECRET
 
 pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
@@ -66,7 +68,8 @@ def test_wrong_password_and_unknown_user_get_the_same_401(client: TestClient, ad
     for response in (wrong, unknown):
         assert_unauthorized(response)
         assert "set-cookie" not in response.headers
-    assert wrong.json() == unknown.json()
+    expected = {"detail": "Incorrect username or password", "attempts_left": 2}
+    assert wrong.json() == unknown.json() == expected
 
 
 def test_unknown_user_still_verifies_a_hash(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,34 +105,6 @@ def test_malformed_login_bodies_get_422(client: TestClient, kwargs: dict[str, An
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][0] == "body"
     assert all("input" not in error for error in response.json()["detail"])
-
-
-def test_lockout_per_username(app: FastAPI, admin: User, session: Session) -> None:
-    # Three failures from three addresses lock the username, even for the right password.
-    for n in range(3):
-        with TestClient(app, client=(f"10.0.0.{n}", 1000)) as client:
-            assert login(client, "wrong").status_code == 401
-    with TestClient(app, client=("10.0.0.9", 1000)) as client:
-        locked = login(client)
-        assert locked.status_code == 429
-        assert 0 < int(locked.headers["retry-after"]) <= 600
-        assert login(client, username="someone-else").status_code == 401
-
-    # Once the failures leave the window, the right password works again.
-    session.execute(update(LoginFailure).values(failed_at=utcnow() - timedelta(seconds=601)))
-    session.commit()
-    with TestClient(app, client=("10.0.0.9", 1000)) as client:
-        assert login(client).status_code == 200
-    assert session.scalars(select(LoginFailure).where(LoginFailure.username == "admin")).all() == []
-
-
-def test_lockout_per_client_address(app: FastAPI, admin: User) -> None:
-    with TestClient(app, client=("192.0.2.7", 1000)) as client:
-        for name in ("alice", "bob", "carol"):
-            assert login(client, username=name).status_code == 401
-        assert login(client).status_code == 429  # the right password, from a locked address
-    with TestClient(app, client=("192.0.2.8", 1000)) as client:
-        assert login(client).status_code == 200
 
 
 @pytest.mark.parametrize("path", CAR_ENDPOINTS)
@@ -171,6 +146,31 @@ def test_bad_tokens_get_401(client: TestClient, admin: User, settings: Settings,
         assert_unauthorized(client.get(path, headers=bearer(token)))
 
 
+# Validly signed, but naming no possible users.id: int() would take most of them, and a
+# BIGINT overflow used to be a 500 from the database.
+NOT_USER_IDS = [
+    "0", "-1", "abc", "9223372036854775808", "1e3", " 1", "1 ", "01", "+1", "1_000", "１", "",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("subject", NOT_USER_IDS)
+def test_token_subjects_that_are_not_a_user_id_get_401(
+    client: TestClient, admin: User, subject: str
+) -> None:
+    claims = {"sub": subject, "exp": utcnow() + timedelta(minutes=5)}
+    token = jwt.encode(claims, TEST_SECRET, algorithm="HS256")
+    for path in [*CAR_ENDPOINTS, "/api/me"]:
+        assert_unauthorized(client.get(path, headers=bearer(token)))
+
+
+def test_the_largest_user_id_is_a_valid_subject_of_no_one(
+    client: TestClient, admin: User, settings: Settings
+) -> None:
+    # In range, so it reaches the database, which knows no such user: a 401, not a 500.
+    token = create_access_token(2**63 - 1, settings=settings, now=utcnow())
+    assert_unauthorized(client.get("/api/me", headers=bearer(token)))
+
+
 def test_me_names_the_signed_in_user(client: TestClient, admin: User, settings: Settings) -> None:
     token = login(client).json()["access_token"]
     assert client.get("/api/me", headers=bearer(token)).json() == {
@@ -184,15 +184,14 @@ def test_me_names_the_signed_in_user(client: TestClient, admin: User, settings: 
     )
 
 
-def test_a_deactivated_user_is_out_within_one_token_lifetime(
+def test_a_user_deactivated_in_the_database_is_out_at_the_next_request(
     client: TestClient, session: Session, admin: User, auth: dict[str, str]
 ) -> None:
     refresh = login(client).cookies["refresh_token"]
     admin.is_active = False
     session.commit()
-    # Access tokens are checked by signature alone until they expire (15 minutes)...
-    assert client.get("/api/cars", headers=auth).status_code == 200
-    # ...but nothing new is issued, and /api/me checks the user row.
+    # No account was read yet, so the first look sees the change (else: ACCOUNT_CACHE_SECONDS).
+    assert_unauthorized(client.get("/api/cars", headers=auth))
     assert_unauthorized(refresh_with(client, refresh))
     assert_unauthorized(login(client))
     assert_unauthorized(client.get("/api/me", headers=auth))
@@ -269,20 +268,3 @@ def test_production_cookie_is_secure(db_url: str, admin: User) -> None:
     settings = Settings(database_url=db_url, secret_key="p" * 40, app_env="production")
     with TestClient(create_app(settings)) as client:
         assert "Secure" in login(client).headers["set-cookie"]
-
-
-@pytest.mark.parametrize(
-    ("secret", "env", "message"),
-    [
-        ("short", "development", "at least 32 bytes"),
-        ("é" * 15, "development", "at least 32 bytes"),  # 30 bytes
-        (EXAMPLE_SECRET_KEY, "production", "example secret"),
-    ],
-)
-def test_startup_refuses_weak_secrets(secret: str, env: str, message: str) -> None:
-    with pytest.raises(RuntimeError, match=message):
-        create_app(Settings(secret_key=secret, app_env=env, database_url="sqlite://"))
-
-
-def test_example_secret_is_fine_outside_production() -> None:
-    assert create_app(Settings(database_url="sqlite://", app_env="development")).title

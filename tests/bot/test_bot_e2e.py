@@ -14,12 +14,16 @@ from typing import Any
 import pytest
 from aiogram import Bot
 from aiohttp import test_utils
+from openai import AsyncOpenAI
 from sqlalchemy import Engine
 
 from bot.app import build_bot, build_dispatcher, webhook_app
+from bot.llm import llm_interpreter
+from bot.parser import DEFAULT_RATES
 from core.db import make_engine, session_factory
 from core.settings import Settings
 from tests.bot.chat import ANNA, TOKEN, Clock, Conversation, only_message, url
+from tests.fakes.openai_api import FakeOpenAI, tool_call
 from tests.fakes.telegram_api import Call, FakeTelegram
 
 pytestmark = pytest.mark.anyio
@@ -246,6 +250,62 @@ async def test_text_without_a_search_gets_a_hint(open_chat: Callable[..., Conver
     reply = only_message(await chat.say("привет"))
 
     assert reply.params["text"].startswith("Не понял, что искать.")
+
+
+async def test_a_negative_amount_is_refused_and_nothing_searched(
+    open_chat: Callable[..., Conversation],
+) -> None:
+    chat = open_chat()
+    first = only_message(await chat.say("Найди красную BMW до 2 млн"))
+
+    reply = only_message(await chat.say("Toyota до -5 млн"))
+
+    assert reply.params["text"] == (
+        "Не понимаю отрицательные числа и степени: «до -5 млн». Искать не стал. "
+        "Напишите сумму обычным числом, например: «5 млн», «до 1,5 млн», «от 500 тыс», "
+        "«500万円», «до 50 тыс км»."
+    )
+    assert reply.buttons == []
+    # The chat's last search is still the BMW one: its button still pages it.
+    more = await chat.press(first, "Ещё 5")
+    assert more[0].params["text"].endswith("Показаны 6–7 из 7")
+
+
+async def test_the_llm_path_neither_applies_a_minus_nor_an_absurd_number(
+    cars_db: str, telegram: FakeTelegram
+) -> None:
+    openai_server = FakeOpenAI()
+    await openai_server.start()
+    client = AsyncOpenAI(api_key="sk-test", base_url=openai_server.url, max_retries=0)
+    engine = make_engine(cars_db)
+    bot = build_bot(TOKEN, telegram.url)
+    settings = Settings(_env_file=None, database_url=cars_db, telegram_bot_token=TOKEN)
+    interpret = llm_interpreter(client, "fake-model", {}, DEFAULT_RATES, timeout=5)
+    chat = Conversation(
+        build_dispatcher(settings, session_factory(engine), interpret=interpret), bot, telegram
+    )
+    try:
+        # A model that drops the sign, then one that answers out of range.
+        openai_server.script(
+            tool_call({"make": "Toyota", "price_max": 5_000_000}),
+            tool_call({"make": "BMW", "price_max": -2_000_000, "mileage_max": 10**12}),
+        )
+        refused = only_message(await chat.say("Toyota до -5 млн"))
+        searched = only_message(await chat.say("BMW до 2 млн"))
+    finally:
+        await client.close()
+        await openai_server.stop()
+        await bot.session.close()
+        engine.dispose()
+
+    assert refused.params["text"].startswith(
+        "Не понимаю отрицательные числа и степени: «до -5 млн»."
+    )
+    text = searched.params["text"]
+    # Every active BMW: neither the negative price nor the trillion km was applied.
+    assert text.startswith("<b>Найдено: 9</b>\nФильтры: марка: BMW\n")
+    ignored = "Не учтено (недопустимое значение): mileage_max=1000000000000, price_max=-2000000"
+    assert ignored in text
 
 
 async def test_reset_forgets_the_last_search(open_chat: Callable[..., Conversation]) -> None:

@@ -5,6 +5,7 @@ import random
 import subprocess
 import sys
 import time
+import unicodedata
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -495,6 +496,91 @@ def test_yen_is_not_converted() -> None:
     result = parse_query("1 million yen")
     assert result.filters == {"price_max": 1_000_000}
     assert result.conversions == ()
+
+
+# --- minus signs, exponents and invisible characters ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "problem", "language"),
+    [
+        ("-5 million", "-5 million", "en"),
+        ("\u22125 млн", "-5 млн", "ru"),  # U+2212, the minus sign
+        ("\u20135 млн", "-5 млн", "ru"),  # an en dash typed for one
+        ("минус 5 миллионов", "минус 5 миллионов", "ru"),
+        ("minus 5 million", "minus 5 million", "en"),
+        ("от -100 тысяч", "от -100 тысяч", "ru"),
+        ("Toyota до -5 млн", "до -5 млн", "ru"),
+        ("тойота до-5 млн", "до-5 млн", "ru"),
+        ("under -$5000", "under -$5000", "en"),
+        ("prius 2018 under -2m", "under -2m", "en"),
+        ("-2018", "-2018", "en"),
+        ("пробег до -50 тыс км", "пробег до -50 тыс км", "ru"),
+        ("予算-50万円", "予算-50万円", "ja"),
+        ("マイナス50万円", "マイナス50万円", "ja"),
+        ("5e6", "5e6", "en"),
+        ("до 5е6", "до 5е6", "ru"),  # a Cyrillic е
+        ("1E+7", "1E+7", "en"),
+        ("1e-3", "1e-3", "en"),
+        ("2.5e3 km", "2.5e3 km", "en"),
+        ("10^6", "10^6", "en"),
+        ("under 10**6 yen", "under 10**6 yen", "en"),
+        ("5×10^6", "5×10^6", "en"),
+        ("5x10^6", "5x10^6", "en"),
+        ("до 5×10⁶", "до 5×106", "ru"),  # NFKC makes the superscript 6 a plain one
+        ("1e309", "1e309", "en"),
+    ],
+)
+def test_a_minus_or_an_exponent_refuses_the_message(text: str, problem: str, language: str) -> None:
+    result = parse_query(text, previous={"make": "BMW"}, today=TODAY, rates=RATES)
+    assert (result.filters, result.problem, result.language) == ({}, problem, language)
+    assert result.notes == (f"refused {problem!r}: a negative number or an exponent",)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2015-2018", {"year_min": 2015, "year_max": 2018}),
+        ("2015 - 2018", {"year_min": 2015, "year_max": 2018}),
+        ("2015 -2018", {"year_min": 2015, "year_max": 2018}),
+        ("100-200 тысяч", {"price_min": 100_000, "price_max": 200_000}),
+        ("1.5-2 млн", {"price_min": 1_500_000, "price_max": 2_000_000}),
+        ("1 млн -2 млн", {"price_min": 1_000_000, "price_max": 2_000_000}),
+        ("2018-го года", {"year_min": 2018, "year_max": 2018}),
+        ("mazda cx-5 2018", {"make": "Mazda", "model": "CX-5", "year_min": 2018, "year_max": 2018}),
+        ("bmw x5-2018", {"make": "BMW", "model": "X5", "year_min": 2018, "year_max": 2018}),
+        ("honda n-box", {"make": "Honda", "model": "N-BOX"}),
+        ("nissan note e-power до 1 млн",
+         {"make": "Nissan", "model": "Note", "fuel": "hybrid", "price_max": 1_000_000}),
+        ("peugeot 2008", {"make": "Peugeot", "model": "2008"}),
+        ("toyota 86", {"make": "Toyota", "model": "86"}),
+        ("bmw x5", {"make": "BMW", "model": "X5"}),
+        ("GR86", {"make": "Toyota", "model": "GR86"}),
+        ("Delica D:5", {"make": "Mitsubishi", "model": "Delica D:5"}),
+        ("bmw 320d", {"make": "BMW"}),
+        ("4x4 до 2 млн", {"body_type": "suv", "price_max": 2_000_000}),
+        ("mercedes e-class 2016-2019",
+         {"make": "Mercedes-Benz", "model": "E-Class", "year_min": 2016, "year_max": 2019}),
+    ],
+)  # fmt: skip
+def test_ranges_and_names_with_dashes_are_no_minus(text: str, expected: dict[str, Any]) -> None:
+    result = parse_query(text, today=TODAY, rates=RATES)
+    assert (result.filters, result.problem) == (expected, None)
+
+
+@pytest.mark.parametrize(
+    "char",
+    ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u202a", "\u202b",
+     "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u180e",
+     "\U000e0041"],
+)  # fmt: skip
+def test_format_characters_do_not_split_words(char: str) -> None:
+    assert unicodedata.category(char) == "Cf"
+    assert parse(f"Toy{char}ota Pri{char}us до 2{char} млн") == {
+        "make": "Toyota", "model": "Prius", "price_max": 2_000_000,
+    }  # fmt: skip
+    assert parse(f"тойо{char}та {char}-5 млн") == {}
+    assert parse(f"トヨ{char}タ") == {"make": "Toyota"}
 
 
 # --- the entry point and the CLI --------------------------------------------------------------

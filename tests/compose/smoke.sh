@@ -6,7 +6,13 @@
 #   - scrapyd answers daemonstatus.json (with basic auth) and has the carsensor project deployed;
 #   - the scheduler records a finished run against the replay site, with items stored, and the
 #     cars show up in /api/cars;
-#   - the bot starts with a token and the fake Bot API URL, and polls it.
+#   - the bot starts with a token and the fake Bot API URL, and polls it;
+#   - with SECRET_KEY unset (.env.example), migrate made a signing key of its own in the volume
+#     (mode 0600, not in the repository) and the API signs with it: the old example key that
+#     earlier versions shipped is refused (401);
+#   - the published ports bind to 127.0.0.1;
+#   - APP_ENV=production with the .env.example settings refuses to start, naming SECRET_KEY,
+#     ADMIN_PASSWORD and POSTGRES_PASSWORD.
 # Then `down -v`, whatever happened. Prints PASS/FAIL per check; exits 1 when any check fails.
 #
 #   bash tests/compose/smoke.sh
@@ -50,7 +56,7 @@ SCRAPYD_USERNAME=$SCRAPYD_USER
 SCRAPYD_PASSWORD=$SCRAPYD_PASS
 ADMIN_USERNAME=admin
 ADMIN_PASSWORD=$ADMIN_PASS
-SECRET_KEY=smoke-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+SECRET_KEY=
 WEB_PORT=$WEB_PORT
 TELEGRAM_BOT_TOKEN=123:abc
 TELEGRAM_API_BASE=http://telegram:8082"
@@ -163,8 +169,60 @@ if [ "$code" = 200 ]; then pass "GET /api/cars with the token: 200"; else fail "
 code=$(curl -s -o /dev/null -w '%{http_code}' "$WEB/api/cars")
 if [ "$code" = 401 ]; then pass "GET /api/cars without a token: 401"; else fail "GET /api/cars unauthenticated: $code"; fi
 
-# --- scrapyd ---------------------------------------------------------------------------------
+# --- the signing key, production's refusals, the bound ports -----------------------------------
+# The example key that earlier versions shipped (and compose used by default): it must not work.
+OLD_EXAMPLE_KEY='dev-only-example-secret-key-change-me-in-production'
+forge() {  # FORGE_KEY=<key> forge <user id>: an HS256 access token for 10 minutes, signed with it
+    python3 - "$1" <<'PY'
+import base64, hashlib, hmac, json, os, sys, time
+part = lambda data: base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+now = int(time.time())
+body = part(b'{"alg":"HS256","typ":"JWT"}') + "." + part(
+    json.dumps({"sub": sys.argv[1], "iat": now, "exp": now + 600}).encode())
+mac = hmac.new(os.environ["FORGE_KEY"].encode(), body.encode(), hashlib.sha256).digest()
+print(body + "." + part(mac))
+PY
+}
+me_with() {  # me_with <token>: the status of GET /api/me
+    curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $1" "$WEB/api/me"
+}
+admin_id=$(curl -sS -H "Authorization: Bearer $token" "$WEB/api/me" | json 'd["id"]' 2>/dev/null)
+if grep -q 'generated a random key in /run/carsensor/secret_key' <<<"$(logs migrate)"; then
+    pass "migrate generated the signing key (SECRET_KEY unset)"
+else fail "migrate did not say it generated the signing key"; fi
+mode=$(dc exec -T api stat -c '%a %U' /run/carsensor/secret_key 2>&1 | tr -d '\r')
+if [ "$mode" = "600 app" ]; then pass "the key file is mode 600, owned by the API's user"
+else fail "the key file's mode and owner: $mode"; fi
+key=$(dc exec -T api cat /run/carsensor/secret_key 2>/dev/null | tr -d '\r\n')
+if [ "${#key}" -ge 32 ] && ! grep -rqF --exclude-dir=.git --exclude-dir=.venv \
+        --exclude-dir=node_modules --exclude-dir=var -- "$key" .; then
+    pass "the key (${#key} characters) appears nowhere in the repository"
+else fail "the key is missing, short (${#key} characters) or found in the repository"; fi
+code=$(me_with "$(FORGE_KEY=$key forge "$admin_id")")
+if [ "$code" = 200 ]; then pass "a token signed with the volume's key works: the API uses it"
+else fail "GET /api/me with a token signed with the volume's key: $code"; fi
+code=$(me_with "$(FORGE_KEY=$OLD_EXAMPLE_KEY forge "$admin_id")")
+if [ "$code" = 401 ]; then pass "a token forged with the old example key: 401"
+else fail "GET /api/me with a token forged with the old example key: $code"; fi
+unset key
+absent=(-e APP_ENV=production -e SECRET_KEY_FILE=/run/carsensor/absent)
+refusal=$(dc run --rm --no-deps -T "${absent[@]}" migrate python -m api.preflight 2>&1)
+status=$?
+if [ "$status" = 2 ] && grep -q 'set SECRET_KEY, ADMIN_PASSWORD, POSTGRES_PASSWORD' <<<"$refusal"
+then pass "APP_ENV=production with the example settings: migrate refuses, naming what is missing"
+else fail "production preflight (exit $status): $(tail -3 <<<"$refusal")"; fi
+refusal=$(dc run --rm --no-deps -T "${absent[@]}" api python -c 'import api.main' 2>&1)
+status=$?
+if [ "$status" != 0 ] && grep -q 'APP_ENV=production needs a secret key' <<<"$refusal"; then
+    pass "APP_ENV=production without a key: the API refuses to start"
+else fail "the API in production without a key (exit $status): $(tail -3 <<<"$refusal")"; fi
+web_bind=$(dc port web 8080 2>/dev/null | tail -1)
 scrapyd=$(dc port scrapyd 6800 2>/dev/null | tail -1)
+if [ "$web_bind" = "127.0.0.1:$WEB_PORT" ] && [ "${scrapyd%%:*}" = 127.0.0.1 ]; then
+    pass "published ports bind to 127.0.0.1 (web $web_bind, scrapyd $scrapyd)"
+else fail "published ports: web ${web_bind:-?}, scrapyd ${scrapyd:-?} (want 127.0.0.1)"; fi
+
+# --- scrapyd ---------------------------------------------------------------------------------
 if [ "$NODES" -gt 1 ]; then
     answered=0
     for index in $(seq "$NODES"); do

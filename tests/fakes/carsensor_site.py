@@ -447,6 +447,11 @@ class ReplaySite:
         with self._lock:
             self._faults[path].append(fault)
 
+    def clear_faults(self) -> None:
+        """Forget every queued fault."""
+        with self._lock:
+            self._faults.clear()
+
     def count(self, prefix: str) -> int:
         """How many requests asked for a path starting with `prefix`."""
         return sum(path.startswith(prefix) for path in self.requests)

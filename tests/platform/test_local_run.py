@@ -123,8 +123,10 @@ def test_one_command_runs_the_product_offline_and_ctrl_c_stops_it(
         runs = call(f"{base}/api/crawls", token=token)["runs"]
         assert {run["shard"] for run in runs} == {"TO", "HO"}
         if with_bot:
-            # The bot long-polls the Bot API it was pointed at.
-            assert any("call getUpdates" in line for line in bot_calls), "".join(output)
+            # The bot long-polls the Bot API it was pointed at (it may start after the crawl).
+            while not any("call getUpdates" in line for line in bot_calls):
+                assert time.monotonic() < deadline, "".join(output)
+                time.sleep(0.5)
         if (ROOT / "web/dist/index.html").is_file():
             # A browser's navigation: the SPA's client routes answer with index.html.
             login_page = Request(f"{base}/login", headers={"Accept": "text/html"})

@@ -196,7 +196,8 @@ def test_a_grouped_shard_and_an_incomplete_run_are_recorded_as_such(
     captcha = (Path(__file__).parents[1] / "crawler" / "pages" / "block_captcha.html").read_text()
     engine = make_engine(db_url)
     with ReplaySite(catalog) as site:
-        for _ in range(4):  # the first answer and LIST_ANOMALY_RETRY_TIMES retries
+        # The first answer and LIST_ANOMALY_RETRY_TIMES retries, and spares for timeouts' retries.
+        for _ in range(12):
             site.add_fault("/usedcar/bTO/index.html", Fault(body=captcha))
         env = os.environ | {"DATABASE_URL": db_url, "CARSENSOR_BASE_URL": site.base_url}
         node = Node(tmp_path / "a", env)

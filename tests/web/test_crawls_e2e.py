@@ -224,6 +224,7 @@ def test_admin_crawls_now_and_watches_the_runs_finish(page: Any, platform: Platf
     assert page.get_by_test_id("total").inner_text() == f"{len(CATALOG)} cars"
     status.click()  # and the crawl status to the runs
     page.wait_for_url(re.compile(r"/crawls$"))
+    page.get_by_test_id("run-row").first.wait_for()  # the page loads its runs anew
     assert page.get_by_test_id("run-row").count() == len(SHARDS)
 
 

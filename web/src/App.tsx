@@ -1,4 +1,5 @@
 import { lazy, Suspense, useEffect } from "react";
+import type { ReactNode } from "react";
 import { useAuth } from "./auth";
 import { CarsPage } from "./components/CarsPage";
 import { Header } from "./components/Header";
@@ -7,9 +8,31 @@ import { navigate, useLocation } from "./router";
 
 const CAR_PATH = /^\/cars\/(\d+)\/?$/;
 const CRAWLS_PATH = /^\/crawls\/?$/;
+const USERS_PATH = /^\/users\/?$/;
+const ACCOUNT_PATH = /^\/account\/?$/;
 
 // The runs list is a separate chunk: the cars table's first load does not carry it.
 const CrawlsPage = lazy(() => import("./components/CrawlsPage").then((m) => ({ default: m.CrawlsPage })));
+const UsersPage = lazy(() => import("./components/UsersPage").then((m) => ({ default: m.UsersPage })));
+const AccountPage = lazy(() => import("./components/AccountPage").then((m) => ({ default: m.AccountPage })));
+
+/** A page in a chunk of its own, under the header. */
+function LazyPage({ children }: { children: ReactNode }) {
+  return (
+    <>
+      <Header />
+      <Suspense
+        fallback={
+          <main className="splash" role="status">
+            <span className="spinner" aria-hidden="true" /> Loading…
+          </main>
+        }
+      >
+        {children}
+      </Suspense>
+    </>
+  );
+}
 
 export function App() {
   const { pathname, search } = useLocation();
@@ -48,18 +71,23 @@ export function App() {
 
   if (CRAWLS_PATH.test(pathname)) {
     return (
-      <>
-        <Header />
-        <Suspense
-          fallback={
-            <main className="splash" role="status">
-              <span className="spinner" aria-hidden="true" /> Loading…
-            </main>
-          }
-        >
-          <CrawlsPage />
-        </Suspense>
-      </>
+      <LazyPage>
+        <CrawlsPage />
+      </LazyPage>
+    );
+  }
+  if (USERS_PATH.test(pathname)) {
+    return (
+      <LazyPage>
+        <UsersPage />
+      </LazyPage>
+    );
+  }
+  if (ACCOUNT_PATH.test(pathname)) {
+    return (
+      <LazyPage>
+        <AccountPage />
+      </LazyPage>
     );
   }
   const car = CAR_PATH.exec(pathname);

@@ -193,3 +193,92 @@ describe("ApiClient crawl runs", () => {
     await expect(down.api.crawls()).rejects.toBeInstanceOf(NetworkError);
   });
 });
+
+describe("ApiClient users", () => {
+  const sato = {
+    id: 2,
+    username: "sato",
+    is_admin: false,
+    is_active: true,
+    created_at: "2026-01-01T00:00:00Z",
+    updated_at: "2026-01-01T00:00:00Z",
+  };
+
+  function recording(respond: (url: string, init: RequestInit) => Response) {
+    const sent: { method: string; url: string; body: unknown; type: string | null }[] = [];
+    const { api, calls } = client((url, init) => {
+      sent.push({
+        method: init.method ?? "GET",
+        url,
+        body: typeof init.body === "string" ? JSON.parse(init.body) : null,
+        type: new Headers(init.headers).get("Content-Type"),
+      });
+      return respond(url, init);
+    }, "t");
+    return { api, calls, sent };
+  }
+
+  it("GET /api/users returns the list", async () => {
+    const { api, calls } = recording(() => json(200, { users: [sato] }));
+    expect(await api.users()).toEqual([sato]);
+    expect(calls).toEqual([{ url: "/api/users", auth: "Bearer t", method: "GET" }]);
+  });
+
+  it("POST, PATCH and DELETE send JSON bodies with the token", async () => {
+    const { api, calls, sent } = recording((_url, init) =>
+      init.method === "DELETE" ? new Response(null, { status: 204 }) : json(init.method === "POST" ? 201 : 200, sato),
+    );
+    expect(await api.createUser({ username: "sato", password: "sato-password-1", is_admin: false })).toEqual(sato);
+    expect(await api.updateUser(2, { is_active: false })).toEqual(sato);
+    await api.updateUser(2, { password: "another-password-2" });
+    await expect(api.deleteUser(2)).resolves.toBeUndefined();
+    expect(sent).toEqual([
+      {
+        method: "POST",
+        url: "/api/users",
+        body: { username: "sato", password: "sato-password-1", is_admin: false },
+        type: "application/json",
+      },
+      { method: "PATCH", url: "/api/users/2", body: { is_active: false }, type: "application/json" },
+      { method: "PATCH", url: "/api/users/2", body: { password: "another-password-2" }, type: "application/json" },
+      { method: "DELETE", url: "/api/users/2", body: null, type: null },
+    ]);
+    expect(calls.every((c) => c.auth === "Bearer t")).toBe(true);
+  });
+
+  it("POST /api/me/password: 204 resolves; 400 and 422 are ApiErrors with a readable detail", async () => {
+    const ok = recording(() => new Response(null, { status: 204 }));
+    await expect(ok.api.changePassword("old-password-1", "new-password-2")).resolves.toBeUndefined();
+    expect(ok.sent[0]).toMatchObject({
+      method: "POST",
+      url: "/api/me/password",
+      body: { old_password: "old-password-1", new_password: "new-password-2" },
+    });
+
+    const wrong = recording(() => json(400, { detail: "Wrong password" }));
+    await expect(wrong.api.changePassword("x", "new-password-2")).rejects.toMatchObject({
+      status: 400,
+      message: "Wrong password",
+    });
+    const rule = recording(() =>
+      json(422, { detail: [{ loc: ["body", "new_password"], msg: "Value error, too short", type: "value_error" }] }),
+    );
+    await expect(rule.api.changePassword("old-password-1", "short")).rejects.toMatchObject({
+      status: 422,
+      message: "new_password: Value error, too short",
+    });
+  });
+
+  it("409s (taken, the last admin) and the staff's 403 keep the API's detail", async () => {
+    const taken = recording(() => json(409, { detail: "Username taken" }));
+    await expect(taken.api.createUser({ username: "sato", password: "p".repeat(12), is_admin: false })).rejects.toMatchObject(
+      { status: 409, message: "Username taken" },
+    );
+    const last = recording(() => json(409, { detail: "The last active admin cannot be disabled" }));
+    const error = await last.api.updateUser(1, { is_active: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 409, message: "The last active admin cannot be disabled" });
+    const staff = recording(() => json(403, { detail: "Admins only" }));
+    await expect(staff.api.users()).rejects.toMatchObject({ status: 403 });
+  });
+});

@@ -86,6 +86,25 @@ export interface Me {
   is_admin?: boolean;
 }
 
+/** An account as GET /api/users lists it (admins only). */
+export interface User {
+  id: number;
+  username: string;
+  is_admin: boolean;
+  is_active: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface NewUser {
+  username: string;
+  password: string;
+  is_admin: boolean;
+}
+
+/** PATCH /api/users/{id}: any of these. */
+export type UserChange = Partial<Pick<User, "is_active" | "is_admin">> & { password?: string };
+
 export type CrawlStatus = "pending" | "running" | "finished" | "incomplete" | "failed" | "lost";
 
 /** One scrapyd job crawling one shard (a maker code, codes joined by "+", or "all"). */
@@ -355,6 +374,42 @@ export class ApiClient {
       throw detail ? new ApiError(503, detail) : new NetworkError("The server is unavailable");
     }
     return (await response.json()) as StartedCrawl;
+  }
+
+  private sendJson(path: string, method: string, body: unknown): Promise<Response> {
+    return this.request(path, {
+      method,
+      headers: { Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  }
+
+  /** GET /api/users (admins; 403 for staff), ordered by username. */
+  async users(signal?: AbortSignal): Promise<User[]> {
+    return (await this.json<{ users: User[] }>("/api/users", signal)).users;
+  }
+
+  /** POST /api/users (admins): 409 when the username is taken, 422 when the password breaks a rule. */
+  async createUser(user: NewUser): Promise<User> {
+    return (await (await this.sendJson("/api/users", "POST", user)).json()) as User;
+  }
+
+  /** PATCH /api/users/{id} (admins): 404, 409 for the last active admin, 422 for the password. */
+  async updateUser(id: number, change: UserChange): Promise<User> {
+    return (await (await this.sendJson(`/api/users/${id}`, "PATCH", change)).json()) as User;
+  }
+
+  /** DELETE /api/users/{id} (admins): 204; 404; 409 for the last active admin. */
+  async deleteUser(id: number): Promise<void> {
+    await this.request(`/api/users/${id}`, { method: "DELETE" });
+  }
+
+  /** POST /api/me/password: 204; 400 for a wrong old password, 422 for a rule. */
+  async changePassword(oldPassword: string, newPassword: string): Promise<void> {
+    await this.sendJson("/api/me/password", "POST", {
+      old_password: oldPassword,
+      new_password: newPassword,
+    });
   }
 
   /** GET /api/health needs no token. */

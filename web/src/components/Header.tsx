@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import type { ReactNode } from "react";
 import { api } from "../api";
 import { useAuth } from "../auth";
 import { crawlSummary } from "../crawls";
@@ -61,6 +62,38 @@ function CrawlStatus({ current }: { current: boolean }) {
   );
 }
 
+function NavLink({
+  to,
+  current,
+  testId,
+  className = "",
+  title,
+  children,
+}: {
+  to: string;
+  current: boolean;
+  testId: string;
+  className?: string;
+  title?: string;
+  children: ReactNode;
+}) {
+  return (
+    <a
+      className={`nav-link ${className}`.trim()}
+      href={to}
+      data-testid={testId}
+      aria-current={current ? "page" : undefined}
+      title={title}
+      onClick={(e) => {
+        e.preventDefault();
+        navigate(to);
+      }}
+    >
+      {children}
+    </a>
+  );
+}
+
 export function Header() {
   const auth = useAuth();
   const { pathname } = useLocation();
@@ -82,14 +115,25 @@ export function Header() {
       </a>
       <div className="header-meta">
         <CrawlStatus current={pathname === "/crawls"} />
+        {auth.user?.is_admin === true && (
+          <NavLink to="/users" current={pathname === "/users"} testId="nav-users">
+            Users
+          </NavLink>
+        )}
         {auth.user && (
-          <span className="user" data-testid="current-user">
+          <NavLink
+            to="/account"
+            current={pathname === "/account"}
+            testId="current-user"
+            className="user"
+            title="Your account: change your password"
+          >
             <svg viewBox="0 0 20 20" width="16" height="16" aria-hidden="true">
               <circle cx="10" cy="7" r="4" fill="currentColor" />
               <path d="M2 19c0-4.4 3.6-7 8-7s8 2.6 8 7" fill="currentColor" />
             </svg>
             {auth.user.username}
-          </span>
+          </NavLink>
         )}
         <button
           className="btn btn-ghost"

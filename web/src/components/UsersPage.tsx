@@ -1,0 +1,526 @@
+/** /users (admins): the team's accounts; add, disable or enable, change role, reset, delete. */
+import { useEffect, useRef, useState } from "react";
+import type { FormEvent, KeyboardEvent, ReactNode } from "react";
+import type { User, UserChange } from "../api";
+import { api, ApiError, NetworkError } from "../api";
+import { useAuth } from "../auth";
+import { formatAgo, formatDateTime } from "../format";
+import { accountErrorMessage, MIN_PASSWORD_LENGTH, passwordProblem, usernameProblem, withUser } from "../users";
+import "./UsersPage.css";
+
+/** The form or question open under one user's row. */
+type Panel = { id: number; kind: "password" | "delete" } | null;
+
+const RULES_HINT = `At least ${MIN_PASSWORD_LENGTH} characters; not the username, not the demo password.`;
+
+function AdminsOnly() {
+  return (
+    <main className="users-page">
+      <div className="state-card" role="alert" data-testid="admins-only">
+        <h1>Admins only</h1>
+        <p>Only admins can see and manage users. Ask an admin if you need an account changed.</p>
+      </div>
+    </main>
+  );
+}
+
+function AddUserForm({ onAdded, onCancel }: { onAdded: (user: User) => void; onCancel: () => void }) {
+  const [username, setUsername] = useState("");
+  const [password, setPassword] = useState("");
+  const [isAdmin, setIsAdmin] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const name = username.trim();
+    const problem = usernameProblem(name) ?? passwordProblem(password, name);
+    if (problem) {
+      setError(problem);
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      onAdded(await api.createUser({ username: name, password, is_admin: isAdmin }));
+    } catch (caught) {
+      setError(
+        caught instanceof ApiError && caught.status === 409
+          ? `The username “${name}” is taken. Choose another.`
+          : accountErrorMessage(caught, "The user could not be added"),
+      );
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form
+      className="panel-card add-user"
+      onSubmit={submit}
+      noValidate
+      aria-labelledby="add-user-title"
+      data-testid="add-user-form"
+      onKeyDown={(e) => e.key === "Escape" && onCancel()}
+    >
+      <h2 id="add-user-title">Add a user</h2>
+      <div className="add-user-fields">
+        <label className="field">
+          <span>Username</span>
+          <input
+            name="username"
+            autoComplete="off"
+            autoFocus
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+            disabled={busy}
+          />
+        </label>
+        <label className="field">
+          <span>Password</span>
+          <input
+            name="new-password"
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            disabled={busy}
+            aria-describedby="add-user-rules"
+          />
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={isAdmin} onChange={(e) => setIsAdmin(e.target.checked)} disabled={busy} />
+          Admin
+        </label>
+      </div>
+      <p className="hint" id="add-user-rules">
+        {RULES_HINT} Admins also start crawls and manage users.
+      </p>
+      <div aria-live="assertive">
+        {error && (
+          <p className="form-error" role="alert" data-testid="add-user-error">
+            {error}
+          </p>
+        )}
+      </div>
+      <div className="form-actions">
+        <button type="submit" className="btn btn-primary" disabled={busy} aria-busy={busy}>
+          {busy ? "Adding…" : "Add user"}
+        </button>
+        <button type="button" className="btn" onClick={onCancel} disabled={busy}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function ResetPasswordForm({
+  user,
+  onDone,
+  onCancel,
+}: {
+  user: User;
+  onDone: (user: User) => void;
+  onCancel: () => void;
+}) {
+  const [password, setPassword] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const inputId = `reset-${user.id}`;
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const problem = passwordProblem(password, user.username);
+    if (problem) {
+      setError(problem);
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(await api.updateUser(user.id, { password }));
+    } catch (caught) {
+      setError(accountErrorMessage(caught, "The password could not be reset"));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="row-form" onSubmit={submit} noValidate data-testid="reset-form">
+      <label className="field-label" htmlFor={inputId}>
+        New password for {user.username}
+      </label>
+      <div className="row-form-line">
+        <input
+          id={inputId}
+          className="text-input"
+          type="password"
+          autoComplete="new-password"
+          autoFocus
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          disabled={busy}
+          aria-describedby={`${inputId}-rules`}
+        />
+        <button type="submit" className="btn btn-primary" disabled={busy} aria-busy={busy}>
+          {busy ? "Saving…" : "Set password"}
+        </button>
+        <button type="button" className="btn" onClick={onCancel} disabled={busy}>
+          Cancel
+        </button>
+      </div>
+      <p className="hint" id={`${inputId}-rules`}>
+        {RULES_HINT} Their sessions end; tell them the new password.
+      </p>
+      {error && (
+        <p className="form-error" role="alert" data-testid="panel-error">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+function ConfirmDelete({ user, onDone, onCancel }: { user: User; onDone: () => void; onCancel: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <div className="row-form" role="group" aria-labelledby={`delete-${user.id}`}>
+      <p id={`delete-${user.id}`} className="confirm-text">
+        Delete <strong>{user.username}</strong> for good? Disabling keeps the account and can be undone.
+      </p>
+      <div className="row-form-line">
+        <button
+          type="button"
+          className="btn btn-danger"
+          autoFocus
+          disabled={busy}
+          aria-busy={busy}
+          onClick={async () => {
+            setBusy(true);
+            setError(null);
+            try {
+              await api.deleteUser(user.id);
+              onDone();
+            } catch (caught) {
+              setError(accountErrorMessage(caught, "The user could not be deleted"));
+              setBusy(false);
+            }
+          }}
+        >
+          {busy ? "Deleting…" : "Delete for good"}
+        </button>
+        <button type="button" className="btn" onClick={onCancel} disabled={busy}>
+          Cancel
+        </button>
+      </div>
+      {error && (
+        <p className="form-error" role="alert" data-testid="panel-error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function UserRow({
+  user,
+  self,
+  panel,
+  busy,
+  onChange,
+  onOpen,
+}: {
+  user: User;
+  self: boolean;
+  panel: Panel;
+  busy: boolean;
+  onChange: (change: UserChange) => void;
+  onOpen: (kind: "password" | "delete") => void;
+}) {
+  const open = panel?.id === user.id;
+  const name = user.username;
+  return (
+    <tr
+      data-testid="user-row"
+      data-username={name}
+      data-active={user.is_active}
+      className={user.is_active ? undefined : "disabled"}
+      aria-busy={busy}
+    >
+      <th scope="row" className="col-name">
+        <span className="user-name">{name}</span>
+        {self && <span className="hint"> (you)</span>}
+      </th>
+      <td className="col-role">
+        <span className={`badge tone-${user.is_admin ? "active" : "none"}`} data-testid="user-role">
+          {user.is_admin ? "Admin" : "Staff"}
+        </span>
+      </td>
+      <td className="col-state">
+        <span className={`badge tone-${user.is_active ? "ok" : "bad"}`} data-testid="user-status">
+          {user.is_active ? "Active" : "Disabled"}
+        </span>
+      </td>
+      <td className="col-created">
+        <time dateTime={user.created_at} title={formatDateTime(user.created_at)}>
+          {formatAgo(user.created_at)}
+        </time>
+      </td>
+      <td className="col-actions">
+        <div className="row-actions">
+          <button
+            type="button"
+            className="btn btn-small"
+            aria-label={`${user.is_active ? "Disable" : "Enable"} ${name}`}
+            disabled={busy}
+            onClick={() => onChange({ is_active: !user.is_active })}
+          >
+            {user.is_active ? "Disable" : "Enable"}
+          </button>
+          <button
+            type="button"
+            className="btn btn-small"
+            aria-label={`${user.is_admin ? "Make staff" : "Make admin"}: ${name}`}
+            disabled={busy}
+            onClick={() => onChange({ is_admin: !user.is_admin })}
+          >
+            {user.is_admin ? "Make staff" : "Make admin"}
+          </button>
+          <button
+            type="button"
+            className="btn btn-small"
+            aria-label={`Reset password: ${name}`}
+            aria-expanded={open && panel.kind === "password"}
+            disabled={busy}
+            onClick={() => onOpen("password")}
+          >
+            Reset password
+          </button>
+          <button
+            type="button"
+            className="btn btn-small btn-danger-ghost"
+            aria-label={`Delete ${name}`}
+            aria-expanded={open && panel.kind === "delete"}
+            disabled={busy}
+            onClick={() => onOpen("delete")}
+          >
+            Delete
+          </button>
+        </div>
+      </td>
+    </tr>
+  );
+}
+
+export function UsersPage() {
+  const auth = useAuth();
+  const isAdmin = auth.user?.is_admin === true;
+  const [users, setUsers] = useState<User[] | null>(null);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const [reload, setReload] = useState(0);
+  const [adding, setAdding] = useState(false);
+  const [panel, setPanel] = useState<Panel>(null);
+  const [busyId, setBusyId] = useState<number | null>(null);
+  const [rowError, setRowError] = useState<{ id: number; text: string } | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  // The button that opened a row's form gets the focus back when it closes.
+  const opener = useRef<HTMLElement | null>(null);
+
+  useEffect(() => {
+    if (!isAdmin) return;
+    const controller = new AbortController();
+    setLoadError(null);
+    api
+      .users(controller.signal)
+      .then(setUsers)
+      .catch((error: unknown) => {
+        if (!controller.signal.aborted) setLoadError(error);
+      });
+    return () => controller.abort();
+  }, [isAdmin, reload]);
+
+  if (!isAdmin || (loadError instanceof ApiError && loadError.status === 403)) return <AdminsOnly />;
+
+  const closePanel = () => {
+    setPanel(null);
+    opener.current?.focus();
+    opener.current = null;
+  };
+
+  const open = (id: number, kind: "password" | "delete") => {
+    opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    setRowError(null);
+    setPanel(panel?.id === id && panel.kind === kind ? null : { id, kind });
+  };
+
+  async function change(user: User, update: UserChange) {
+    setBusyId(user.id);
+    setRowError(null);
+    setNotice(null);
+    try {
+      const updated = await api.updateUser(user.id, update);
+      setUsers((list) => withUser(list ?? [], updated));
+      // Demoting oneself takes this page away: read /api/me again.
+      if (updated.id === auth.user?.id && !updated.is_admin) void auth.signedIn();
+    } catch (error) {
+      setRowError({ id: user.id, text: accountErrorMessage(error, "The change was not saved") });
+    } finally {
+      setBusyId(null);
+    }
+  }
+
+  const panelFor = (user: User): ReactNode => {
+    if (panel?.id !== user.id) return null;
+    return panel.kind === "password" ? (
+      <ResetPasswordForm
+        user={user}
+        onCancel={closePanel}
+        onDone={(updated) => {
+          setUsers((list) => withUser(list ?? [], updated));
+          closePanel();
+          setNotice(`New password set for ${user.username}.`);
+        }}
+      />
+    ) : (
+      <ConfirmDelete
+        user={user}
+        onCancel={closePanel}
+        onDone={() => {
+          setPanel(null);
+          opener.current = null;
+          setUsers((list) => (list ?? []).filter((u) => u.id !== user.id));
+          setNotice(`${user.username} was deleted.`);
+        }}
+      />
+    );
+  };
+
+  let body: ReactNode;
+  if (users === null && loadError) {
+    body = (
+      <div className="state-card" role="alert" data-testid="users-error">
+        <h2>{loadError instanceof NetworkError ? "The server cannot be reached" : "The users could not be loaded"}</h2>
+        <p>{loadError instanceof Error ? loadError.message : String(loadError)}</p>
+        <div className="state-actions">
+          <button className="btn btn-primary" onClick={() => setReload((n) => n + 1)}>
+            Try again
+          </button>
+        </div>
+      </div>
+    );
+  } else if (users === null) {
+    body = (
+      <div className="splash" role="status">
+        <span className="spinner" aria-hidden="true" /> Loading users…
+      </div>
+    );
+  } else {
+    body = (
+      <div className="table-wrap">
+        <table className="users" data-testid="users-table">
+          <caption className="visually-hidden">Users, by username</caption>
+          <thead>
+            <tr>
+              <th scope="col">Username</th>
+              <th scope="col">Role</th>
+              <th scope="col">Status</th>
+              <th scope="col">Added</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {users.map((user) => {
+              const extra = panelFor(user);
+              const error = rowError?.id === user.id ? rowError.text : null;
+              return [
+                <UserRow
+                  key={user.id}
+                  user={user}
+                  self={user.id === auth.user?.id}
+                  panel={panel}
+                  busy={busyId === user.id}
+                  onChange={(update) => void change(user, update)}
+                  onOpen={(kind) => open(user.id, kind)}
+                />,
+                (extra || error) && (
+                  <tr
+                    key={`${user.id}-panel`}
+                    className="user-panel"
+                    data-testid="user-panel"
+                    onKeyDown={(e: KeyboardEvent) => e.key === "Escape" && closePanel()}
+                  >
+                    <td colSpan={5}>
+                      {extra}
+                      {error && (
+                        <p className="form-error row-error" role="alert" data-testid="row-error">
+                          {error}
+                        </p>
+                      )}
+                    </td>
+                  </tr>
+                ),
+              ];
+            })}
+          </tbody>
+        </table>
+      </div>
+    );
+  }
+
+  const active = users?.filter((u) => u.is_active).length ?? 0;
+  return (
+    <main className="users-page">
+      <div className="toolbar">
+        <div className="title">
+          <h1>Users</h1>
+          <span className="count" data-testid="users-summary">
+            {users === null ? "" : `${users.length} in all · ${active} active`}
+          </span>
+        </div>
+        <div className="toolbar-actions">
+          {!adding && (
+            <button
+              type="button"
+              className="btn btn-primary"
+              data-testid="add-user"
+              onClick={() => {
+                setNotice(null);
+                setAdding(true);
+              }}
+            >
+              Add user
+            </button>
+          )}
+        </div>
+      </div>
+      {adding && (
+        <AddUserForm
+          onCancel={() => setAdding(false)}
+          onAdded={(user) => {
+            setUsers((list) => withUser(list ?? [], user));
+            setAdding(false);
+            setNotice(`${user.username} was added as ${user.is_admin ? "an admin" : "staff"}.`);
+          }}
+        />
+      )}
+      <div aria-live="polite" className="notice-slot">
+        {notice && (
+          <div className="notice form-ok">
+            <p data-testid="users-notice">{notice}</p>
+            <button type="button" className="btn btn-ghost dismiss" aria-label="Dismiss" onClick={() => setNotice(null)}>
+              <span aria-hidden="true">✕</span>
+            </button>
+          </div>
+        )}
+      </div>
+      <div className="results">{body}</div>
+      <p className="hint users-footnote">
+        Disabling a user or resetting their password signs them out at once. There must always be one active admin.
+      </p>
+    </main>
+  );
+}
