@@ -9,7 +9,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from api.app import create_app
 from core.settings import Settings
 from tests.conftest import pg_url
 from tests.fakes.ports import free_port
@@ -83,6 +84,20 @@ def fresh_database(
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def seeded_site(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    kind: str,
+    seed: Callable[[str], None],
+) -> Iterator[str]:
+    """The API and the SPA on one origin, over a fresh `kind` database that `seed(url)` fills."""
+    with fresh_database(request, tmp_path_factory, kind) as url:
+        seed(url)
+        with serve(create_app(e2e_settings(url))) as base:
+            yield base
 
 
 @contextmanager

@@ -12,13 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from api.app import create_app
 from api.security import hash_password
 from core.db import make_engine
 from core.models import User, utcnow
 from crawler.storage import car_row, upsert_cars
 from tests.factories import listing
-from tests.web.support import PASSWORD, e2e_settings, fresh_database, require_built_app, serve
+from tests.web.support import PASSWORD, require_built_app, seeded_site
 from tests.web.support import sign_in as sign_in_at
 
 require_built_app()
@@ -41,7 +40,8 @@ def base_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """The API and the SPA on one origin, with the admin and one car with a carsensor photo."""
-    with fresh_database(request, tmp_path_factory, "sqlite") as url:
+
+    def seed(url: str) -> None:
         engine = make_engine(url)
         with Session(engine) as session:
             session.add(User(username="admin", password_hash=hash_password(PASSWORD)))
@@ -49,8 +49,9 @@ def base_url(
             upsert_cars([car_row(item, now=utcnow())], session=session)
             session.commit()
         engine.dispose()
-        with serve(create_app(e2e_settings(url))) as base:
-            yield base
+
+    with seeded_site(request, tmp_path_factory, "sqlite", seed) as base:
+        yield base
 
 
 @pytest.fixture

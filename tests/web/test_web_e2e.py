@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from api.app import create_app
 from api.security import hash_password
 from core.db import make_engine
 from core.models import User, utcnow
@@ -26,10 +25,8 @@ from crawler.storage import car_row, upsert_cars
 from tests.factories import listing
 from tests.web.support import (
     PASSWORD,
-    e2e_settings,
-    fresh_database,
     require_built_app,
-    serve,
+    seeded_site,
     shot,
     sign_in,
 )
@@ -96,10 +93,8 @@ def base_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """The API and the SPA on one origin, over a freshly seeded database."""
-    with fresh_database(request, tmp_path_factory, request.param) as url:
-        seed(url)
-        with serve(create_app(e2e_settings(url))) as base:
-            yield base
+    with seeded_site(request, tmp_path_factory, request.param, seed) as base:
+        yield base
 
 
 def rows(page: Any) -> Any:
