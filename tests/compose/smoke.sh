@@ -157,6 +157,20 @@ else fail "SPA fallback on $WEB/cars/1"; fi
 if [ "$(curl -s -o /dev/null -w '%{http_code}' "$WEB/api/health")" = 200 ]; then
     pass "GET /api/health through nginx: 200"
 else fail "GET /api/health through nginx"; fi
+# Security headers, from nginx (the app) and from the API behind it.
+app_headers=$(curl -sS -D - -o /dev/null "$WEB/")
+api_headers=$(curl -sS -D - -o /dev/null "$WEB/api/health")
+if grep -qi "^content-security-policy:.*script-src 'self'.*frame-ancestors 'none'" <<<"$app_headers" \
+    && grep -qi '^x-content-type-options: nosniff' <<<"$app_headers" \
+    && grep -qi '^x-content-type-options: nosniff' <<<"$api_headers" \
+    && grep -qi "^content-security-policy: default-src 'none'; frame-ancestors 'none'" <<<"$api_headers"
+then pass "security headers on the app and the API through nginx"
+else fail "security headers: app: ${app_headers:0:600} api: ${api_headers:0:600}"; fi
+docs=$(curl -fsS "$WEB/docs" 2>/dev/null)
+if grep -q '/docs/static/' <<<"$docs" && ! grep -Eqi 'cdn\.|jsdelivr|unpkg' <<<"$docs" \
+    && [ "$(curl -s -o /dev/null -w '%{http_code}' "$WEB/openapi.json")" = 200 ]; then
+    pass "/docs through nginx, from local assets"
+else fail "/docs through nginx: ${docs:0:300}"; fi
 
 # --- login and /api/cars through nginx ---------------------------------------------------------
 login=$(curl -sS -X POST "$WEB/api/login" -H 'Content-Type: application/json' \
