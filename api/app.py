@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from api.accounts import TokenEpochs
 from api.cache import TTLCache
 from api.db import make_async_engine
 from api.headers import (
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sync_sessions = session_factory(sync_engine)
     app.state.cache = TTLCache[Any](settings.count_cache_seconds)
     app.state.tokens = AccessTokens(settings)
+    app.state.token_epochs = TokenEpochs(settings.account_cache_seconds)
 
     check_cors_origins(settings.cors_origins)
     app.add_middleware(

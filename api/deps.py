@@ -41,11 +41,8 @@ def unauthorized(detail: str) -> HTTPException:
 
 
 def token_epochs(request: Request) -> TokenEpochs:
-    """This app's snapshot of whose access tokens are good, made on first use."""
-    state = request.app.state
-    epochs: TokenEpochs | None = getattr(state, "token_epochs", None)
-    if epochs is None:
-        epochs = state.token_epochs = TokenEpochs(state.settings.account_cache_seconds)
+    """This app's snapshot of whose access tokens are good (api.accounts.TokenEpochs)."""
+    epochs: TokenEpochs = request.app.state.token_epochs
     return epochs
 
 

@@ -114,6 +114,8 @@ def llm_interpreter(
 
     async def interpret(text: str, previous: Mapping[str, Any] | None) -> ParseResult:
         ruled = await rules(text, previous)
+        if ruled.problem:
+            return ruled  # a negative amount or an exponent: refused before any model is asked
         messages: list[ChatCompletionMessageParam] = [{"role": "system", "content": prompt}]
         if previous:
             context = f"Previous search: {json.dumps(previous, ensure_ascii=False)}"

@@ -285,12 +285,12 @@ async def test_the_llm_path_neither_applies_a_minus_nor_an_absurd_number(
         build_dispatcher(settings, session_factory(engine), interpret=interpret), bot, telegram
     )
     try:
-        # A model that drops the sign, then one that answers out of range.
+        # The refused message never reaches the model; the next one gets an out-of-range answer.
         openai_server.script(
-            tool_call({"make": "Toyota", "price_max": 5_000_000}),
             tool_call({"make": "BMW", "price_max": -2_000_000, "mileage_max": 10**12}),
         )
         refused = only_message(await chat.say("Toyota до -5 млн"))
+        asked = len(openai_server.requests)
         searched = only_message(await chat.say("BMW до 2 млн"))
     finally:
         await client.close()
@@ -301,6 +301,7 @@ async def test_the_llm_path_neither_applies_a_minus_nor_an_absurd_number(
     assert refused.params["text"].startswith(
         "Не понимаю отрицательные числа и степени: «до -5 млн»."
     )
+    assert (asked, len(openai_server.requests)) == (0, 1)
     text = searched.params["text"]
     # Every active BMW: neither the negative price nor the trillion km was applied.
     assert text.startswith("<b>Найдено: 9</b>\nФильтры: марка: BMW\n")
