@@ -188,13 +188,41 @@ class CrawlRunOut(BaseModel):
     items_stored: int | None
     items_dropped: int | None
     errors: int | None
+    # Written by the crawl itself while it runs and at its end; null before its first report.
+    pages_expected: int | None = Field(description="Pages the result bars and pagers promise")
+    progress_at: datetime | None = Field(description="When the crawl last wrote its counters")
+    listings_new: int | None
+    listings_changed: int | None
+    listings_unchanged: int | None
+    listings_gone: int | None
+    listings_reappeared: int | None
+    details_fetched: int | None
+    details_failed: int | None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def makers(self) -> list[str]:
-        """The makers the shard crawls, in English; empty for "all", the site-wide list."""
+        """The makers the shard crawls, in English; empty for "all" and the details backfill."""
         makes = (vocab.make_by_code(code) for code in crawls.shard_makes(self.shard))
         return [make.en for make in makes if make is not None]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def percent(self) -> float | None:
+        """Pages read of pages expected, 0-100; null until the crawl knows how many to expect."""
+        return crawls.progress(self).percent
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def pages_per_second(self) -> float | None:
+        """Pages read per second since the run started, as of its last report."""
+        return crawls.progress(self).pages_per_second
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def eta_seconds(self) -> float | None:
+        """Seconds left at that rate while the run is active; null once it has ended."""
+        return crawls.progress(self).eta_seconds
 
 
 class CrawlList(BaseModel):

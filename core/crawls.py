@@ -2,23 +2,23 @@
 
 A crawl is split into shards: by default the plan, one per maker under carsensor's own code, the
 smallest makers sharing a job (`AA+AT+…`, each maker still with its own list and sweep); 'all' is
-the site-wide list. Each tick reads every
+the site-wide list. Shards read list pages only; the `details` shard, the details backfill, fetches
+detail pages with what the list shards leave of the site's request budget. Each tick reads every
 node's load from `daemonstatus.json`, brings the active runs in `crawl_runs` up to date from
 `listjobs.json`, and gives each due shard to the least-loaded live node through `schedule.json`.
-A run's counts come from the Scrapy stats dump at the end of its scrapyd log, fetched over HTTP,
-so the scheduler needs no disk shared with the nodes.
+A run's counts come from the crawl itself, which writes them into its `crawl_runs` row while it
+runs and when it ends (crawler.extensions.RunReport): the scheduler reads no logs.
 """
 
 import base64
 import json
 import logging
-import re
 import socket
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.error import URLError
 from urllib.parse import urlencode, urljoin, urlsplit
 from urllib.request import Request, urlopen
@@ -36,7 +36,12 @@ logger = logging.getLogger(__name__)
 PROJECT = "carsensor"
 SPIDER = "carsensor"
 ALL = "all"
+# The details backfill's shard, and the spider it runs.
+DETAILS = "details"
+DETAILS_SPIDER = "details"
 ACTIVE = ("pending", "running")
+# Runs retried by backoff (Policy.retry_delays) rather than after the whole interval.
+RETRIED = ("incomplete", "failed", "lost")
 # A run is recorded just before schedule.json is called; until then its node cannot know it.
 CLAIM_GRACE = timedelta(minutes=1)
 
@@ -45,12 +50,22 @@ OWN_SHARD_MODELS = 10
 SHARD_GROUP_SIZE = 8
 SHARD_JOINER = "+"
 
-_STATS_DUMP = "Dumping Scrapy stats:"
-# The crawl's own closing lines (crawler.pipelines): why a run is incomplete, or flagged.
-_VERDICT = re.compile(r"(?:crawl incomplete|list incomplete|sweep guard): .*")
-_INT_STAT = re.compile(r"'([^']+)': (\d+)(?![\d.])")
-# Scrapy's LogStats line, written every LOGSTATS_INTERVAL while a crawl runs.
-_PROGRESS = re.compile(r"Crawled (\d+) pages \(at [^)]*\), scraped (\d+) items")
+# crawl_runs column <- the Scrapy stat the crawl counts it in (crawler.extensions.RunReport).
+REPORT = {
+    "pages_crawled": "pages/read",
+    "pages_expected": "pages/expected",
+    "items_scraped": "item_scraped_count",
+    "items_stored": "store/items_stored",
+    "items_dropped": "item_dropped_count",
+    "errors": "log_count/ERROR",
+    "listings_new": "listings/new",
+    "listings_changed": "listings/changed",
+    "listings_unchanged": "listings/unchanged",
+    "listings_gone": "listings/gone",
+    "listings_reappeared": "listings/reappeared",
+    "details_fetched": "details/fetched",
+    "details_failed": "details/failed",
+}
 
 
 class NodeDown(Exception):
@@ -116,8 +131,42 @@ def configured_shards(settings: Settings) -> list[str]:
 
 
 def shard_makes(shard: str) -> list[str]:
-    """The maker codes a shard crawls; none for 'all', the site-wide list."""
-    return [] if shard == ALL else shard.split(SHARD_JOINER)
+    """The maker codes a shard crawls; none for 'all' (the site-wide list) and the backfill."""
+    return [] if shard in (ALL, DETAILS) else shard.split(SHARD_JOINER)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """When shards are due, and what their jobs are told."""
+
+    interval: timedelta
+    # Pauses before retrying an incomplete, failed or lost run; the last one repeats.
+    retry_delays: tuple[timedelta, ...] = (
+        timedelta(minutes=5),
+        timedelta(minutes=15),
+        timedelta(hours=1),
+    )
+    # Requests per second to the site across every job (0: none); see crawler.budget.
+    site_rate: float = 1.0
+    # Start the details backfill when no list shard is due or active.
+    details: bool = False
+    details_budget: int = 3600
+    details_max_age_days: float = 30.0
+    # Extra Scrapy settings for every job (tests shrink timeouts with it).
+    settings: Mapping[str, str] = field(default_factory=dict)
+
+
+def policy_from(settings: Settings, **changes: object) -> Policy:
+    """The policy the settings describe, with `changes` applied (the API: interval 0)."""
+    policy = Policy(
+        interval=timedelta(seconds=settings.crawl_interval),
+        retry_delays=tuple(timedelta(seconds=s) for s in settings.crawl_retry_delays),
+        site_rate=settings.crawl_site_rate,
+        details=settings.crawl_details,
+        details_budget=settings.crawl_details_budget,
+        details_max_age_days=settings.crawl_details_max_age_days,
+    )
+    return replace(policy, **changes)  # type: ignore[arg-type]
 
 
 def cluster_from(settings: Settings) -> Cluster:
@@ -180,13 +229,17 @@ def refresh_runs(cluster: Cluster, live: Iterable[str], *, session: Session) -> 
         if state == "running":
             run.status = "running"
             run.started_at = _scrapyd_time(job.get("start_time")) or run.started_at or utcnow()
-            _record_progress(cluster, run, job)
+            logger.info("run %s (%s) running: %s", run.job_id, run.shard, describe(run))
         elif state == "finished":
+            # The crawl's final report lands just before its process exits: read it afresh.
+            session.refresh(run)
             run.started_at = _scrapyd_time(job.get("start_time")) or run.started_at
-            _record_stats(cluster, run, job)
             run.finished_at = _scrapyd_time(job.get("end_time")) or utcnow()
-            stored = run.items_stored
-            logger.info("run %s (%s) %s: %s stored", run.job_id, run.shard, run.status, stored)
+            run.status = run.outcome or "failed"
+            if run.outcome is None:
+                run.reason = "the crawl ended without its final report (killed, or it crashed)"
+            counts = summary(_counts(run))
+            logger.info("run %s (%s) %s: %s", run.job_id, run.shard, run.status, counts)
         elif state == "lost" and run.created_at < utcnow() - CLAIM_GRACE:
             # The node forgot the job: it restarted without persistent job storage.
             _end(run, "lost")
@@ -194,33 +247,62 @@ def refresh_runs(cluster: Cluster, live: Iterable[str], *, session: Session) -> 
     session.commit()
 
 
-def due_shards(shards: Iterable[str], interval: timedelta, *, session: Session) -> list[str]:
-    """The shards to start now: never run, last run lost, or last run older than `interval`."""
+def due_shards(shards: Iterable[str], policy: Policy, *, session: Session) -> list[str]:
+    """The shards to start now: never run, last run older than the interval, or a retry due.
+
+    After 1, 2, 3… incomplete, failed or lost runs in a row a shard is retried after
+    `policy.retry_delays[0]`, `[1]`, `[2]`… (the last repeating), counted from the run's end.
+    The backfill is also due again at once when its last run used its whole budget.
+    """
     shards = list(dict.fromkeys(shards))
-    latest_ids = (
-        select(func.max(CrawlRun.id)).where(CrawlRun.shard.in_(shards)).group_by(CrawlRun.shard)
+    depth = len(policy.retry_delays) + 1
+    ranked = (
+        select(
+            CrawlRun.id,
+            func.row_number()
+            .over(partition_by=CrawlRun.shard, order_by=CrawlRun.id.desc())
+            .label("rank"),
+        )
+        .where(CrawlRun.shard.in_(shards))
+        .subquery()
     )
-    latest = {
-        run.shard: run
-        for run in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(latest_ids)))
-    }
-    cutoff = utcnow() - interval
-    return [shard for shard in shards if _is_due(latest.get(shard), cutoff)]
+    recent = session.scalars(
+        select(CrawlRun)
+        .join(ranked, ranked.c.id == CrawlRun.id)
+        .where(ranked.c.rank <= depth)
+        .order_by(CrawlRun.id.desc())
+    )
+    history: dict[str, list[CrawlRun]] = {shard: [] for shard in shards}
+    for run in recent:
+        history[run.shard].append(run)
+    now = utcnow()
+    return [shard for shard in shards if _is_due(history[shard], policy, now)]
 
 
-def _is_due(latest: CrawlRun | None, cutoff: datetime) -> bool:
-    if latest is None or latest.status == "lost":
+def _is_due(history: list[CrawlRun], policy: Policy, now: datetime) -> bool:
+    if not history:
         return True
-    return latest.status not in ACTIVE and latest.created_at <= cutoff
+    latest = history[0]
+    if latest.status in ACTIVE:
+        return False
+    if latest.created_at <= now - policy.interval:
+        return True
+    if latest.shard == DETAILS and latest.status == "finished":
+        return (latest.pages_expected or 0) >= policy.details_budget
+    failures = next((n for n, run in enumerate(history) if run.status not in RETRIED), len(history))
+    if not failures or not policy.retry_delays:
+        return False
+    delay = policy.retry_delays[min(failures, len(policy.retry_delays)) - 1]
+    return (latest.finished_at or latest.created_at) <= now - delay
 
 
 def start_shards(
     cluster: Cluster,
     shards: Iterable[str],
     loads: Mapping[str, int],
+    policy: Policy,
     *,
     session: Session,
-    settings: Mapping[str, str] | None = None,
 ) -> list[CrawlRun]:
     """Record and schedule each shard on the least-loaded live node; skip any already active."""
     loads = dict(loads)
@@ -233,9 +315,7 @@ def start_shards(
                 logger.info("%s is already pending or running; not started again", shard)
                 break
             try:
-                cluster.api(
-                    node, "schedule.json", _schedule_form(shard, run.job_id, settings or {})
-                )
+                cluster.api(node, "schedule.json", schedule_form(shard, run.job_id, policy))
             except NodeDown as exc:
                 logger.warning("could not schedule %s: %s", shard, exc)
                 session.delete(run)
@@ -267,26 +347,43 @@ def _claim(shard: str, node: str, *, session: Session) -> CrawlRun | None:
 
 
 def tick(
-    cluster: Cluster,
-    shards: Iterable[str],
-    interval: timedelta,
-    *,
-    session: Session,
-    settings: Mapping[str, str] | None = None,
+    cluster: Cluster, shards: Iterable[str], policy: Policy, *, session: Session
 ) -> list[CrawlRun]:
-    """One scheduling round: refresh the runs, then start the due shards; interval 0 = all idle."""
+    """One scheduling round: refresh the runs, then start the due shards, or else the backfill.
+
+    List shards come first: the backfill starts only when none of them is due, and then books
+    only the request slots list crawls leave free (crawler.budget's "idle" priority).
+    """
+    shards = list(shards)
     loads = node_loads(cluster)
     refresh_runs(cluster, loads, session=session)
-    due = due_shards(shards, interval, session=session)
-    return start_shards(cluster, due, loads, session=session, settings=settings)
+    due = due_shards(shards, policy, session=session)
+    if policy.details and not due:
+        due = due_shards([DETAILS], policy, session=session)
+    return start_shards(cluster, due, loads, policy, session=session)
 
 
-def _schedule_form(shard: str, job_id: str, settings: Mapping[str, str]) -> list[tuple[str, str]]:
-    form = [("project", PROJECT), ("spider", SPIDER), ("jobid", job_id)]
-    if makes := shard_makes(shard):
-        form.append(("makes", ",".join(makes)))
-    form += [("setting", f"{name}={value}") for name, value in settings.items()]
-    return form
+def schedule_form(shard: str, job_id: str, policy: Policy) -> list[tuple[str, str]]:
+    """The schedule.json form of a shard's job: list pages only, or the backfill."""
+    if shard == DETAILS:
+        form = [("spider", DETAILS_SPIDER), ("limit", str(policy.details_budget))]
+        form.append(("max_age_days", f"{policy.details_max_age_days:g}"))
+        priority = "idle"
+    else:
+        form = [("spider", SPIDER), ("details", "none")]
+        if makes := shard_makes(shard):
+            form.append(("makes", ",".join(makes)))
+        priority = "list"
+    job_settings = {
+        "CRAWL_SITE_RATE": f"{policy.site_rate:g}",
+        "CRAWL_BUDGET_PRIORITY": priority,
+    } | dict(policy.settings)
+    return [
+        ("project", PROJECT),
+        ("jobid", job_id),
+        *form,
+        *(("setting", f"{name}={value}") for name, value in job_settings.items()),
+    ]
 
 
 def _list_jobs(cluster: Cluster, node: str) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -298,64 +395,102 @@ def _list_jobs(cluster: Cluster, node: str) -> dict[str, tuple[str, dict[str, An
     }
 
 
-def _read_log(
-    cluster: Cluster, run: CrawlRun, job: Mapping[str, Any], *, missing: int = logging.WARNING
-) -> str:
-    try:
-        log = cluster.call(
-            run.node, job.get("log_url") or f"logs/{PROJECT}/{SPIDER}/{run.job_id}.log"
-        )
-    except NodeDown as exc:
-        logger.log(missing, "no log for run %s: %s", run.job_id, exc)
-        return ""
-    return log.decode("utf-8", "replace")
+def verdict(stats: Mapping[str, Any]) -> tuple[str, str | None]:
+    """How a crawl ended, from its stats: finished, incomplete or failed, and why.
+
+    The same verdict makes `scrapy crawl` exit 1 and the scheduler record the run's status.
+    """
+    if stats.get("store/failed_batches"):
+        unsaved = stats.get("store/unsaved_items", 0)
+        return "failed", f"the database was unreachable; {unsaved} items unsaved"
+    if stats.get("store/stale_sweep_failed"):
+        return "failed", "stale listings could not be marked inactive"
+    if stats.get("list/failed") and not stats.get("list/pages"):
+        return "failed", "no list page could be read; is the site reachable?"
+    if stats.get("details/failed") and not stats.get("details/fetched"):
+        return "failed", "no detail page could be read; is the site reachable?"
+    if reason := stats.get("crawl/incomplete_reason"):
+        return "incomplete", str(reason)
+    if (finish := stats.get("finish_reason", "finished")) != "finished":
+        return "failed", f"the crawl ended as {finish}"
+    return "finished", stats.get("sweep/guard_reason")
 
 
-def _record_progress(cluster: Cluster, run: CrawlRun, job: Mapping[str, Any]) -> None:
-    # A crawl that has just started may have no log yet: not worth a warning.
-    progress = parse_progress(_read_log(cluster, run, job, missing=logging.DEBUG))
-    if progress is not None:
-        run.pages_crawled, run.items_scraped = progress
+def report(stats: Mapping[str, Any]) -> dict[str, int]:
+    """The crawl_runs columns a crawl's stats fill (REPORT), absent counts as 0."""
+    return {column: int(stats.get(stat) or 0) for column, stat in REPORT.items()}
 
 
-def _record_stats(cluster: Cluster, run: CrawlRun, job: Mapping[str, Any]) -> None:
-    log = _read_log(cluster, run, job)
-    stats = parse_stats(log)
-    run.pages_crawled = stats.get("response_received_count", run.pages_crawled)
-    run.items_scraped = stats.get("item_scraped_count", run.items_scraped)
-    run.items_stored = stats.get("store/items_stored", 0)
-    run.items_dropped = stats.get("item_dropped_count", 0)
-    run.errors = stats.get("log_count/ERROR", 0)
-    # The same failures that make `scrapy crawl` exit 1; no stats at all means the crawl crashed.
-    failed = (
-        not stats
-        or stats.get("store/failed_batches", 0) > 0
-        or stats.get("store/stale_sweep_failed", 0) > 0
-        or (stats.get("list/failed", 0) > 0 and not stats.get("list/pages"))
+def summary(counts: Mapping[str, int | None]) -> str:
+    """One line of a run's accounting, from `report()` or a crawl_runs row's columns."""
+
+    def n(column: str) -> int:
+        return counts.get(column) or 0
+
+    return (
+        f"{n('items_scraped')} listings seen: {n('listings_new')} new, "
+        f"{n('listings_changed')} changed, {n('listings_unchanged')} unchanged, "
+        f"{n('listings_gone')} gone, {n('listings_reappeared')} reappeared; "
+        f"details {n('details_fetched')} fetched, {n('details_failed')} failed; "
+        f"{n('items_dropped')} dropped"
     )
-    run.status = "failed" if failed else "finished"
-    if not failed and stats.get("crawl/incomplete_lists", 0) > 0:
-        run.status = "incomplete"  # it swept nothing: it could not show it saw every list
-    verdicts = _VERDICT.findall(log)
-    run.reason = verdicts[-1][:1000] if verdicts else None
 
 
-def parse_stats(log: str) -> dict[str, int]:
-    """The integer stats of the last 'Dumping Scrapy stats' block of a Scrapy log."""
-    start = log.rfind(_STATS_DUMP)
-    if start < 0:
-        return {}
-    block = log[start : log.find("}", start) + 1]
-    return {name: int(value) for name, value in _INT_STAT.findall(block)}
+def _counts(run: CrawlRun) -> dict[str, int | None]:
+    return {column: getattr(run, column) for column in REPORT}
 
 
-def parse_progress(log: str) -> tuple[int, int] | None:
-    """Pages crawled and items scraped in the last progress line of a running crawl's log."""
-    matches = _PROGRESS.findall(log)
-    if not matches:
-        return None
-    pages, items = matches[-1]
-    return int(pages), int(items)
+def describe(run: CrawlRun) -> str:
+    """A running run's progress, for the scheduler's log: pages, percent, rate, ETA."""
+    done = progress(run)
+    parts = [f"{run.pages_crawled or 0} of {run.pages_expected or '?'} pages"]
+    if done.percent is not None:
+        parts[0] += f" ({done.percent:g}%)"
+    parts.append(f"{run.items_scraped or 0} listings")
+    if done.pages_per_second is not None:
+        parts.append(f"{done.pages_per_second:g} pages/s")
+    if done.eta_seconds is not None:
+        parts.append(f"ETA {timedelta(seconds=int(done.eta_seconds))}")
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a run has got: pages read of pages expected, its page rate and what is left."""
+
+    percent: float | None
+    pages_per_second: float | None
+    eta_seconds: float | None
+
+
+class Counted(Protocol):
+    """What progress() reads of a run: a CrawlRun row, or the API's copy of one."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def started_at(self) -> datetime | None: ...
+    @property
+    def progress_at(self) -> datetime | None: ...
+    @property
+    def pages_crawled(self) -> int | None: ...
+    @property
+    def pages_expected(self) -> int | None: ...
+
+
+def progress(run: Counted) -> Progress:
+    """The run's progress from the counters its crawl last reported (nothing is re-parsed)."""
+    read, expected = run.pages_crawled, run.pages_expected
+    percent = None
+    if read is not None and expected:
+        percent = round(min(100.0, 100.0 * read / expected), 1)
+    rate = None
+    if read and run.started_at and run.progress_at and run.progress_at > run.started_at:
+        rate = read / (run.progress_at - run.started_at).total_seconds()
+    eta = None
+    if rate and expected and read is not None and run.status in ACTIVE:
+        eta = max(0.0, expected - read) / rate
+    return Progress(percent, rate and round(rate, 2), eta and round(eta))
 
 
 def _scrapyd_time(value: object) -> datetime | None:

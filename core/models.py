@@ -9,6 +9,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Dialect,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -257,3 +258,30 @@ class CrawlRun(Base):
     # Why a run ended incomplete or failed (migration 0006).
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Written by the crawl itself (crawler.extensions.RunReport) every few seconds and at its
+    # end: the denominator of its progress, and what its listings did (migration 0009).
+    pages_expected: Mapped[int | None] = mapped_column(Integer)
+    progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    listings_new: Mapped[int | None] = mapped_column(Integer)
+    listings_changed: Mapped[int | None] = mapped_column(Integer)
+    listings_unchanged: Mapped[int | None] = mapped_column(Integer)
+    listings_gone: Mapped[int | None] = mapped_column(Integer)
+    listings_reappeared: Mapped[int | None] = mapped_column(Integer)
+    details_fetched: Mapped[int | None] = mapped_column(Integer)
+    details_failed: Mapped[int | None] = mapped_column(Integer)
+    # Set with the final report: the run's own verdict, which the scheduler adopts.
+    outcome: Mapped[str | None] = mapped_column(String(16))
+
+
+class CrawlBudget(Base):
+    """The site-wide request schedule every crawl job books its requests from (crawler.budget).
+
+    Times are seconds since the epoch on the database's clock, so nodes need not agree on theirs.
+    """
+
+    __tablename__ = "crawl_budget"
+
+    site: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # The end of the last slot booked by anyone, and the last slot a list crawl booked.
+    next_at: Mapped[float] = mapped_column(Double, default=0.0)
+    list_at: Mapped[float] = mapped_column(Double, default=0.0)

@@ -52,8 +52,21 @@ class Settings(BaseSettings):
     # Empty: the plan (core.crawls.plan), every maker under its code; else maker codes, codes
     # joined by "+" into one job, or "all" (the site-wide list).
     crawl_shards: Annotated[list[str], NoDecode] = []
-    crawl_interval: float = Field(3600.0, ge=0)
+    # Seconds between two runs of a shard: more than a list pass (~4.6 h at 1 request/s).
+    crawl_interval: float = Field(21600.0, ge=0)
     crawl_poll: float = Field(15.0, gt=0)
+    # An incomplete, failed or lost run is retried after these pauses in turn (seconds), the
+    # last one repeating, rather than after the whole CRAWL_INTERVAL.
+    crawl_retry_delays: Annotated[list[float], NoDecode] = [300.0, 900.0, 3600.0]
+    # Requests per second to carsensor.net across every node and job (crawler.budget); the
+    # scheduler hands it to each job it starts. 0: no budget (the offline replay site).
+    crawl_site_rate: float = Field(1.0, ge=0)
+    # The details backfill (shard "details"): detail pages for listings without details, or
+    # with details older than CRAWL_DETAILS_MAX_AGE_DAYS, newest first, at most
+    # CRAWL_DETAILS_BUDGET requests per run; it starts when no list shard is due or active.
+    crawl_details: bool = True
+    crawl_details_budget: int = Field(3600, ge=1)
+    crawl_details_max_age_days: float = Field(30.0, gt=0)
 
     # The Telegram bot (python -m bot).
     telegram_bot_token: SecretStr | None = None
@@ -77,7 +90,12 @@ class Settings(BaseSettings):
     openai_timeout_seconds: float = Field(5.0, gt=0)
 
     @field_validator(
-        "cors_origins", "bot_allowed_users", "scrapyd_urls", "crawl_shards", mode="before"
+        "cors_origins",
+        "bot_allowed_users",
+        "scrapyd_urls",
+        "crawl_shards",
+        "crawl_retry_delays",
+        mode="before",
     )
     @classmethod
     def _split_commas(cls, value: object) -> object:

@@ -1,15 +1,92 @@
-"""Extension that writes the crawl's final stats as JSON, for tests and the scheduler."""
+"""Extensions that report a crawl: its counters into its crawl_runs row, its stats to a file."""
 
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Self
 
-from scrapy import signals
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import SQLAlchemyError
+from twisted.internet import task, threads
+from twisted.internet.defer import Deferred
+
+from core import crawls
+from core.db import make_engine
+from core.models import CrawlRun, utcnow
 
 logger = logging.getLogger(__name__)
+
+
+class RunReport:
+    """Write the crawl's counters into its `crawl_runs` row every CRAWL_REPORT_INTERVAL seconds,
+    and its verdict when it ends: the scheduler and the web app read its progress there.
+
+    Only a job the scheduler started has a row: scrapyd passes its id as the `_job` argument.
+    """
+
+    def __init__(self, crawler: Crawler, interval: float) -> None:
+        self.crawler = crawler
+        self.interval = interval
+        self.job: str | None = None
+        self.engine: Engine | None = None
+        self.loop: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Listen for the spider's start and the engine's stop."""
+        extension = cls(crawler, crawler.settings.getfloat("CRAWL_REPORT_INTERVAL", 10.0))
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        # engine_stopped comes after every spider_closed handler, the store's sweep included.
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        return extension
+
+    def spider_opened(self, spider: Spider) -> None:
+        """Start reporting, if a scheduler's run is behind this crawl."""
+        self.job = getattr(spider, "_job", None)
+        if not self.job:
+            return
+        self.engine = make_engine(self.crawler.settings.get("DATABASE_URL"))
+        self.loop = task.LoopingCall(self.report_progress)
+        self.loop.start(self.interval, now=True)
+
+    def report_progress(self) -> Deferred[bool]:
+        """Write the counters off the reactor thread; a failed write waits for the next one."""
+        return threads.deferToThread(self.write, final=False)
+
+    def engine_stopped(self) -> None:
+        """Write the final counters and the verdict."""
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        if self.engine is None:
+            return
+        for attempt in range(3):
+            if self.write(final=True):
+                break
+            time.sleep(2**attempt)
+        else:
+            logger.error("the final report of %s could not be written", self.job)
+        self.engine.dispose()
+
+    def write(self, *, final: bool) -> bool:
+        """Update the run's row; whether it worked."""
+        assert self.engine is not None and self.crawler.stats is not None
+        stats = self.crawler.stats.get_stats()
+        values: dict[str, object] = {**crawls.report(stats), "progress_at": utcnow()}
+        if final:
+            values["outcome"], values["reason"] = crawls.verdict(stats)
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    update(CrawlRun).where(CrawlRun.job_id == self.job).values(values)
+                )
+        except SQLAlchemyError as exc:
+            logger.warning("could not report progress of %s: %s", self.job, exc)
+            return False
+        return True
 
 
 class StatsFile:

@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass, field
 
+# The `source` of every listing this crawler stores.
+SOURCE = "carsensor"
+
 
 @dataclass(slots=True)
 class CarItem:
@@ -10,7 +13,7 @@ class CarItem:
     # Identity, read off the list card.
     external_id: str | None = None
     url: str | None = None
-    source: str = "carsensor"
+    source: str = SOURCE
 
     # Raw text as the page shows it.
     make_ja: str | None = None

@@ -75,6 +75,7 @@ class Walk:
     ids: set[str] = field(default_factory=set)
     ended: bool = False
     problem: str | None = None
+    per_page: int = 0  # cards on the first page read: the page size of a list without a pager
 
     @property
     def label(self) -> str:
@@ -84,12 +85,23 @@ class Walk:
     def read(self, number: int, page: ListPage) -> None:
         """Record a page that held cards (or said its list is empty)."""
         self.pages.add(number)
+        self.per_page = self.per_page or len(page.cards)
         self.ids.update(card.external_id for card in page.cards if card.external_id)
         if page.last_page is not None:
             self.last_page = max(self.last_page or 0, page.last_page)
         if page.total is not None:
             self.total = page.total
         self.ended = self.ended or page.is_last
+
+    @property
+    def expected_pages(self) -> int:
+        """Pages this list should have: the pager's last, or the stated total's share of pages
+        as big as the first; at least the pages read, and 1 before any was."""
+        if self.last_page is not None:
+            return max(self.last_page, len(self.pages))
+        if self.total is not None and self.per_page:
+            return max(-(-self.total // self.per_page), len(self.pages))
+        return max(len(self.pages), 1)
 
     def fail(self, problem: str) -> None:
         """Note what cut the walk short; the first problem is the one reported."""

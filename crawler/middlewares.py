@@ -32,7 +32,7 @@ def retry_after_seconds(value: bytes | str | None, *, now: datetime | None = Non
 
 
 class RetryAfterMiddleware:
-    """On 429/503 with Retry-After: slow the site's download slot, wait, then retry."""
+    """On 429/503 with Retry-After: wait as long as the site asks, then retry."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -54,16 +54,13 @@ class RetryAfterMiddleware:
         if wait is None:
             return response
         wait = min(wait, self.max_wait)
-        assert self.crawler.spider is not None and self.crawler.engine is not None
+        assert self.crawler.spider is not None
         retry = get_retry_request(
             request, spider=self.crawler.spider, reason=f"retry_after_{response.status}"
         )
         if retry is None:
             return response
-        # The whole site asked us to slow down, not just this URL: AutoThrottle relaxes it later.
-        slot = self.crawler.engine.downloader.slots.get(request.meta.get("download_slot", ""))
-        if slot is not None:
-            slot.delay = max(slot.delay, wait)
+        # The whole site asked us to slow down: crawler.budget pauses every job's requests.
         logger.info("%s answered %s; retrying in %.1fs", request.url, response.status, wait)
         await asyncio.sleep(wait)
         return retry

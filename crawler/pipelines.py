@@ -23,10 +23,10 @@ from sqlalchemy.exc import (
 from core import vocab
 from core.db import make_engine, session_factory
 from core.models import utcnow
-from crawler import normalize
-from crawler.items import CarItem
+from crawler import normalize, storage
+from crawler.items import SOURCE, CarItem
 from crawler.lists import Walk
-from crawler.storage import car_row, count_active, deactivate_stale, upsert_cars
+from crawler.storage import OUTCOMES, car_row, count_active, deactivate_stale
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +168,11 @@ class StoreError(RuntimeError):
 
 
 class StorePipeline(StatsPipeline):
-    """Buffer items and upsert them in batches; retry an unreachable database with backoff."""
+    """Buffer items and upsert them in batches; retry an unreachable database with backoff.
+
+    Counts what each listing did (`listings/new`, `changed`, `unchanged`, `reappeared`, and
+    `gone` for those its sweep marks inactive), each listing once per crawl.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         assert crawler.stats is not None
@@ -187,6 +191,10 @@ class StorePipeline(StatsPipeline):
         self.engine = make_engine(settings.get("DATABASE_URL"))
         self.sessions = session_factory(self.engine)
         self.buffer: list[dict[str, Any]] = []
+        # The details backfill only fills detail columns: a list crawl may have re-priced since.
+        details_only = getattr(crawler.spidercls, "details_only", False)
+        self.write = storage.store_details if details_only else storage.upsert_cars
+        self.counted: set[str] = set()
         self.lock = asyncio.Lock()
         self.failed = False
         self._closing: asyncio.Future[None] | None = None
@@ -205,7 +213,7 @@ class StorePipeline(StatsPipeline):
             with self.sessions() as session:
                 for scope in scopes:
                     self.active_before[str(scope)] = count_active(
-                        session=session, source=CarItem.source, make_codes=_makers(scope)
+                        session=session, source=SOURCE, make_codes=_makers(scope)
                     )
         except SQLAlchemyError as exc:  # the first flush retries and reports an outage
             logger.warning("cannot count the listings active before the crawl: %s", exc)
@@ -241,7 +249,12 @@ class StorePipeline(StatsPipeline):
         for external_id, reason in rejected:
             self.stats.inc_value("store/rejected_items")
             logger.error("the database refused %s: %s", external_id, reason)
-        self.stats.inc_value("store/items_stored", stored)
+        # A listing that moved between pages during the crawl is stored twice, counted once.
+        for external_id, outcome in stored.items():
+            if outcome in OUTCOMES and external_id not in self.counted:
+                self.counted.add(external_id)
+                self.stats.inc_value(f"listings/{outcome}")
+        self.stats.inc_value("store/items_stored", len(stored))
         self.stats.inc_value("store/batches")
 
     def fail(self, exc: Exception, unsaved: int, *, closing: bool) -> None:
@@ -257,12 +270,12 @@ class StorePipeline(StatsPipeline):
                 self.crawler.engine.close_spider_async(reason="store_failed")
             )
 
-    def _write(self, batch: list[dict[str, Any]]) -> tuple[int, list[tuple[str, str]]]:
-        """Upsert a batch, retrying an unreachable database; return (stored, rejected rows)."""
+    def _write(self, batch: list[dict[str, Any]]) -> tuple[dict[str, str], list[tuple[str, str]]]:
+        """Store a batch, retrying an unreachable database; return (outcomes, rejected rows)."""
         for attempt in range(self.retry_times + 1):
             try:
                 with self.sessions.begin() as session:
-                    return upsert_cars(batch, session=session), []
+                    return self.write(batch, session=session), []
             except (OperationalError, InterfaceError) as exc:
                 if attempt == self.retry_times:
                     raise StoreError(f"database unreachable after {attempt + 1} attempts") from exc
@@ -273,13 +286,16 @@ class StorePipeline(StatsPipeline):
                 return self._write_one_by_one(batch)
         raise AssertionError("unreachable")
 
-    def _write_one_by_one(self, batch: list[dict[str, Any]]) -> tuple[int, list[tuple[str, str]]]:
+    def _write_one_by_one(
+        self, batch: list[dict[str, Any]]
+    ) -> tuple[dict[str, str], list[tuple[str, str]]]:
         # One row the database refuses must not cost the other rows of its batch.
-        stored, rejected = 0, []
+        stored: dict[str, str] = {}
+        rejected = []
         for row in batch:
             try:
                 with self.sessions.begin() as session:
-                    stored += upsert_cars([row], session=session)
+                    stored |= self.write([row], session=session)
             except (DataError, IntegrityError) as exc:
                 rejected.append((row["external_id"], str(exc.orig).splitlines()[0]))
         return stored, rejected
@@ -326,14 +342,15 @@ class StorePipeline(StatsPipeline):
             self.stats.set_value("store/stale_sweep_failed", 1)
             logger.error("could not mark stale listings of %s inactive: %s", scope, exc)
             return
-        self.stats.inc_value("store/deactivated_stale", swept.deactivated)
+        self.stats.inc_value("listings/gone", swept.deactivated)
         if swept.unseen and not swept.deactivated:
             self.stats.inc_value("sweep/guard_tripped")
-            logger.error(
-                "sweep guard: %s: %d of %d active listings unseen, over SWEEP_MAX_SHARE=%.0f%%; "
-                "none marked inactive",
-                scope, swept.unseen, swept.active, self.sweep_max_share * 100,
-            )  # fmt: skip
+            guard = (
+                f"sweep guard: {scope}: {swept.unseen} of {swept.active} active listings unseen, "
+                f"over SWEEP_MAX_SHARE={self.sweep_max_share:.0%}; none marked inactive"
+            )
+            self.stats.set_value("sweep/guard_reason", guard)
+            logger.error(guard)
 
 
 def _makers(scope: str) -> list[str] | None:

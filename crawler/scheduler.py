@@ -5,8 +5,10 @@
 
 Settings (core.settings): SCRAPYD_URLS, SCRAPYD_DISCOVER (a host name whose every address is a
 node, as with `docker compose --scale scrapyd=3`), SCRAPYD_USERNAME / SCRAPYD_PASSWORD,
-CRAWL_SHARDS (empty: the plan), CRAWL_INTERVAL (seconds between two crawls of a shard) and
-CRAWL_POLL (seconds between ticks; each tick also refreshes the progress of running crawls).
+CRAWL_SHARDS (empty: the plan), CRAWL_INTERVAL (seconds between two crawls of a shard),
+CRAWL_RETRY_DELAYS (the backoff after an incomplete, failed or lost run), CRAWL_SITE_RATE (the
+requests per second every job shares), CRAWL_DETAILS* (the details backfill) and CRAWL_POLL
+(seconds between ticks; each tick also logs the progress of running crawls).
 It keeps no state of its own: `crawl_runs` (DATABASE_URL) is the record, so it may restart freely.
 """
 
@@ -16,7 +18,6 @@ import os
 import signal
 import sys
 import threading
-from datetime import timedelta
 from types import FrameType
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,7 +36,7 @@ def run_tick(settings: Settings, sessions: sessionmaker[Session]) -> list[CrawlR
         return crawls.tick(
             crawls.cluster_from(settings),
             crawls.configured_shards(settings),
-            timedelta(seconds=settings.crawl_interval),
+            crawls.policy_from(settings),
             session=session,
         )
 

@@ -21,6 +21,10 @@ SWEEP_MAX_SHARE = 0.10
 # LIST_ANOMALY_BACKOFF, 2x, 4x ... seconds; then the crawl is incomplete.
 LIST_ANOMALY_RETRY_TIMES = 3
 LIST_ANOMALY_BACKOFF = 10.0
+# The details backfill (`scrapy crawl details`): detail pages of at most this many listings per
+# run (its `limit` argument), those without details or with details older than this many days.
+CRAWL_DETAILS_BUDGET = 3600
+CRAWL_DETAILS_MAX_AGE_DAYS = 30.0
 # Render pages in Chromium through scrapy-playwright (listings render server-side today).
 CARSENSOR_PLAYWRIGHT = os.environ.get("CARSENSOR_PLAYWRIGHT", "0") == "1"
 
@@ -30,14 +34,19 @@ USER_AGENT = os.environ.get(
     "CRAWLER_USER_AGENT",
     "carsensor-platform/0.1 (used-car listings indexer; +https://github.com/carsensor-platform)",
 )
-# 0 for the local replay site (scripts/run_local.py --offline); keep it for carsensor.net.
-DOWNLOAD_DELAY = float(os.environ.get("CRAWLER_DOWNLOAD_DELAY", "1.0"))
+# Requests per second to the site across every node and job, booked in the database
+# (crawler.budget); 0 turns the budget off (the local replay site: scripts/run_local.py --offline).
+CRAWL_SITE_RATE = float(os.environ.get("CRAWL_SITE_RATE", "1.0"))
+# "list" books first; "idle" (the details backfill) books only when no list crawl has booked a
+# slot for CRAWL_BUDGET_IDLE_GAP seconds.
+CRAWL_BUDGET_PRIORITY = "list"
+CRAWL_BUDGET_IDLE_GAP = 5.0
+# The budget replaces per-process delays: a delay added after the booked slot would queue
+# requests behind it and later release them in a burst above the budget.
+DOWNLOAD_DELAY = 0.0
+AUTOTHROTTLE_ENABLED = False
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
-AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = max(DOWNLOAD_DELAY, 0.01)
-AUTOTHROTTLE_MAX_DELAY = 60.0
-AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 
 # Faults: RetryMiddleware retries these codes and timeouts; ours honours Retry-After first.
@@ -45,7 +54,11 @@ RETRY_ENABLED = True
 RETRY_TIMES = 4
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
 RETRY_AFTER_MAX = 300.0
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.RetryAfterMiddleware": 560}
+# The budget after HttpCacheMiddleware (900): cache hits spend none of it.
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.RetryAfterMiddleware": 560,
+    "crawler.budget.SiteBudget": 950,
+}
 
 ITEM_PIPELINES = {
     "crawler.pipelines.RequiredFieldsPipeline": 100,
@@ -54,7 +67,9 @@ ITEM_PIPELINES = {
     "crawler.pipelines.VocabularyPipeline": 400,
     "crawler.pipelines.StorePipeline": 900,
 }
-EXTENSIONS = {"crawler.extensions.StatsFile": 900}
+EXTENSIONS = {"crawler.extensions.StatsFile": 900, "crawler.extensions.RunReport": 910}
+# A scheduled run writes its counters into crawl_runs this often (seconds), and at its end.
+CRAWL_REPORT_INTERVAL = 10.0
 CRAWL_STATS_FILE = os.environ.get("CRAWL_STATS_FILE", "")
 # Unset: core.settings' DATABASE_URL (the environment, then the SQLite default).
 DATABASE_URL = None
@@ -80,5 +95,4 @@ REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("CRAWLER_LOG_LEVEL", "INFO")
-# The scheduler reads a running crawl's progress from these lines in its scrapyd log.
-LOGSTATS_INTERVAL = 10.0
+LOGSTATS_INTERVAL = 60.0

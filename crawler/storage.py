@@ -6,7 +6,19 @@ from datetime import datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import Column, MetaData, Table, and_, case, func, or_, select, text, update
+from sqlalchemy import (
+    Column,
+    MetaData,
+    Table,
+    and_,
+    case,
+    false,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -94,7 +106,7 @@ def _on_conflict(stmt: Any) -> Any:
     assignments["updated_at"] = case((changed, new.updated_at), else_=cars.updated_at)
     return stmt.on_conflict_do_update(
         index_elements=["source", "external_id"], set_=assignments
-    ).returning(Car.id, Car.external_id)
+    ).returning(Car.id, Car.external_id, Car.updated_at)
 
 
 def _copy_value(name: str, value: Any) -> Any:
@@ -113,26 +125,38 @@ def _stage(rows: list[dict[str, Any]], *, session: Session) -> None:
     session.execute(text("ANALYZE cars_incoming"))
 
 
-def upsert_cars(rows: Sequence[dict[str, Any]], *, session: Session) -> int:
-    """Insert or update a batch of car rows and record price changes; return rows written."""
+# What a stored listing did, as the crawl's accounting counts it (listings/<outcome>).
+OUTCOMES = ("new", "changed", "unchanged", "reappeared", "gone")
+
+
+def upsert_cars(rows: Sequence[dict[str, Any]], *, session: Session) -> dict[str, str]:
+    """Insert or update a batch of car rows and record price changes.
+
+    Returns each written listing's outcome by external id: new, reappeared (inactive before),
+    changed (a stored value changed, so `updated_at` moved) or unchanged.
+    """
     rows = _merge_duplicates(rows)
     if not rows:
-        return 0
+        return {}
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
         _stage(rows, session=session)
     # A join with the staged ids walks the unique index; a 500-item IN list is parsed slowly.
     ids = select(_STAGING.c.external_id) if postgres else [row["external_id"] for row in rows]
-    prices = select(Car.external_id, Car.price_jpy, Car.total_price_jpy).where(
+    known = select(Car.external_id, Car.price_jpy, Car.total_price_jpy, Car.is_active).where(
         Car.source == rows[0]["source"], Car.external_id.in_(ids)
     )
-    before = {eid: (price, total) for eid, price, total in session.execute(prices)}
+    before = {eid: (price, total, active) for eid, price, total, active in session.execute(known)}
     if postgres:
         upsert = pg_insert(Car).from_select(_STAGED, select(*_STAGING.c))
         stored = session.execute(_on_conflict(upsert)).all()
     else:
         stored = session.execute(_on_conflict(sqlite_insert(Car)), rows).all()
-    car_ids = {external_id: car_id for car_id, external_id in stored}
+    by_id = {row["external_id"]: row for row in rows}
+    car_ids, outcomes = {}, {}
+    for car_id, external_id, updated_at in stored:
+        car_ids[external_id] = car_id
+        outcomes[external_id] = _outcome(before.get(external_id), by_id[external_id], updated_at)
     history = [
         {
             "car_id": car_ids[row["external_id"]],
@@ -141,11 +165,22 @@ def upsert_cars(rows: Sequence[dict[str, Any]], *, session: Session) -> int:
             "observed_at": row["last_seen_at"],
         }
         for row in rows
-        if before.get(row["external_id"]) != (row["price_jpy"], row["total_price_jpy"])
+        if before.get(row["external_id"], ())[:2] != (row["price_jpy"], row["total_price_jpy"])
     ]
     if history:
         session.execute(CarPriceHistory.__table__.insert(), history)
-    return len(stored)
+    return outcomes
+
+
+def _outcome(
+    before: tuple[int | None, int | None, bool] | None, row: dict[str, Any], updated_at: datetime
+) -> str:
+    if before is None:
+        return "new"
+    if not before[2] and row["is_active"]:
+        return "reappeared"
+    # The upsert moves updated_at to the row's own timestamp only when a stored value changed.
+    return "changed" if updated_at == row["updated_at"] else "unchanged"
 
 
 def known_listings(ids: Sequence[str], *, session: Session, source: str) -> dict[str, Known]:
@@ -206,3 +241,64 @@ def deactivate_stale(
         execution_options={"synchronize_session": False},
     )
     return Sweep(active, unseen, int(getattr(result, "rowcount", 0) or 0))
+
+
+# What a detail request carries of a stored listing: what the pipelines need to pass it on, and
+# the card's own values, which the detail page only completes (as on a list crawl with details).
+_DUE_FIELDS = (
+    "external_id", "url", "source", "make_ja", "model_ja", "make_code", "body_type_ja",
+    "color_ja", "transmission_ja", "inspection", "image_url",
+)  # fmt: skip
+_DETAILS = tuple(c for c in DETAIL_COLUMNS if c != "detail_fetched_at")
+
+
+def details_due(
+    *, session: Session, source: str, limit: int, fetched_before: datetime
+) -> list[CarItem]:
+    """Active listings whose details are missing or fetched before `fetched_before`, at most
+    `limit`: those without details first, each group newest first."""
+    missing = Car.detail_fetched_at.is_(None)
+    query = (
+        select(*(Car.__table__.c[name] for name in _DUE_FIELDS))
+        .where(
+            Car.source == source,
+            Car.is_active.is_(True),
+            or_(missing, Car.detail_fetched_at < fetched_before),
+        )
+        .order_by(case((missing, 0), else_=1), Car.first_seen_at.desc(), Car.id.desc())
+        .limit(limit)
+    )
+    return [CarItem(**row._mapping) for row in session.execute(query)]
+
+
+def store_details(rows: Sequence[dict[str, Any]], *, session: Session) -> dict[str, str]:
+    """Write what detail pages added to stored listings, never their list data.
+
+    A parsed page fills the detail columns (keeping stored values where the page has none); a gone
+    page marks the listing inactive; a failed one changes nothing. Returns {external_id: "gone" |
+    "detailed"} for the listings updated.
+    """
+    columns = Car.__table__.c
+    outcomes: dict[str, str] = {}
+    for row in _merge_duplicates(rows):
+        listing = and_(Car.source == row["source"], Car.external_id == row["external_id"])
+        if not row["is_active"]:
+            outcome = "gone"
+            stmt = update(Car).where(listing, Car.is_active.is_(True))
+            stmt = stmt.values(is_active=False, updated_at=row["updated_at"])
+        elif row["detail_fetched_at"] is not None:
+            outcome = "detailed"
+            found = {c: row[c] for c in DETAIL_COLUMNS if row.get(c) is not None}
+            # A page read again unchanged moves its fetch time, not the listing's updated_at.
+            changed = or_(
+                false(),
+                *(columns[c].is_distinct_from(v) for c, v in found.items() if c in _DETAILS),
+            )
+            stamp = case((changed, row["updated_at"]), else_=Car.updated_at)
+            stmt = update(Car).where(listing).values(**found, updated_at=stamp)
+        else:
+            continue
+        result = session.execute(stmt, execution_options={"synchronize_session": False})
+        if getattr(result, "rowcount", 0):
+            outcomes[row["external_id"]] = outcome
+    return outcomes

@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import logging
 import os
+import re
 import shutil
 import signal
 import socket
@@ -32,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DEMO_LOGIN = ("admin", "carsensor-demo")
 ACCESS_LOG = '[twisted.python.log#info] "'
+# twistd's text log names each line's level: "… [scrapyd.launcher#debug] Process slot 0 ready".
+DEBUG_LOG = re.compile(r"^\S+ \[[^\]]*#debug\] ")
 
 logger = logging.getLogger("run")
 
@@ -73,8 +76,9 @@ class Stack:
     def _echo(name: str, process: subprocess.Popen[str]) -> None:
         assert process.stdout is not None
         for line in process.stdout:
-            # scrapyd logs every HTTP request, the scheduler's polls too: noise here.
-            if ACCESS_LOG not in line:
+            # scrapyd logs every HTTP request, the scheduler's polls too, and its process slots
+            # at debug level: noise here. Its warnings and errors still show.
+            if ACCESS_LOG not in line and not DEBUG_LOG.match(line):
                 logger.info("%-9s| %s", name, line.rstrip())
 
     def exited(self) -> str | None:
@@ -148,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.offline:
         env["CARSENSOR_BASE_URL"] = f"http://127.0.0.1:{ports['REPLAY_PORT']}"
-        env.setdefault("CRAWLER_DOWNLOAD_DELAY", "0")  # the replay site needs no politeness
+        env.setdefault("CRAWL_SITE_RATE", "0")  # the replay site needs no politeness budget
     # scrapyd keeps its eggs, logs and job database under its working directory.
     scrapyd_home = Path(env.get("SCRAPYD_HOME", ROOT))
     if scrapyd_home != ROOT:

@@ -57,7 +57,8 @@ async def start_crawl(
     """Start the shards now on the least-loaded nodes, through the scheduler's own code."""
     configured = crawls.configured_shards(settings)
     shards = body.shards if body and body.shards else configured
-    unknown = sorted(set(shards) - set(configured))
+    # The backfill may be started by hand too, but is no part of "crawl everything now".
+    unknown = sorted(set(shards) - {*configured, crawls.DETAILS})
     if unknown:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -79,7 +80,8 @@ def _tick_now(
     """The runs started; None when no node took a shard that was not already running."""
     cluster = crawls.cluster_from(settings)
     with sessions() as session:
-        started = crawls.tick(cluster, shards, timedelta(0), session=session)
+        policy = crawls.policy_from(settings, interval=timedelta(0), details=False)
+        started = crawls.tick(cluster, shards, policy, session=session)
         running = session.scalars(
             select(CrawlRun.shard).where(
                 CrawlRun.status.in_(crawls.ACTIVE), CrawlRun.shard.in_(shards)

@@ -9,29 +9,21 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
-from scrapy.settings import BaseSettings
 from sqlalchemy.exc import SQLAlchemyError
 from twisted.python.failure import Failure
 
 from core.db import make_engine, session_factory
+from crawler.detail_pages import DetailPages
 from crawler.items import CarItem
 from crawler.lists import ListTarget, Walk, list_target
 from crawler.normalize import man_yen_to_yen
-from crawler.parsing import (
-    ListPage,
-    apply_detail,
-    page_number,
-    page_url,
-    parse_detail_page,
-    parse_list_page,
-)
+from crawler.parsing import ListPage, page_number, page_url, parse_list_page
 from crawler.storage import Known, known_listings
 
-PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 DETAIL_MODES = ("new", "all", "none")
 
 
-class CarsensorSpider(scrapy.Spider):
+class CarsensorSpider(DetailPages):
     """Crawl carsensor.net used-car listings into the `cars` table."""
 
     name = "carsensor"
@@ -56,14 +48,6 @@ class CarsensorSpider(scrapy.Spider):
         self.makes = [m.strip().upper() for m in (makes or "").split(",") if m.strip()]
         # One walk per start URL: the evidence that the crawl saw (or missed) its whole list.
         self.walks: dict[str, Walk] = {}
-
-    @classmethod
-    def update_settings(cls, settings: BaseSettings) -> None:
-        """Route downloads through Chromium when CARSENSOR_PLAYWRIGHT is on."""
-        super().update_settings(settings)
-        if settings.getbool("CARSENSOR_PLAYWRIGHT"):
-            handlers = {"http": PLAYWRIGHT_HANDLER, "https": PLAYWRIGHT_HANDLER}
-            settings.set("DOWNLOAD_HANDLERS", handlers, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -140,6 +124,9 @@ class CarsensorSpider(scrapy.Spider):
         stats.inc_value("list/pages")
         stats.inc_value("list/cards", len(listing.cards))
         state.read(number, listing)
+        # Progress: pages read of the pages every list's pager (or stated total) promises.
+        stats.inc_value("pages/read")
+        stats.set_value("pages/expected", sum(w.expected_pages for w in self.walks.values()))
         for card in listing.cards:
             card.make_code = state.target.maker
         for output in self.listings(listing.cards):
@@ -175,21 +162,10 @@ class CarsensorSpider(scrapy.Spider):
         known = self.lookup([c.external_id for c in cards if c.external_id])
         for card in cards:
             if card.external_id and card.url and self.needs_detail(card, known):
-                yield scrapy.Request(
-                    card.url,
-                    callback=self.parse_detail,
-                    errback=self.detail_failed,
-                    cb_kwargs={"item": card},
-                    # Details first: the queue drains before more list pages pile up.
-                    priority=1,
-                    meta={
-                        "dont_redirect": True,
-                        "handle_httpstatus_list": [301, 302, 303, 307, 308, 404],
-                        "playwright": self.use_playwright,
-                    },
-                )
+                # Details first: the queue drains before more list pages pile up.
+                yield self.detail_request(card, priority=1)
             else:
-                self.crawler.stats.inc_value("detail/skipped")  # type: ignore[union-attr]
+                self.crawler.stats.inc_value("details/skipped")
                 yield card
 
     def lookup(self, ids: list[str]) -> dict[str, Known]:
@@ -215,51 +191,6 @@ class CarsensorSpider(scrapy.Spider):
         except ValueError:
             return False  # stored with its price NULL; the detail page has no other price
         return prices != (stored.price_jpy, stored.total_price_jpy)
-
-    def parse_detail(self, response: Response, item: CarItem) -> Iterator[CarItem | scrapy.Request]:
-        """Enrich the listing; a 404 or a redirect to the search page marks it inactive.
-
-        A 200 that is no detail page (a block page, a captcha, a cut body) is retried; after the
-        last retry the card is stored alone, not marked fetched, so the next crawl asks again.
-        """
-        stats = self.crawler.stats
-        assert stats is not None
-        location = response.headers.get(b"Location", b"").decode("latin-1")
-        if response.status == 404 or "search.php" in location:
-            stats.inc_value("detail/gone")
-            item.is_active = False
-        elif response.status != 200:
-            stats.inc_value(f"detail/status_{response.status}")
-        else:
-            encoding = getattr(response, "encoding", None)  # a plain Response has none
-            detail = parse_detail_page(response.body, response.url, encoding=encoding)
-            if detail.parsed:
-                apply_detail(item, detail)
-                stats.inc_value("detail/parsed")
-            else:
-                retry = get_retry_request(response.request, spider=self, reason="detail_unparsed")
-                if retry is not None:
-                    yield retry
-                    return
-                self.logger.warning(
-                    "detail %s did not parse after retries (title %s, specs %s, %d bytes); "
-                    "storing the card alone",
-                    response.url,
-                    "found" if detail.title else "missing",
-                    "found" if detail.specs else "missing",
-                    len(response.body),
-                )
-                stats.inc_value("detail/unparsed")
-        yield item
-
-    def detail_failed(self, failure: Failure) -> Iterator[CarItem]:
-        """A detail page that failed after retries: keep the list-page data."""
-        request = failure.request  # type: ignore[attr-defined]
-        self.logger.warning(
-            "detail %s failed (%s); storing the card alone", request.url, failure.value
-        )
-        self.crawler.stats.inc_value("detail/failed")  # type: ignore[union-attr]
-        yield request.cb_kwargs["item"]
 
     def list_failed(self, failure: Failure) -> None:
         """A list page that failed after retries cuts its walk short."""

@@ -78,6 +78,40 @@ def test_an_incomplete_run_says_why(
     assert [run["makers"] for run in runs] == [["Ginetta", "Westfield"], ["Toyota"]]
 
 
+def test_the_crawls_own_counters_and_the_progress_computed_from_them(
+    client: TestClient, session: Session, staff: dict[str, str]
+) -> None:
+    started = utcnow() - timedelta(minutes=10)
+    add_run(
+        session, "TO", "finished", started_at=started, finished_at=started + timedelta(minutes=8),
+        progress_at=started + timedelta(minutes=8), pages_crawled=240, pages_expected=240,
+        items_scraped=7000, listings_new=12, listings_changed=30, listings_unchanged=6950,
+        listings_gone=8, listings_reappeared=2, details_fetched=12, details_failed=1,
+    )  # fmt: skip
+    # 50 of 200 pages in the 100 s to its last report: 0.5 pages/s, 300 s for the 150 left.
+    add_run(
+        session, "HO", "running", started_at=started, progress_at=started + timedelta(seconds=100),
+        pages_crawled=50, pages_expected=200, items_scraped=1500, listings_new=3,
+    )  # fmt: skip
+    add_run(session, "NI", "running", started_at=started, pages_crawled=4)  # no report yet
+    add_run(session, "details", "running", details_fetched=40, details_failed=2)
+
+    runs = {run["shard"]: run for run in client.get("/api/crawls", headers=staff).json()["runs"]}
+    progress = ("percent", "pages_per_second", "eta_seconds")
+    assert [runs["HO"][name] for name in progress] == [25.0, 0.5, 300]
+    assert runs["HO"]["progress_at"] is not None and runs["HO"]["listings_changed"] is None
+    assert [runs["TO"][name] for name in progress] == [100.0, 0.5, None]  # ended: nothing left
+    assert {name: runs["TO"][name] for name in runs["TO"] if name.startswith("listings_")} == {
+        "listings_new": 12, "listings_changed": 30, "listings_unchanged": 6950,
+        "listings_gone": 8, "listings_reappeared": 2,
+    }  # fmt: skip
+    assert (runs["TO"]["details_fetched"], runs["TO"]["details_failed"]) == (12, 1)
+    assert [runs["NI"][name] for name in progress] == [None, None, None]
+    assert runs["NI"]["pages_expected"] is None
+    assert (runs["details"]["details_fetched"], runs["details"]["details_failed"]) == (40, 2)
+    assert runs["details"]["makers"] == []
+
+
 def test_the_plans_grouped_shards_are_known_and_others_refused(
     client: TestClient, auth: dict[str, str], settings: Settings
 ) -> None:

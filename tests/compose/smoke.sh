@@ -48,7 +48,7 @@ elapsed() { echo "$(($(date +%s) - started))s"; }
 # The settings: .env.example with the offline overrides (a developer's own .env is not read).
 ENV_FILE=$(mktemp)
 overrides="CARSENSOR_BASE_URL=http://replay:8081
-CRAWLER_DOWNLOAD_DELAY=0
+CRAWL_SITE_RATE=20
 REPLAY_CARS=120
 CRAWL_SHARDS=TO,HO
 CRAWL_POLL=3

@@ -1,4 +1,4 @@
-"""Run the real `scrapy crawl carsensor` in a subprocess and read what it did."""
+"""Run the real `scrapy crawl` (carsensor, or details) in a subprocess and read what it did."""
 
 import json
 import os
@@ -10,8 +10,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Fast but still throttled: AutoThrottle stays on, only the delays shrink.
+# Fast: no site budget (the budget tests turn it on), no delays.
 TEST_SETTINGS = {
+    "CRAWL_SITE_RATE": "0",
     "DOWNLOAD_DELAY": "0",
     "AUTOTHROTTLE_START_DELAY": "0",
     "AUTOTHROTTLE_MAX_DELAY": "2",
@@ -38,11 +39,14 @@ class Crawl:
 
 
 def crawl_command(
-    tmp_path: Path, *args: str, settings: dict[str, str] | None = None
+    tmp_path: Path,
+    *args: str,
+    settings: dict[str, str] | None = None,
+    spider: str = "carsensor",
 ) -> tuple[list[str], Path]:
-    """The command line of a crawl, and where it writes its stats."""
+    """The command line of a crawl by `spider`, and where it writes its stats."""
     stats_file = tmp_path / f"stats-{len(list(tmp_path.glob('stats-*')))}.json"
-    command = [sys.executable, "-m", "scrapy", "crawl", "carsensor", *args]
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, *args]
     for name, value in (TEST_SETTINGS | (settings or {})).items():
         command += ["-s", f"{name}={value}"]
     command += ["-s", f"CRAWL_STATS_FILE={stats_file}"]
@@ -61,9 +65,10 @@ def run_crawl(
     *args: str,
     settings: dict[str, str] | None = None,
     timeout: float = 240,
+    spider: str = "carsensor",
 ) -> Crawl:
-    """Run one crawl to the end."""
-    command, stats_file = crawl_command(tmp_path, *args, settings=settings)
+    """Run one crawl by `spider` to the end."""
+    command, stats_file = crawl_command(tmp_path, *args, settings=settings, spider=spider)
     done = subprocess.run(
         command,
         cwd=ROOT,

@@ -182,7 +182,7 @@ def test_faults_are_retried_and_everything_is_stored(
     assert result.stat("retry/count") >= 6
     assert result.stat("retry/reason_count/retry_after_429") == 1
     assert time.monotonic() - started >= 1  # the Retry-After second was honoured
-    assert result.stat("list/truncated") == 0 and result.stat("detail/failed") == 0
+    assert result.stat("list/truncated") == 0 and result.stat("details/failed") == 0
 
 
 def test_bad_cards_are_dropped_and_gone_listings_marked_inactive(
@@ -240,12 +240,13 @@ def test_a_detail_page_that_does_not_parse_is_fetched_again_by_the_next_crawl(
         assert site.count(detail(fake.external_id)) == 4
         assert f"detail {site.base_url}{detail(fake.external_id)} did not parse" in first.log
     assert rows[once.external_id].detail_fetched_at is not None
-    assert first.stat("detail/unparsed") == 2 and first.stat("detail/parsed") == 70
+    assert first.stat("details/unparsed") == 2 and first.stat("details/fetched") == 70
+    assert first.stat("details/failed") == 2
     assert first.stat("retry/reason_count/detail_unparsed") == 3 + 3 + 1
 
     second = run_crawl(db_url, site.base_url, tmp_path)
     assert second.returncode == 0, second.log[-4000:]
-    assert second.stat("detail/parsed") == 2 and second.stat("detail/unparsed") == 0
+    assert second.stat("details/fetched") == 2 and second.stat("details/unparsed") == 0
     assert site.count(detail(blocked.external_id)) == site.count(detail(cut.external_id)) == 5
     rows = stored(engine)
     car = rows[blocked.external_id]
@@ -268,22 +269,66 @@ def test_only_a_complete_crawl_marks_unseen_listings_inactive(
     cut_short = run_crawl(db_url, site.base_url, tmp_path, "-a", "max_pages=2")
     assert cut_short.returncode == 1 and cut_short.stat("list/max_pages_reached") == 1
     assert cut_short.stats["crawl/incomplete_reason"] == "all: stopped at max_pages=2"
-    assert (
-        cut_short.log.rstrip()
-        .splitlines()[-1]
-        .endswith("crawl incomplete: all: stopped at max_pages=2")
+    reason, summary = cut_short.log.rstrip().splitlines()[-2:]
+    assert reason.endswith("crawl incomplete: all: stopped at max_pages=2")
+    # details=new: the first crawl stored no details, so these 60 got theirs.
+    assert summary.endswith(
+        "crawl incomplete: 60 listings seen: 0 new, 60 changed, 0 unchanged, 0 gone, "
+        "0 reappeared; details 60 fetched, 0 failed; 0 dropped"
     )
     assert all(row.is_active for row in stored(engine).values())
 
     complete = run_crawl(db_url, site.base_url, tmp_path, "-a", "details=none")
     assert complete.returncode == 0
-    assert complete.stat("store/deactivated_stale") == 1
+    assert complete.stat("listings/gone") == 1
     inactive = {k for k, row in stored(engine).items() if not row.is_active}
     assert inactive == {gone.external_id}
 
     gone.listed = True
     assert run_crawl(db_url, site.base_url, tmp_path, "-a", "details=none").returncode == 0
     assert stored(engine)[gone.external_id].is_active
+
+
+def test_a_run_counts_what_its_listings_did_exactly(
+    db_url: str, engine: Engine, site: ReplaySite, cars: list[FakeCar], tmp_path: Path
+) -> None:
+    """New, re-priced, unchanged, gone and reappeared listings, each counted once, and the last
+    line of the crawl says so."""
+    first = run_crawl(db_url, site.base_url, tmp_path, "-a", "details=none")
+    assert first.returncode == 0
+    assert (first.stat("listings/new"), first.stat("listings/unchanged")) == (72, 0)
+    assert first.stat("pages/read") == first.stat("pages/expected") == 3
+
+    removed, repriced = cars[10:14], cars[20:22]
+    for car in removed:
+        car.listed = False
+    for car in repriced:
+        car.price_man = f"{Decimal(car.price_man or '100') + Decimal('10.5')}"
+    added = make_catalog(3, seed=8)
+    site.cars += added
+    site.by_id |= {car.external_id: car for car in added}
+    for car in added:
+        car.listed = True  # a new generation: the site's lists include them
+    # The unseen may be swept only once they are older than CARSENSOR_STALE_AFTER_DAYS.
+    with engine.begin() as conn:
+        conn.execute(update(Car).values(last_seen_at=utcnow() - timedelta(days=4)))
+    second = run_crawl(db_url, site.base_url, tmp_path, "-a", "details=none")
+    assert second.returncode == 0, second.log[-3000:]
+    counts = {k: second.stat(f"listings/{k}") for k in ("new", "changed", "unchanged", "gone")}
+    assert counts == {"new": 3, "changed": 2, "unchanged": 72 - 4 - 2, "gone": 4}
+    assert (
+        second.log.rstrip()
+        .splitlines()[-1]
+        .endswith(
+            "crawl finished: 71 listings seen: 3 new, 2 changed, 66 unchanged, 4 gone, "
+            "0 reappeared; details 0 fetched, 0 failed; 0 dropped"
+        )
+    )
+
+    removed[0].listed = True
+    third = run_crawl(db_url, site.base_url, tmp_path, "-a", "details=none")
+    assert (third.stat("listings/reappeared"), third.stat("listings/new")) == (1, 0)
+    assert third.stat("listings/unchanged") == 71 and third.stat("listings/changed") == 0
 
 
 def test_maker_crawl_without_pager_and_with_page_limit(
@@ -409,10 +454,12 @@ def test_a_page_that_lies_deactivates_nothing_and_the_next_clean_crawl_is_whole(
     fooled = run_crawl(db_url, site.base_url, tmp_path, "-a", "details=none")
     assert fooled.returncode == 1, fooled.log[-3000:]
     assert fooled.stat(stat) == 1
-    assert fooled.stat("store/deactivated_stale") == 0
+    assert fooled.stat("listings/gone") == 0
     reason = fooled.stats["crawl/incomplete_reason"]
     assert reason.startswith("all: ") and path.rsplit("/", 1)[1] in reason
-    assert "crawl incomplete: all: " in fooled.log.rstrip().splitlines()[-1]
+    reason_line, summary = fooled.log.rstrip().splitlines()[-2:]
+    assert "crawl incomplete: all: " in reason_line
+    assert "crawl incomplete: " in summary and " listings seen: " in summary
     assert active(engine) == {car.external_id for car in cars}
     assert site.count(path) >= PERSISTS
 
@@ -422,7 +469,7 @@ def test_a_page_that_lies_deactivates_nothing_and_the_next_clean_crawl_is_whole(
     assert clean.returncode == 0, clean.log[-3000:]
     assert "crawl/incomplete_reason" not in clean.stats
     assert active(engine) == {car.external_id for car in cars} - {gone.external_id}
-    assert clean.stat("store/deactivated_stale") == 1
+    assert clean.stat("listings/gone") == 1
 
 
 def test_a_block_page_that_clears_within_the_retries_costs_nothing(
@@ -458,14 +505,14 @@ def test_the_sweep_guard_refuses_to_deactivate_a_large_share(
     guarded = run_crawl(db_url, site.base_url, tmp_path, "-a", "details=none")
     assert guarded.returncode == 0, guarded.log[-3000:]
     assert guarded.stat("sweep/guard_tripped") == 1
-    assert guarded.stat("store/deactivated_stale") == 0
+    assert guarded.stat("listings/gone") == 0
     assert "sweep guard: all: 10 of 72 active listings unseen" in guarded.log
     assert len(active(engine)) == 72
 
     allowed = run_crawl(
         db_url, site.base_url, tmp_path, "-a", "details=none", settings={"SWEEP_MAX_SHARE": "0.2"}
     )
-    assert allowed.stat("store/deactivated_stale") == 10
+    assert allowed.stat("listings/gone") == 10
     assert active(engine) == {car.external_id for car in cars[10:]}
 
 

@@ -19,10 +19,14 @@ from tests.factories import listing
 
 
 def store(session: Session, *items: CarItem, at_offset: timedelta = timedelta()) -> int:
+    return len(upsert(session, *items, at_offset=at_offset))
+
+
+def upsert(session: Session, *items: CarItem, at_offset: timedelta = timedelta()) -> dict[str, str]:
     now = utcnow() + at_offset
-    count = upsert_cars([car_row(item, now=now) for item in items], session=session)
+    outcomes = upsert_cars([car_row(item, now=now) for item in items], session=session)
     session.commit()
-    return count
+    return outcomes
 
 
 def history(session: Session, external_id: str) -> list[tuple[int | None, int | None]]:
@@ -36,11 +40,12 @@ def history(session: Session, external_id: str) -> list[tuple[int | None, int | 
 
 
 def test_insert_then_unchanged_recrawl_only_moves_last_seen(session: Session) -> None:
-    assert store(session, listing("AU1"), listing("AU2")) == 2
+    assert upsert(session, listing("AU1"), listing("AU2")) == {"AU1": "new", "AU2": "new"}
     first = session.scalars(select(Car).where(Car.external_id == "AU1")).one()
     snapshot = {c.key: getattr(first, c.key) for c in Car.__table__.columns}
 
-    assert store(session, listing("AU1"), listing("AU2"), at_offset=timedelta(hours=1)) == 2
+    again = upsert(session, listing("AU1"), listing("AU2"), at_offset=timedelta(hours=1))
+    assert again == {"AU1": "unchanged", "AU2": "unchanged"}
     session.expire_all()
     again = session.scalars(select(Car).where(Car.external_id == "AU1")).one()
     changed = {c for c in snapshot if getattr(again, c) != snapshot[c]}
@@ -54,7 +59,7 @@ def test_price_change_writes_one_history_row_and_bumps_updated_at(session: Sessi
     store(session, listing("AU1"))
     before = session.scalars(select(Car)).one().updated_at
     cheaper = listing("AU1", price_jpy=1_900_000, total_price_jpy=None)
-    store(session, cheaper, at_offset=timedelta(days=1))
+    assert upsert(session, cheaper, at_offset=timedelta(days=1)) == {"AU1": "changed"}
     session.expire_all()
     car = session.scalars(select(Car)).one()
     assert (car.price_jpy, car.total_price_jpy) == (1_900_000, None)
@@ -113,7 +118,7 @@ def test_deactivate_stale_respects_age_and_maker_scope(session: Session) -> None
     }
     assert active == {"OLD_TO": False, "OLD_NI": False, "FRESH": True}
 
-    store(session, listing("OLD_TO"))
+    assert upsert(session, listing("OLD_TO")) == {"OLD_TO": "reappeared"}
     session.expire_all()
     assert session.scalar(select(Car.is_active).where(Car.external_id == "OLD_TO")) is True
 

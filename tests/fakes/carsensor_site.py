@@ -403,6 +403,8 @@ class ReplaySite:
         self.show_total = show_total
         self.layout = "cassette"  # anything else renames the cards' classes (a redesign)
         self.requests: list[str] = []
+        # When each recorded request arrived (time.time()), in the order of `requests`.
+        self.times: list[float] = []
         self.record = True
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._chaos: tuple[float, random.Random, str] = (0.0, random.Random(0), "")
@@ -455,6 +457,22 @@ class ReplaySite:
     def count(self, prefix: str) -> int:
         """How many requests asked for a path starting with `prefix`."""
         return sum(path.startswith(prefix) for path in self.requests)
+
+    def peak_rate(self, window: float = 10.0, prefix: str = "/") -> float:
+        """The most requests for paths starting with `prefix` in any `window` seconds, per
+        second (the count divided by the window)."""
+        with self._lock:
+            times = sorted(
+                at
+                for path, at in zip(self.requests, self.times, strict=True)
+                if path.startswith(prefix)
+            )
+        most, first = 0, 0
+        for last, at in enumerate(times):
+            while at - times[first] >= window:
+                first += 1
+            most = max(most, last - first + 1)
+        return most / window
 
     def chaos(self, share: float, *, seed: int, body: str) -> None:
         """From now on, answer `share` of the page requests with a random fault: a 500, a cut
@@ -522,7 +540,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
         if self.site.record:
-            self.site.requests.append(path)
+            with self.site._lock:
+                self.site.requests.append(path)
+                self.site.times.append(time.time())
         fault = self.site.next_fault(path)
         if fault is not None and fault.delay:
             time.sleep(fault.delay)

@@ -2,11 +2,13 @@
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 import time
 import zipfile
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,8 +24,15 @@ from tests.fakes.carsensor_site import FakeCar, Fault, ReplaySite, make_catalog
 from tests.fakes.ports import free_port
 from tests.scrapyd_nodes import Node, deploy
 
-# No stats file, no politeness delays: the runs' counts must come from the scrapyd logs.
-SETTINGS = TEST_SETTINGS | {"AUTOTHROTTLE_ENABLED": "False"}
+# No stats file: the runs' counts must come from the crawls' own reports into crawl_runs.
+SETTINGS = TEST_SETTINGS | {"AUTOTHROTTLE_ENABLED": "False", "CRAWL_REPORT_INTERVAL": "0.5"}
+# A lost or failed run is retried after 3 s here (5 min by default).
+POLICY = crawls.Policy(
+    interval=timedelta(hours=1),
+    retry_delays=(timedelta(seconds=3),),
+    site_rate=0,
+    settings=SETTINGS,
+)
 
 
 def test_egg_carries_core(egg: Path) -> None:
@@ -74,9 +83,7 @@ def test_shards_spread_and_survive_a_dead_node(
 
             def tick() -> list[CrawlRun]:
                 with Session(engine, expire_on_commit=False) as session:
-                    started = crawls.tick(
-                        cluster, shards, timedelta(hours=1), session=session, settings=SETTINGS
-                    )
+                    started = crawls.tick(cluster, shards, POLICY, session=session)
                 assert_one_active_run_per_shard(engine)
                 return started
 
@@ -95,9 +102,12 @@ def test_shards_spread_and_survive_a_dead_node(
                 time.sleep(0.2)
             doomed.kill()
 
-            moved = tick()
+            # Lost, and retried by backoff: not at once, nor after the whole interval.
+            assert tick() == []
             lost = [run for run in runs(engine) if run.status == "lost"]
             assert lost and all(run.node == doomed.url for run in lost)
+            time.sleep(3)
+            moved = tick()
             assert sorted(run.shard for run in moved) == sorted(run.shard for run in lost)
             assert all(run.node == alive.url for run in moved)
 
@@ -117,8 +127,9 @@ def test_shards_spread_and_survive_a_dead_node(
         (run.shard, run.node, run.status) for run in final
     ]
     for run in finished:
-        assert run.items_stored == per_shard[run.shard], run.shard
+        assert run.items_stored == run.listings_new == per_shard[run.shard], run.shard
         assert (run.items_dropped, run.errors) == (0, 0), run.shard
+        assert run.pages_crawled == run.pages_expected and crawls.progress(run).percent == 100
         assert run.started_at is not None and run.finished_at is not None
         assert run.started_at <= run.finished_at
     with engine.connect() as conn:
@@ -154,20 +165,6 @@ def test_scheduler_once_with_every_node_down(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_parse_stats() -> None:
-    """Integer stats come out of Scrapy's final dump; floats and datetimes are skipped."""
-    log = (
-        "2026-11-25 INFO: Dumping Scrapy stats:\n"
-        "{'elapsed_time_seconds': 3.25,\n 'finish_time': datetime.datetime(2026, 11, 25, 0, 1),\n"
-        " 'item_dropped_count': 2,\n 'log_count/ERROR': 1,\n 'store/items_stored': 40}\n"
-        "2026-11-25 INFO: Spider closed (finished)\n"
-    )
-    assert crawls.parse_stats(log) == {
-        "item_dropped_count": 2, "log_count/ERROR": 1, "store/items_stored": 40
-    }  # fmt: skip
-    assert crawls.parse_stats("no dump") == {}
-
-
 def test_an_active_shard_is_never_claimed_twice(
     session: Session, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -177,7 +174,7 @@ def test_an_active_shard_is_never_claimed_twice(
     session.commit()
     dead = f"http://127.0.0.1:{free_port()}"
     started = crawls.start_shards(
-        crawls.Cluster(nodes=(dead,), timeout=2), ["TO"], {dead: 0}, session=session
+        crawls.Cluster(nodes=(dead,), timeout=2), ["TO"], {dead: 0}, POLICY, session=session
     )
     assert started == []
     assert "TO is already pending or running" in caplog.text
@@ -208,10 +205,7 @@ def test_a_grouped_shard_and_an_incomplete_run_are_recorded_as_such(
             deadline = time.monotonic() + 120
             while True:
                 with Session(engine, expire_on_commit=False) as session:
-                    crawls.tick(
-                        cluster, ["TO", "NI+HO"], timedelta(hours=1), session=session,
-                        settings=SETTINGS | {"LIST_ANOMALY_BACKOFF": "0.05"},
-                    )  # fmt: skip
+                    crawls.tick(cluster, ["TO", "NI+HO"], POLICY, session=session)
                 done = runs(engine)
                 if done and not any(run.status in crawls.ACTIVE for run in done):
                     break
@@ -222,7 +216,7 @@ def test_a_grouped_shard_and_an_incomplete_run_are_recorded_as_such(
     by_shard = {run.shard: run for run in runs(engine)}
     assert by_shard["TO"].status == "incomplete"
     assert by_shard["TO"].reason is not None
-    assert by_shard["TO"].reason.startswith("crawl incomplete: TO: empty_page on page 1")
+    assert by_shard["TO"].reason.startswith("TO: empty_page on page 1")
     assert by_shard["NI+HO"].status == "finished" and by_shard["NI+HO"].reason is None
     assert by_shard["NI+HO"].job_id.startswith("NI-HO-")
     with engine.connect() as conn:
@@ -232,3 +226,122 @@ def test_a_grouped_shard_and_an_incomplete_run_are_recorded_as_such(
     engine.dispose()
     per_maker = Counter(car.make_code for car in catalog)
     assert stored == {"NI": per_maker["NI"], "HO": per_maker["HO"]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_list_pages_first_then_the_details_backfill_with_progress(
+    db_url: str, egg: Path, tmp_path: Path
+) -> None:
+    """List shards store every listing from list pages alone, reporting a percent as they go;
+    only then does the backfill fetch detail pages, newest first, a budget per run, and it runs
+    again while it used its whole budget."""
+    cars = [car for car in make_catalog(400, seed=5) if car.make_code in ("TO", "NI")]
+    budget = len(cars) - 5
+    # 15 requests/s: slow enough that a 0.5 s report shows a run part-way.
+    policy = replace(POLICY, details=True, details_budget=budget, site_rate=15)
+    engine = make_engine(db_url)
+    percents: set[float] = set()
+
+    def drained() -> bool:
+        done = runs(engine)
+        backfills = [r.pages_expected for r in done if r.shard == crawls.DETAILS]
+        idle = not any(run.status in crawls.ACTIVE for run in done)
+        return idle and any(expected is not None and expected < budget for expected in backfills)
+
+    with ReplaySite(cars) as site:
+        env = os.environ | {"DATABASE_URL": db_url, "CARSENSOR_BASE_URL": site.base_url}
+        node = Node(tmp_path / "a", env, max_proc=3)
+        try:
+            node.wait_ready()
+            deploy(egg, node)
+            cluster = crawls.Cluster(nodes=(node.url,), timeout=5)
+            deadline = time.monotonic() + 180
+            while not drained():
+                with Session(engine, expire_on_commit=False) as session:
+                    crawls.tick(cluster, ["TO", "NI"], policy, session=session)
+                percents |= {
+                    percent
+                    for run in runs(engine)
+                    if run.status == "running"
+                    and (percent := crawls.progress(run).percent) is not None
+                }
+                assert time.monotonic() < deadline, node.output()
+                time.sleep(0.3)
+        finally:
+            node.kill()
+    done = runs(engine)
+    assert [(run.shard, run.status) for run in done] == [
+        ("TO", "finished"), ("NI", "finished"),
+        (crawls.DETAILS, "finished"), (crawls.DETAILS, "finished"),
+    ]  # fmt: skip
+    lists, backfills = done[:2], done[2:]
+    assert [run.details_fetched for run in lists] == [0, 0]
+    assert sum(run.listings_new or 0 for run in lists) == len(cars)
+    assert [run.details_fetched for run in backfills] == [budget, 5]
+    assert [run.pages_expected for run in backfills] == [budget, 5]
+    assert any(0 < percent < 100 for percent in percents), percents
+    # Every detail request came after the last list page request.
+    requests = list(zip(site.requests, site.times, strict=True))
+    last_list = max(t for path, t in requests if path.startswith(("/usedcar/bTO", "/usedcar/bNI")))
+    assert min(t for path, t in requests if "/detail/" in path) > last_list
+    assert site.count("/usedcar/detail/") == len(cars)
+    # Newest first: the second run fetched the five listings stored first.
+    with engine.connect() as conn:
+        order = conn.execute(
+            select(Car.first_seen_at, Car.detail_fetched_at).order_by(Car.detail_fetched_at)
+        ).all()
+    engine.dispose()
+    first_run, second_run = order[:budget], order[budget:]
+    assert max(seen for seen, _ in second_run) <= min(seen for seen, _ in first_run)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_killed_crawl_fails_and_is_retried_by_backoff(
+    db_url: str, egg: Path, catalog: list[FakeCar], tmp_path: Path
+) -> None:
+    """SIGKILL to a running crawl: no final report, so the run is failed with that reason; the
+    shard is not started again at once, but after the backoff, and then finishes."""
+    policy = replace(POLICY, site_rate=4)  # slow enough to be caught running
+    engine = make_engine(db_url)
+    with ReplaySite(catalog) as site:
+        env = os.environ | {"DATABASE_URL": db_url, "CARSENSOR_BASE_URL": site.base_url}
+        node = Node(tmp_path / "a", env)
+        try:
+            node.wait_ready()
+            deploy(egg, node)
+            cluster = crawls.Cluster(nodes=(node.url,), timeout=5)
+
+            def tick() -> list[CrawlRun]:
+                with Session(engine, expire_on_commit=False) as session:
+                    return crawls.tick(cluster, ["all"], policy, session=session)
+
+            assert [run.shard for run in tick()] == ["all"]
+            deadline = time.monotonic() + 30
+            while not (running := node.jobs()["running"]):
+                assert time.monotonic() < deadline, node.output()
+                time.sleep(0.2)
+            os.kill(int(running[0]["pid"]), signal.SIGKILL)
+            while node.jobs()["running"]:
+                assert time.monotonic() < deadline, node.output()
+                time.sleep(0.2)
+            assert tick() == []
+            (killed,) = runs(engine)
+            assert killed.status == "failed"
+            assert (
+                killed.reason == "the crawl ended without its final report (killed, or it crashed)"
+            )
+            time.sleep(3)
+            (retry,) = tick()
+            deadline = time.monotonic() + 120
+            while any(run.status in crawls.ACTIVE for run in runs(engine)):
+                assert time.monotonic() < deadline, node.output()
+                time.sleep(0.5)
+                tick()
+        finally:
+            node.kill()
+    final = runs(engine)
+    engine.dispose()
+    assert [run.status for run in final] == ["failed", "finished"]
+    assert final[1].items_scraped == len(catalog)

@@ -4,6 +4,7 @@ The API (create_app, serving web/dist) is configured with one scrapyd node that 
 crawler egg against the replay site, writing to the same database (PostgreSQL, and SQLite in WAL
 mode). A scheduler loop in a thread brings the runs up to date from the node every half second,
 as `python -m crawler.scheduler` does, so the page sees them go from pending to finished.
+TestReportedRuns seeds runs with the counters crawls report instead, to check how they show.
 """
 
 import json
@@ -17,6 +18,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ from api.app import create_app
 from api.security import hash_password
 from core import crawls
 from core.db import make_engine
-from core.models import User
+from core.models import CrawlRun, User, utcnow
 from tests.fakes.carsensor_site import ReplaySite, make_catalog
 from tests.scrapyd_nodes import Node, deploy
 from tests.web.support import (
@@ -35,6 +37,7 @@ from tests.web.support import (
     e2e_settings,
     fresh_database,
     require_built_app,
+    seeded_site,
     serve,
     shot,
 )
@@ -187,8 +190,8 @@ def test_admin_crawls_now_and_watches_the_runs_finish(page: Any, platform: Platf
         seen.update(current.values())
         running = page.locator('[data-testid="run-row"][data-status="running"]')
         figures = running.get_by_test_id("run-figures").all_inner_texts()
-        shown = [text for text in figures if re.fullmatch(r"\d+ pages? · \d+ items?", text)]
-        moving = [text for text in shown if not text.startswith("0 pages")]
+        shown = [t for t in figures if re.fullmatch(r"\d+( of \d+)? pages? · \d+ listings?.*", t)]
+        moving = [text for text in shown if not text.startswith("0 ")]
         if (shown and not progress) or (moving and not any(p[0] != "0" for p in progress)):
             shot(page, "crawls-running")  # the first progress, then the first above zero
         progress += shown
@@ -272,3 +275,96 @@ def test_crawl_now_explains_a_down_node_and_keyboard_works(page: Any) -> None:
         "No scrapyd node is reachable. Check that scrapyd is running, then try again."
     )
     assert button.is_enabled()
+
+
+def seed_reported_runs(url: str) -> None:
+    """The users, and runs as their crawls report them: one running, two that have ended."""
+    seed_users(url)
+    started = utcnow() - timedelta(minutes=10)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        # 120 of 285 pages in the 50 s to its last report: 2.4 pages/s, 69 s for the 165 left.
+        session.add(
+            CrawlRun(
+                shard="TO", node="http://n1:6800", job_id="TO-1", status="running",
+                started_at=started, progress_at=started + timedelta(seconds=50),
+                pages_crawled=120, pages_expected=285, items_scraped=3600, listings_new=4,
+            )
+        )  # fmt: skip
+        session.add(
+            CrawlRun(
+                shard="HO", node="http://n1:6800", job_id="HO-1", status="finished",
+                started_at=started, finished_at=started + timedelta(minutes=4),
+                progress_at=started + timedelta(minutes=4), pages_crawled=31, pages_expected=31,
+                items_scraped=952, items_stored=952, items_dropped=0, errors=0, listings_new=12,
+                listings_changed=30, listings_unchanged=900, listings_gone=8,
+                listings_reappeared=2, details_fetched=12, details_failed=0,
+            )
+        )  # fmt: skip
+        session.add(
+            CrawlRun(
+                shard="details", node="http://n1:6800", job_id="details-1", status="finished",
+                started_at=started, finished_at=started + timedelta(minutes=2), items_stored=40,
+                items_dropped=0, errors=0, details_fetched=40, details_failed=2,
+            )
+        )  # fmt: skip
+        session.commit()
+    engine.dispose()
+
+
+class TestReportedRuns:
+    """The runs list over seeded runs, with no scrapyd node: progress and listing counts."""
+
+    @pytest.fixture(scope="class", params=["postgresql", "sqlite"])
+    @classmethod
+    def base_url(
+        cls, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    ) -> Iterator[str]:
+        """The API over the seeded runs; `page` opens it instead of the module's platform."""
+        with seeded_site(request, tmp_path_factory, request.param, seed_reported_runs) as base:
+            yield base
+
+    def test_a_running_run_shows_its_percent_and_ended_runs_their_counts(self, page: Any) -> None:
+        sign_in(page, "staff")
+        row = {
+            shard: page.locator(f'[data-testid="run-row"][data-shard="{shard}"]')
+            for shard in ("TO", "HO", "details")
+        }
+        running = row["TO"]
+        assert running.get_by_test_id("run-percent").inner_text() == "42%"
+        bar = running.get_by_role("progressbar")
+        assert bar.get_attribute("aria-valuenow") == "42.1"
+        assert running.get_by_test_id("run-figures").inner_text() == (
+            "120 of 285 pages · 3,600 listings · 2.4 pages/s · ETA 1 min 09 s"
+        )
+        assert running.get_by_test_id("run-listings").inner_text() == "4 new"
+
+        finished = row["HO"]
+        assert finished.get_by_test_id("run-percent").count() == 0
+        assert finished.get_by_test_id("run-figures").inner_text() == (
+            "952 stored · 0 dropped · 0 errors"
+        )
+        assert finished.get_by_test_id("run-listings").inner_text() == (
+            "12 new · 30 changed · 900 unchanged · 8 gone · 2 reappeared"
+        )
+        assert (
+            finished.get_by_test_id("run-details").inner_text() == "Details: 12 fetched · 0 failed"
+        )
+        mix = finished.get_by_role("img", name="Listings: 12 new, 30 changed, 8 gone")
+        assert mix.get_attribute("title") == "Listings: 12 new, 30 changed, 8 gone"
+        # The stacked bar's parts are in proportion: 12, 30 and 8 of 50.
+        widths = mix.evaluate("m => [...m.children].map(c => c.getBoundingClientRect().width)")
+        assert [round(100 * width / sum(widths)) for width in widths] == [24, 60, 16]
+
+        backfill = row["details"]
+        assert backfill.locator("th").inner_text().strip() == "details Details backfill"
+        assert (
+            backfill.get_by_test_id("run-details").inner_text() == "Details: 40 fetched · 2 failed"
+        )
+        assert backfill.get_by_test_id("run-mix").count() == 0
+        shot(page, "crawls-progress")
+
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_timeout(200)
+        shot(page, "crawls-progress-phone")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -121,9 +121,26 @@ export interface CrawlRun {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
-  /** Progress, refreshed by the scheduler while the run is running. */
+  /** Progress, written by the crawl every few seconds while it runs (null before its first report). */
   pages_crawled: number | null;
+  /** The pages its result bars and pagers promise. */
+  pages_expected: number | null;
+  /** Listings seen. */
   items_scraped: number | null;
+  /** When the crawl last wrote its counters. */
+  progress_at: string | null;
+  /** Computed by the API from the counters: 0–100, and the page rate and time left at it. */
+  percent: number | null;
+  pages_per_second: number | null;
+  eta_seconds: number | null;
+  /** What the run's listings did, and the detail pages it fetched; running totals while it runs. */
+  listings_new: number | null;
+  listings_changed: number | null;
+  listings_unchanged: number | null;
+  listings_gone: number | null;
+  listings_reappeared: number | null;
+  details_fetched: number | null;
+  details_failed: number | null;
   /** Set when the run ends. */
   items_stored: number | null;
   items_dropped: number | null;

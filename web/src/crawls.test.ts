@@ -3,9 +3,15 @@ import type { CrawlOverview, CrawlRun } from "./api";
 import { ApiError, NetworkError } from "./api";
 import { crawlSummary, POLL, pollDelay, statusTone } from "./crawls";
 import {
+  changeMix,
+  detailCounts,
   formatDuration,
+  formatPercent,
+  formatRate,
+  listingCounts,
   runDuration,
   runFigures,
+  runPercent,
   shardName,
   startedMessage,
   startErrorMessage,
@@ -24,13 +30,27 @@ function run(changes: Partial<CrawlRun> = {}): CrawlRun {
     started_at: "2026-11-25T00:50:05Z",
     finished_at: "2026-11-25T00:55:00Z",
     pages_crawled: 40,
+    pages_expected: null,
     items_scraped: 300,
+    progress_at: null,
+    percent: null,
+    pages_per_second: null,
+    eta_seconds: null,
+    listings_new: null,
+    listings_changed: null,
+    listings_unchanged: null,
+    listings_gone: null,
+    listings_reappeared: null,
+    details_fetched: null,
+    details_failed: null,
     items_stored: 298,
     items_dropped: 2,
     errors: 0,
     ...changes,
   };
 }
+
+const running = (changes: Partial<CrawlRun> = {}) => run({ status: "running", finished_at: null, ...changes });
 
 function overview(runs: CrawlRun[], active = runs.filter((r) => r.status === "pending" || r.status === "running").length): CrawlOverview {
   return { runs, active, last: runs[0] ?? null, can_start: false };
@@ -108,10 +128,8 @@ describe("run figures", () => {
 
   it("shows progress while running and the outcome once ended", () => {
     expect(runFigures(run({ status: "pending" }))).toBe("Waiting for a free slot");
-    expect(runFigures(run({ status: "running", pages_crawled: null, items_scraped: null }))).toBe("Starting…");
-    expect(runFigures(run({ status: "running", pages_crawled: 1, items_scraped: 1250 }))).toBe(
-      "1 page · 1,250 items",
-    );
+    expect(runFigures(running({ pages_crawled: null, items_scraped: null }))).toBe("Starting…");
+    expect(runFigures(running({ pages_crawled: 1, items_scraped: 1250 }))).toBe("1 page · 1,250 listings");
     expect(runFigures(run())).toBe("298 stored · 2 dropped · 0 errors");
     expect(runFigures(run({ status: "failed", items_stored: 1200, errors: 1 }))).toBe(
       "1,200 stored · 2 dropped · 1 error",
@@ -119,10 +137,71 @@ describe("run figures", () => {
     expect(runFigures(run({ status: "lost" }))).toBe("The node stopped answering");
   });
 
+  it("shows a running run's pages of those expected, its rate and the time left", () => {
+    const progress = { pages_crawled: 120, pages_expected: 285, items_scraped: 3600, percent: 42.1 };
+    expect(runFigures(running({ ...progress, pages_per_second: 2.43, eta_seconds: 3720 }))).toBe(
+      "120 of 285 pages · 3,600 listings · 2.4 pages/s · ETA 1 h 02 min",
+    );
+    expect(runPercent(running(progress))).toBe(42.1);
+    // Before its first rate, and before the pager says how many pages: what is known, no NaN.
+    expect(runFigures(running(progress))).toBe("120 of 285 pages · 3,600 listings");
+    expect(runFigures(running({ pages_crawled: 7, items_scraped: null, pages_per_second: 0 }))).toBe(
+      "7 pages · 0 listings",
+    );
+    expect(runFigures(running({ pages_crawled: 0, pages_expected: 0, items_scraped: 0 }))).toBe("0 pages · 0 listings");
+    expect(runPercent(running())).toBeNull();
+    expect(runPercent(running({ percent: Number.NaN }))).toBeNull();
+    expect(runPercent(run({ percent: 100 }))).toBeNull(); // ended: no bar
+  });
+
+  it("formats percents and page rates", () => {
+    expect([0, 42.9, 99.95, 100, 130].map(formatPercent)).toEqual(["0%", "42%", "99%", "100%", "100%"]);
+    expect(formatRate(0.354)).toBe("0.35 pages/s");
+    expect(formatRate(2.43)).toBe("2.4 pages/s");
+    expect(formatRate(12.5)).toBe("13 pages/s");
+  });
+
+  it("counts what a run's listings did and the details it fetched", () => {
+    const counted = run({
+      listings_new: 12,
+      listings_changed: 30,
+      listings_unchanged: 6950,
+      listings_gone: 8,
+      listings_reappeared: 2,
+      details_fetched: 1200,
+      details_failed: 1,
+    });
+    expect(listingCounts(counted)).toBe("12 new · 30 changed · 6,950 unchanged · 8 gone · 2 reappeared");
+    expect(detailCounts(counted)).toBe("Details: 1,200 fetched · 1 failed");
+    expect(listingCounts(running({ listings_new: 3 }))).toBe("3 new");
+    expect(listingCounts(run())).toBeNull();
+    expect(detailCounts(run())).toBeNull();
+    expect(detailCounts(run({ details_fetched: 0 }))).toBe("Details: 0 fetched");
+  });
+
+  it("splits new, changed and gone into the shares of a stacked bar", () => {
+    const mix = changeMix(run({ listings_new: 12, listings_changed: 30, listings_gone: 8, listings_unchanged: 900 }));
+    expect(mix).toEqual({
+      slices: [
+        { change: "new", listings: 12, share: 24 },
+        { change: "changed", listings: 30, share: 60 },
+        { change: "gone", listings: 8, share: 16 },
+      ],
+      label: "Listings: 12 new, 30 changed, 8 gone",
+    });
+    expect(changeMix(run({ listings_new: 5, listings_changed: 0, listings_gone: null }))).toEqual({
+      slices: [{ change: "new", listings: 5, share: 100 }],
+      label: "Listings: 5 new, 0 changed",
+    });
+    expect(changeMix(run({ listings_new: 0, listings_changed: 0, listings_gone: 0 }))).toBeNull();
+    expect(changeMix(run())).toBeNull();
+  });
+
   it("names the shards and colours the statuses", () => {
     expect(shardName({ shard: "TO", makers: ["Toyota"] })).toBe("Toyota");
     expect(shardName({ shard: "GI+WE", makers: ["Ginetta", "Westfield"] })).toBe("Ginetta, Westfield");
     expect(shardName({ shard: "all", makers: [] })).toBe("All makers");
+    expect(shardName({ shard: "details", makers: [] })).toBe("Details backfill");
     expect(shardName({ shard: "XX", makers: [] })).toBeNull();
     expect(statusTone("running")).toBe("active");
     expect(statusTone("finished")).toBe("ok");

@@ -3,9 +3,13 @@ import type { CrawlRun, StartedCrawl } from "./api";
 import { ApiError, NetworkError } from "./api";
 import { isActive, plural } from "./crawls";
 
+/** The shard of the details backfill: detail pages of listings stored from list pages only. */
+export const DETAILS_SHARD = "details";
+
 /** The makers a run's shard crawls, as the API names them; null when it names none. */
 export function shardName(run: Pick<CrawlRun, "shard" | "makers">): string | null {
   if (run.shard === "all") return "All makers";
+  if (run.shard === DETAILS_SHARD) return "Details backfill";
   return run.makers?.length ? run.makers.join(", ") : null;
 }
 
@@ -36,18 +40,101 @@ export function runDuration(run: CrawlRun, now: Date = new Date()): number | nul
 
 const count = (n: number | null) => (n === null ? "—" : n.toLocaleString("en-US"));
 
+/** A counter the API reported; null, a missing field or NaN is unknown. */
+const known = (n: number | null | undefined): n is number => typeof n === "number" && Number.isFinite(n);
+
+/** "42%", rounded down so a run short of its last page never reads 100%. */
+export function formatPercent(percent: number): string {
+  return `${Math.floor(Math.min(100, Math.max(0, percent)))}%`;
+}
+
+/** "2.4 pages/s", "0.35 pages/s", "12 pages/s". */
+export function formatRate(perSecond: number): string {
+  const digits = perSecond < 1 ? 2 : perSecond < 10 ? 1 : 0;
+  return `${perSecond.toLocaleString("en-US", { maximumFractionDigits: digits })} pages/s`;
+}
+
+/** A running run's percent for its progress bar; null when the pages to expect are unknown. */
+export function runPercent(run: Pick<CrawlRun, "status" | "percent">): number | null {
+  return run.status === "running" && known(run.percent) ? run.percent : null;
+}
+
 /** The run's figures: progress while it runs, the outcome once it has ended. */
 export function runFigures(run: CrawlRun): string {
   if (run.status === "pending") return "Waiting for a free slot";
   if (run.status === "running") {
-    if (run.pages_crawled === null && run.items_scraped === null) return "Starting…";
-    return `${plural(run.pages_crawled ?? 0, "page")} · ${plural(run.items_scraped ?? 0, "item")}`;
+    if (!known(run.pages_crawled) && !known(run.items_scraped)) return "Starting…";
+    const pages = run.pages_crawled ?? 0;
+    const parts = [
+      // 0 expected: the crawl has not read a pager yet.
+      known(run.pages_expected) && run.pages_expected > 0
+        ? `${count(pages)} of ${plural(run.pages_expected, "page")}`
+        : plural(pages, "page"),
+      plural(run.items_scraped ?? 0, "listing"),
+    ];
+    if (known(run.pages_per_second) && run.pages_per_second > 0) parts.push(formatRate(run.pages_per_second));
+    if (known(run.eta_seconds)) parts.push(`ETA ${formatDuration(run.eta_seconds * 1000)}`);
+    return parts.join(" · ");
   }
   if (run.status === "lost") return "The node stopped answering";
   return (
     `${count(run.items_stored)} stored · ${count(run.items_dropped)} dropped · ` +
     plural(run.errors ?? 0, "error")
   );
+}
+
+const LISTING_COUNTS = [
+  ["listings_new", "new"],
+  ["listings_changed", "changed"],
+  ["listings_unchanged", "unchanged"],
+  ["listings_gone", "gone"],
+  ["listings_reappeared", "reappeared"],
+] as const;
+
+/** "12 new · 30 changed · 6,950 unchanged · 8 gone · 2 reappeared": the counts known so far. */
+export function listingCounts(run: CrawlRun): string | null {
+  const parts = LISTING_COUNTS.flatMap(([field, word]) => {
+    const n = run[field];
+    return known(n) ? [`${count(n)} ${word}`] : [];
+  });
+  return parts.length ? parts.join(" · ") : null;
+}
+
+/** "Details: 40 fetched · 2 failed"; null before the run reports either. */
+export function detailCounts(run: Pick<CrawlRun, "details_fetched" | "details_failed">): string | null {
+  const parts = [];
+  if (known(run.details_fetched)) parts.push(`${count(run.details_fetched)} fetched`);
+  if (known(run.details_failed)) parts.push(`${count(run.details_failed)} failed`);
+  return parts.length ? `Details: ${parts.join(" · ")}` : null;
+}
+
+export type Change = "new" | "changed" | "gone";
+
+export interface ChangeMix {
+  /** Each change the run has listings for, with its share of their sum in percent. */
+  slices: { change: Change; listings: number; share: number }[];
+  /** The bar's text alternative: "Listings: 12 new, 30 changed, 8 gone". */
+  label: string;
+}
+
+/** The new, changed and gone listings of a run for its stacked bar; null when it has none. */
+export function changeMix(
+  run: Pick<CrawlRun, "listings_new" | "listings_changed" | "listings_gone">,
+): ChangeMix | null {
+  const reported: [Change, number | null][] = [
+    ["new", run.listings_new],
+    ["changed", run.listings_changed],
+    ["gone", run.listings_gone],
+  ];
+  const present = reported.flatMap(([change, n]) => (known(n) ? [{ change, listings: n }] : []));
+  const total = present.reduce((sum, slice) => sum + slice.listings, 0);
+  if (total <= 0) return null;
+  return {
+    slices: present
+      .filter((slice) => slice.listings > 0)
+      .map((slice) => ({ ...slice, share: (100 * slice.listings) / total })),
+    label: `Listings: ${present.map((slice) => `${count(slice.listings)} ${slice.change}`).join(", ")}`,
+  };
 }
 
 /** "Started 12 crawl jobs" after POST /api/crawls. */

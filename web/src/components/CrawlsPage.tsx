@@ -5,9 +5,14 @@ import { api, NetworkError } from "../api";
 import { useAuth } from "../auth";
 import { isActive, STATUS_LABEL, statusTone } from "../crawls";
 import {
+  changeMix,
+  detailCounts,
   formatDuration,
+  formatPercent,
+  listingCounts,
   runDuration,
   runFigures,
+  runPercent,
   shardName,
   startedMessage,
   startErrorMessage,
@@ -41,6 +46,47 @@ function StatusBadge({ run }: { run: CrawlRun }) {
   );
 }
 
+function ProgressBar({ run, percent }: { run: CrawlRun; percent: number }) {
+  return (
+    <div className="run-progress">
+      <div
+        className="run-bar"
+        role="progressbar"
+        aria-label={`${run.shard}: pages read`}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={percent}
+      >
+        <span style={{ width: `${percent}%` }} />
+      </div>
+      <span className="run-percent" data-testid="run-percent">
+        {formatPercent(percent)}
+      </span>
+    </div>
+  );
+}
+
+/** What the run's listings did, with new / changed / gone as a stacked bar; nothing before a report. */
+function RunCounts({ run }: { run: CrawlRun }) {
+  const listings = listingCounts(run);
+  const details = detailCounts(run);
+  const mix = changeMix(run);
+  if (!listings && !details) return null;
+  return (
+    <div className="run-counts hint" data-testid="run-counts">
+      {mix && (
+        <span className="mix" role="img" aria-label={mix.label} title={mix.label} data-testid="run-mix">
+          {mix.slices.map((slice) => (
+            <span key={slice.change} className={`mix-${slice.change}`} style={{ width: `${slice.share}%` }} />
+          ))}
+        </span>
+      )}
+      {listings && <span data-testid="run-listings">{listings}</span>}
+      {details && <span data-testid="run-details">{details}</span>}
+    </div>
+  );
+}
+
 function nodeName(node: string): string {
   return node.replace(/^https?:\/\//, "");
 }
@@ -66,6 +112,7 @@ function RunsTable({ runs, now }: { runs: CrawlRun[]; now: Date }) {
           {runs.map((run) => {
             const name = shardName(run);
             const started = run.started_at ?? run.created_at;
+            const percent = runPercent(run);
             return (
               <tr
                 key={run.id}
@@ -90,8 +137,10 @@ function RunsTable({ runs, now }: { runs: CrawlRun[]; now: Date }) {
                   </time>
                 </td>
                 <td className="col-duration num">{formatDuration(runDuration(run, now))}</td>
-                <td className="col-figures" data-testid="run-figures">
-                  {runFigures(run)}
+                <td className="col-figures">
+                  {percent !== null && <ProgressBar run={run} percent={percent} />}
+                  <span data-testid="run-figures">{runFigures(run)}</span>
+                  <RunCounts run={run} />
                 </td>
               </tr>
             );
@@ -256,7 +305,7 @@ export function CrawlsPage() {
         <p className="hint runs-footnote">
           {busy
             ? "Progress refreshes every few seconds while a run is active."
-            : "The 20 most recent runs. Counts are recorded when a run ends."}
+            : "The 20 most recent runs, with the listings each found new, changed, unchanged, gone or back."}
         </p>
       )}
     </main>
