@@ -13,6 +13,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -101,3 +103,21 @@ def deploy(egg: Path, node: Node) -> None:
          "-F", "version=1", "-F", f"egg=@{egg}"],
         check=True, capture_output=True,
     )  # fmt: skip
+
+
+@contextmanager
+def running_nodes(
+    home: Path, env: dict[str, str], egg: Path, count: int = 1, *, max_proc: int = 2
+) -> Iterator[list[Node]]:
+    """`count` nodes under `home`, ready, with the egg deployed; killed on the way out."""
+    nodes: list[Node] = []
+    try:
+        for n in range(count):
+            nodes.append(Node(home / f"node{n}", env, max_proc=max_proc))
+        for node in nodes:
+            node.wait_ready()
+            deploy(egg, node)
+        yield nodes
+    finally:
+        for node in nodes:
+            node.kill()

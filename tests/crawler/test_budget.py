@@ -5,7 +5,6 @@ import json
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,6 @@ from scrapy.utils.test import get_crawler
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
-from core.db import make_engine
 from core.models import Car, CrawlBudget
 from crawler.budget import Schedule, SiteBudget
 from tests.crawler.crawl_helpers import ROOT, crawl_command, crawl_env
@@ -26,13 +24,6 @@ from tests.fakes.ports import free_port
 SITE = "127.0.0.1:8081"
 # Float sums of epoch seconds (~1.8e9) are exact to about 2.4e-7 s.
 EPSILON = 1e-6
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def row(engine: Engine, site: str = SITE) -> CrawlBudget:

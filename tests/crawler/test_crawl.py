@@ -5,7 +5,6 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +12,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, update
 
-from core.db import make_engine
 from core.models import Car, CarPriceHistory, utcnow
 from tests.crawler.crawl_helpers import ROOT, crawl_command, crawl_env, run_crawl
 from tests.fakes.carsensor_site import FakeCar, Fault, ReplaySite, make_catalog
@@ -55,19 +53,6 @@ def cars() -> list[FakeCar]:
     """72 cars: three list pages of 30, 30 and 12."""
     catalog = make_catalog(70, seed=7)
     return catalog[:5] + [bmw()] + catalog[5:40] + [benz()] + catalog[40:]
-
-
-@pytest.fixture
-def site(cars: list[FakeCar]) -> Iterator[ReplaySite]:
-    with ReplaySite(cars) as running:
-        yield running
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def stored(engine: Engine) -> dict[str, Car]:

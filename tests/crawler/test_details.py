@@ -4,7 +4,6 @@ Storage functions run against both databases directly; the spider runs as a real
 subprocess against the local replay site.
 """
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,6 @@ from scrapy.utils.test import get_crawler
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
-from core.db import make_engine
 from core.models import Car, CarPriceHistory, utcnow
 from crawler.items import CarItem
 from crawler.spiders.details import DetailsSpider
@@ -141,19 +139,6 @@ def test_the_arguments_default_to_the_settings_and_must_be_positive() -> None:
 def cars() -> list[FakeCar]:
     """40 cars: list pages of 30 and 10."""
     return make_catalog(40, seed=11)
-
-
-@pytest.fixture
-def site(cars: list[FakeCar]) -> Iterator[ReplaySite]:
-    with ReplaySite(cars) as running:
-        yield running
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def stored(engine: Engine) -> dict[str, Car]:

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from core import crawls
 from core.db import make_engine
 from core.models import Car, CrawlRun
-from tests.crawler.crawl_helpers import ROOT, TEST_SETTINGS
+from tests.crawler.crawl_helpers import ROOT, TEST_SETTINGS, crawl_env
 from tests.fakes.carsensor_site import FakeCar, Fault, ReplaySite, make_catalog
 from tests.fakes.ports import free_port
-from tests.scrapyd_nodes import Node, deploy
+from tests.scrapyd_nodes import running_nodes
 
 # No stats file: the runs' counts must come from the crawls' own reports into crawl_runs.
 SETTINGS = TEST_SETTINGS | {"AUTOTHROTTLE_ENABLED": "False", "CRAWL_REPORT_INTERVAL": "0.5"}
@@ -70,55 +70,47 @@ def test_shards_spread_and_survive_a_dead_node(
     shards = sorted({car.make_code for car in catalog})
     per_shard = Counter(car.make_code for car in catalog)
     engine = make_engine(db_url)
-    nodes: list[Node] = []
-    with ReplaySite(catalog) as site:
-        env = os.environ | {"DATABASE_URL": db_url, "CARSENSOR_BASE_URL": site.base_url}
-        try:
-            nodes = [Node(tmp_path / name, env) for name in ("a", "b")]
-            for node in nodes:
-                node.wait_ready()
-                deploy(egg, node)
-            alive, doomed = nodes
-            cluster = crawls.Cluster(nodes=(alive.url, doomed.url), timeout=5)
+    with (
+        ReplaySite(catalog) as site,
+        running_nodes(tmp_path, crawl_env(db_url, site.base_url), egg, 2) as (alive, doomed),
+    ):
+        cluster = crawls.Cluster(nodes=(alive.url, doomed.url), timeout=5)
 
-            def tick() -> list[CrawlRun]:
-                with Session(engine, expire_on_commit=False) as session:
-                    started = crawls.tick(cluster, shards, POLICY, session=session)
-                assert_one_active_run_per_shard(engine)
-                return started
+        def tick() -> list[CrawlRun]:
+            with Session(engine, expire_on_commit=False) as session:
+                started = crawls.tick(cluster, shards, POLICY, session=session)
+            assert_one_active_run_per_shard(engine)
+            return started
 
-            first = tick()
-            assert sorted(run.shard for run in first) == shards
-            assert Counter(run.node for run in first) == {
-                alive.url: len(shards) // 2 + len(shards) % 2,
-                doomed.url: len(shards) // 2,
-            }
-            # Nothing is due while every shard is pending or running.
-            assert tick() == []
+        first = tick()
+        assert sorted(run.shard for run in first) == shards
+        assert Counter(run.node for run in first) == {
+            alive.url: len(shards) // 2 + len(shards) % 2,
+            doomed.url: len(shards) // 2,
+        }
+        # Nothing is due while every shard is pending or running.
+        assert tick() == []
 
-            deadline = time.monotonic() + 30
-            while not doomed.jobs()["running"]:
-                assert time.monotonic() < deadline, doomed.output()
-                time.sleep(0.2)
-            doomed.kill()
+        deadline = time.monotonic() + 30
+        while not doomed.jobs()["running"]:
+            assert time.monotonic() < deadline, doomed.output()
+            time.sleep(0.2)
+        doomed.kill()
 
-            # Lost, and retried by backoff: not at once, nor after the whole interval.
-            assert tick() == []
-            lost = [run for run in runs(engine) if run.status == "lost"]
-            assert lost and all(run.node == doomed.url for run in lost)
-            time.sleep(3)
-            moved = tick()
-            assert sorted(run.shard for run in moved) == sorted(run.shard for run in lost)
-            assert all(run.node == alive.url for run in moved)
+        # Lost, and retried by backoff: not at once, nor after the whole interval.
+        assert tick() == []
+        lost = [run for run in runs(engine) if run.status == "lost"]
+        assert lost and all(run.node == doomed.url for run in lost)
+        time.sleep(3)
+        moved = tick()
+        assert sorted(run.shard for run in moved) == sorted(run.shard for run in lost)
+        assert all(run.node == alive.url for run in moved)
 
-            deadline = time.monotonic() + 120
-            while any(run.status in crawls.ACTIVE for run in runs(engine)):
-                assert time.monotonic() < deadline, alive.output()
-                time.sleep(1)
-                tick()
-        finally:
-            for node in nodes:
-                node.kill()
+        deadline = time.monotonic() + 120
+        while any(run.status in crawls.ACTIVE for run in runs(engine)):
+            assert time.monotonic() < deadline, alive.output()
+            time.sleep(1)
+            tick()
 
     final = runs(engine)
     finished = [run for run in final if run.status == "finished"]
@@ -196,11 +188,8 @@ def test_a_grouped_shard_and_an_incomplete_run_are_recorded_as_such(
         # The first answer and LIST_ANOMALY_RETRY_TIMES retries, and spares for timeouts' retries.
         for _ in range(12):
             site.add_fault("/usedcar/bTO/index.html", Fault(body=captcha))
-        env = os.environ | {"DATABASE_URL": db_url, "CARSENSOR_BASE_URL": site.base_url}
-        node = Node(tmp_path / "a", env)
-        try:
-            node.wait_ready()
-            deploy(egg, node)
+        env = crawl_env(db_url, site.base_url)
+        with running_nodes(tmp_path, env, egg) as (node,):
             cluster = crawls.Cluster(nodes=(node.url,), timeout=5)
             deadline = time.monotonic() + 120
             while True:
@@ -211,8 +200,6 @@ def test_a_grouped_shard_and_an_incomplete_run_are_recorded_as_such(
                     break
                 assert time.monotonic() < deadline, node.output()
                 time.sleep(1)
-        finally:
-            node.kill()
     by_shard = {run.shard: run for run in runs(engine)}
     assert by_shard["TO"].status == "incomplete"
     assert by_shard["TO"].reason is not None
@@ -250,11 +237,8 @@ def test_list_pages_first_then_the_details_backfill_with_progress(
         return idle and any(expected is not None and expected < budget for expected in backfills)
 
     with ReplaySite(cars) as site:
-        env = os.environ | {"DATABASE_URL": db_url, "CARSENSOR_BASE_URL": site.base_url}
-        node = Node(tmp_path / "a", env, max_proc=3)
-        try:
-            node.wait_ready()
-            deploy(egg, node)
+        env = crawl_env(db_url, site.base_url)
+        with running_nodes(tmp_path, env, egg, max_proc=3) as (node,):
             cluster = crawls.Cluster(nodes=(node.url,), timeout=5)
             deadline = time.monotonic() + 180
             while not drained():
@@ -268,8 +252,6 @@ def test_list_pages_first_then_the_details_backfill_with_progress(
                 }
                 assert time.monotonic() < deadline, node.output()
                 time.sleep(0.3)
-        finally:
-            node.kill()
     done = runs(engine)
     assert [(run.shard, run.status) for run in done] == [
         ("TO", "finished"), ("NI", "finished"),
@@ -306,11 +288,8 @@ def test_a_killed_crawl_fails_and_is_retried_by_backoff(
     policy = replace(POLICY, site_rate=4)  # slow enough to be caught running
     engine = make_engine(db_url)
     with ReplaySite(catalog) as site:
-        env = os.environ | {"DATABASE_URL": db_url, "CARSENSOR_BASE_URL": site.base_url}
-        node = Node(tmp_path / "a", env)
-        try:
-            node.wait_ready()
-            deploy(egg, node)
+        env = crawl_env(db_url, site.base_url)
+        with running_nodes(tmp_path, env, egg) as (node,):
             cluster = crawls.Cluster(nodes=(node.url,), timeout=5)
 
             def tick() -> list[CrawlRun]:
@@ -339,8 +318,6 @@ def test_a_killed_crawl_fails_and_is_retried_by_backoff(
                 assert time.monotonic() < deadline, node.output()
                 time.sleep(0.5)
                 tick()
-        finally:
-            node.kill()
     final = runs(engine)
     engine.dispose()
     assert [run.status for run in final] == ["failed", "finished"]
