@@ -168,6 +168,14 @@ class Problem(BaseModel):
     attempts_left: int | None = None
 
 
+class MonitorResult(BaseModel):
+    """One of Spidermon's checks of a run, as the crawl recorded it."""
+
+    name: str
+    ok: bool
+    detail: str | None = None
+
+
 class CrawlRunOut(BaseModel):
     """One scrapyd job crawling one shard; progress while running, counts once ended."""
 
@@ -198,6 +206,9 @@ class CrawlRunOut(BaseModel):
     listings_reappeared: int | None
     details_fetched: int | None
     details_failed: int | None
+    monitors: list[MonitorResult] | None = Field(
+        default=None, description="Spidermon's checks of the run once it ended; null before"
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property

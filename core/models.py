@@ -271,6 +271,10 @@ class CrawlRun(Base):
     details_failed: Mapped[int | None] = mapped_column(Integer)
     # Set with the final report: the run's own verdict, which the scheduler adopts.
     outcome: Mapped[str | None] = mapped_column(String(16))
+    # Spidermon's checks of the run (migration 0010): [{"name", "ok", "detail"}], and the share
+    # of stored items that had each field, which the next run of the shard is compared with.
+    monitors: Mapped[list[dict[str, object]] | None] = mapped_column(JsonList)
+    fill_rates: Mapped[dict[str, float] | None] = mapped_column(JsonObject)
 
 
 class CrawlBudget(Base):

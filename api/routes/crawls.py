@@ -38,6 +38,15 @@ async def list_crawls(
     )
 
 
+@router.get("/{job_id}", responses={404: {"model": Problem, "description": "No such run"}})
+async def get_crawl(job_id: str, session: SessionDep, _user: CurrentUser) -> CrawlRunOut:
+    """One run by its job id, however old: the link an alert gives."""
+    run = await session.scalar(select(CrawlRun).where(CrawlRun.job_id == job_id))
+    if run is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No crawl run {job_id}")
+    return CrawlRunOut.model_validate(run)
+
+
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,

@@ -206,3 +206,22 @@ def test_an_admin_starts_shards_on_a_real_scrapyd_node(
             assert {run["job_id"] for run in listed["runs"]} >= set(job_ids)
         finally:
             node.kill()
+
+
+def test_one_run_by_job_id_with_its_checks(
+    client: TestClient, session: Session, staff: dict[str, str]
+) -> None:
+    """The link an alert gives: any run by its job id, with Spidermon's results."""
+    checks = [
+        {"name": "Completeness", "ok": True, "detail": None},
+        {"name": "Fill rate", "ok": False, "detail": "model: 2% (was 98% in run 41)"},
+    ]
+    run = add_run(session, "TO", "finished", monitors=checks, items_stored=3)
+    for n in range(30):  # older than anything GET /api/crawls lists by default
+        add_run(session, f"S{n}", "finished")
+    answer = client.get(f"/api/crawls/{run.job_id}", headers=staff)
+    assert answer.status_code == 200
+    assert (answer.json()["job_id"], answer.json()["monitors"]) == (run.job_id, checks)
+    missing = client.get("/api/crawls/TO-nope", headers=staff)
+    assert missing.status_code == 404 and missing.json()["detail"] == "No crawl run TO-nope"
+    assert client.get(f"/api/crawls/{run.job_id}").status_code == 401

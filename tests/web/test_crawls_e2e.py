@@ -277,12 +277,33 @@ def test_crawl_now_explains_a_down_node_and_keyboard_works(page: Any) -> None:
     assert button.is_enabled()
 
 
+CHECKS = ("Finish reason", "Errors", "Completeness", "Fill rates")
+FAILED_CHECKS = [
+    {"name": "Finish reason", "ok": True, "detail": None},
+    {"name": "Errors", "ok": True, "detail": None},
+    {"name": "Completeness", "ok": False, "detail": "NI: empty_page on page 3"},
+    {"name": "Fill rates", "ok": False, "detail": "model: 2% (was 98% in run 41)"},
+]
+
+
 def seed_reported_runs(url: str) -> None:
     """The users, and runs as their crawls report them: one running, two that have ended."""
     seed_users(url)
     started = utcnow() - timedelta(minutes=10)
     engine = make_engine(url)
     with Session(engine) as session:
+        # An old run whose checks failed, then 20 runs, so GET /api/crawls no longer lists it.
+        session.add(
+            CrawlRun(
+                shard="NI", node="http://n1:6800", job_id="NI-1", status="finished",
+                started_at=started - timedelta(days=1), finished_at=started - timedelta(days=1),
+                items_stored=300, items_dropped=0, errors=0, monitors=FAILED_CHECKS,
+            )
+        )  # fmt: skip
+        session.add_all(
+            CrawlRun(shard=f"F{n}", node="http://n1:6800", job_id=f"F{n}-1", status="finished")
+            for n in range(20)
+        )
         # 120 of 285 pages in the 50 s to its last report: 2.4 pages/s, 69 s for the 165 left.
         session.add(
             CrawlRun(
@@ -299,6 +320,7 @@ def seed_reported_runs(url: str) -> None:
                 items_scraped=952, items_stored=952, items_dropped=0, errors=0, listings_new=12,
                 listings_changed=30, listings_unchanged=900, listings_gone=8,
                 listings_reappeared=2, details_fetched=12, details_failed=0,
+                monitors=[{"name": name, "ok": True, "detail": None} for name in CHECKS],
             )
         )  # fmt: skip
         session.add(
@@ -368,3 +390,33 @@ class TestReportedRuns:
         page.wait_for_timeout(200)
         shot(page, "crawls-progress-phone")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    def test_checks_show_green_or_red_and_an_alerts_link_finds_its_run(self, page: Any) -> None:
+        sign_in(page, "staff")
+        passed = page.locator('[data-testid="runs-table"] [data-shard="HO"]')
+        badge = passed.get_by_test_id("run-checks")
+        assert (badge.inner_text(), badge.get_attribute("data-ok")) == (
+            "✓ All 4 checks passed", "true"
+        )  # fmt: skip
+        assert page.locator('[data-testid="runs-table"] [data-shard="NI"]').count() == 0
+
+        page.goto("/crawls?run=NI-1")  # as the alert's link opens it
+        linked = page.get_by_test_id("linked-run").locator('[data-shard="NI"]')
+        linked.wait_for()
+        assert linked.get_attribute("aria-current") == "true"
+        badge = linked.get_by_test_id("run-checks")
+        assert (badge.inner_text(), badge.get_attribute("data-ok")) == (
+            "✗ 2 of 4 checks failed", "false"
+        )  # fmt: skip
+        assert linked.get_by_test_id("run-failures").inner_text().splitlines() == [
+            "Completeness: NI: empty_page on page 3",
+            "Fill rates: model: 2% (was 98% in run 41)",
+        ]
+        shot(page, "crawls-failed-run")
+
+        page.goto("/crawls?run=HO-1")  # a listed run is marked where it stands
+        listed = page.locator('[data-testid="runs-table"] [data-shard="HO"]')
+        listed.wait_for()
+        assert listed.get_attribute("aria-current") == "true"
+        page.goto("/crawls?run=XX-404")
+        assert "No crawl run XX-404" in page.get_by_test_id("linked-missing").inner_text()

@@ -108,6 +108,13 @@ export type UserChange = Partial<Pick<User, "is_active" | "is_admin">> & { passw
 export type CrawlStatus = "pending" | "running" | "finished" | "incomplete" | "failed" | "lost";
 
 /** One scrapyd job crawling one shard (a maker code, codes joined by "+", or "all"). */
+/** One of Spidermon's checks of a run (finish reason, errors, fill rates, completeness…). */
+export interface MonitorResult {
+  name: string;
+  ok: boolean;
+  detail: string | null;
+}
+
 export interface CrawlRun {
   id: number;
   shard: string;
@@ -141,6 +148,8 @@ export interface CrawlRun {
   listings_reappeared: number | null;
   details_fetched: number | null;
   details_failed: number | null;
+  /** Spidermon's checks once the run ended; null before, or from a crawl without them. */
+  monitors?: MonitorResult[] | null;
   /** Set when the run ends. */
   items_stored: number | null;
   items_dropped: number | null;
@@ -366,6 +375,11 @@ export class ApiClient {
   /** GET /api/crawls: recent runs, newest first. */
   crawls(limit = 20, signal?: AbortSignal): Promise<CrawlOverview> {
     return this.json<CrawlOverview>(`/api/crawls?limit=${limit}`, signal);
+  }
+
+  /** GET /api/crawls/{job_id}: one run, however old (the link in an alert). */
+  crawlRun(jobId: string, signal?: AbortSignal): Promise<CrawlRun> {
+    return this.json<CrawlRun>(`/api/crawls/${encodeURIComponent(jobId)}`, signal);
   }
 
   /**

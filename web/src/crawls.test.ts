@@ -9,6 +9,7 @@ import {
   formatPercent,
   formatRate,
   listingCounts,
+  runChecks,
   runDuration,
   runFigures,
   runPercent,
@@ -233,5 +234,28 @@ describe("Crawl now messages", () => {
       "The crawl could not be started: Unknown shards: XX",
     );
     expect(startErrorMessage(new NetworkError())).toBe("The server cannot be reached. Try again in a moment.");
+  });
+});
+
+describe("runChecks", () => {
+  it("is null before a run has checks", () => {
+    expect(runChecks({ monitors: null })).toBeNull();
+    expect(runChecks({ monitors: [] })).toBeNull();
+    expect(runChecks({})).toBeNull();
+  });
+
+  it("passes when every check passed", () => {
+    const checks = runChecks({ monitors: [{ name: "Finish reason", ok: true, detail: null }] });
+    expect(checks).toEqual({ ok: true, label: "All 1 check passed", failed: [] });
+  });
+
+  it("names the failed checks", () => {
+    const failed = { name: "Fill rate", ok: false, detail: "model: 2% (was 98% in run 41)" };
+    const checks = runChecks({
+      monitors: [{ name: "Finish reason", ok: true, detail: null }, failed, { name: "Errors", ok: true, detail: null }],
+    });
+    expect(checks?.ok).toBe(false);
+    expect(checks?.label).toBe("1 of 3 checks failed");
+    expect(checks?.failed).toEqual([failed]);
   });
 });

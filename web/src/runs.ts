@@ -1,5 +1,5 @@
 /** The runs list's wording: shard names, durations, a run's figures, "Crawl now" outcomes. */
-import type { CrawlRun, StartedCrawl } from "./api";
+import type { CrawlRun, MonitorResult, StartedCrawl } from "./api";
 import { ApiError, NetworkError } from "./api";
 import { isActive, plural } from "./crawls";
 
@@ -106,6 +106,24 @@ export function detailCounts(run: Pick<CrawlRun, "details_fetched" | "details_fa
   if (known(run.details_fetched)) parts.push(`${count(run.details_fetched)} fetched`);
   if (known(run.details_failed)) parts.push(`${count(run.details_failed)} failed`);
   return parts.length ? `Details: ${parts.join(" · ")}` : null;
+}
+
+export interface Checks {
+  ok: boolean;
+  /** "All 7 checks passed", "2 of 7 checks failed". */
+  label: string;
+  failed: MonitorResult[];
+}
+
+/** The run's Spidermon checks in a word, with the failed ones; null before there are any. */
+export function runChecks(run: Pick<CrawlRun, "monitors">): Checks | null {
+  const results = run.monitors ?? [];
+  if (results.length === 0) return null;
+  const failed = results.filter((result) => !result.ok);
+  const label = failed.length
+    ? `${failed.length} of ${plural(results.length, "check")} failed`
+    : `All ${plural(results.length, "check")} passed`;
+  return { ok: failed.length === 0, label, failed };
 }
 
 export type Change = "new" | "changed" | "gone";

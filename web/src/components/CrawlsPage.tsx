@@ -1,7 +1,7 @@
 /** /crawls: the recent crawl runs with their progress, and "Crawl now" for admins. */
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { CrawlRun } from "../api";
-import { api, NetworkError } from "../api";
+import { api, ApiError, NetworkError } from "../api";
 import { useAuth } from "../auth";
 import { isActive, STATUS_LABEL, statusTone } from "../crawls";
 import {
@@ -12,6 +12,7 @@ import {
   listingCounts,
   runDuration,
   runFigures,
+  runChecks,
   runPercent,
   shardName,
   startedMessage,
@@ -19,6 +20,7 @@ import {
 } from "../runs";
 import { crawlStore, useCrawls } from "../crawlStore";
 import { formatAgo, formatDateTime } from "../format";
+import { useLocation } from "../router";
 import "./CrawlsPage.css";
 
 /** Re-render every second while a run is active, so its duration counts up. */
@@ -87,15 +89,85 @@ function RunCounts({ run }: { run: CrawlRun }) {
   );
 }
 
+/** Spidermon's verdict on the run: green when every check passed, red naming the failures. */
+function ChecksBadge({ run }: { run: CrawlRun }) {
+  const checks = runChecks(run);
+  if (!checks) return null;
+  const failures = checks.failed.map((check) => `${check.name}: ${check.detail ?? "failed"}`);
+  return (
+    <span
+      className={`badge checks tone-${checks.ok ? "ok" : "bad"}`}
+      data-testid="run-checks"
+      data-ok={checks.ok}
+      title={failures.join("\n") || checks.label}
+    >
+      {`${checks.ok ? "✓" : "✗"} ${checks.label}`}
+    </span>
+  );
+}
+
+function CheckFailures({ run }: { run: CrawlRun }) {
+  const checks = runChecks(run);
+  if (!checks || checks.ok) return null;
+  return (
+    <ul className="run-failures" data-testid="run-failures">
+      {checks.failed.map((check) => (
+        <li key={check.name}>
+          <strong>{check.name}</strong>
+          {check.detail && `: ${check.detail}`}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The run an alert links to (`/crawls?run=<job id>`): from the list, or asked for on its own. */
+function useLinkedRun(jobId: string | null, runs: CrawlRun[]): { run: CrawlRun | null; missing: boolean } {
+  const listed = jobId ? runs.find((run) => run.job_id === jobId) ?? null : null;
+  const [fetched, setFetched] = useState<{ jobId: string; run: CrawlRun | null } | null>(null);
+  useEffect(() => {
+    if (!jobId || listed) return;
+    const abort = new AbortController();
+    api.crawlRun(jobId, abort.signal).then(
+      (run) => setFetched({ jobId, run }),
+      (error: unknown) => {
+        // Only a 404 says there is no such run; the list's own error covers a server out of reach.
+        if (error instanceof ApiError && error.status === 404) setFetched({ jobId, run: null });
+      },
+    );
+    return () => abort.abort();
+  }, [jobId, listed]);
+  if (!jobId) return { run: null, missing: false };
+  if (listed) return { run: listed, missing: false };
+  const answer = fetched?.jobId === jobId ? fetched : null;
+  return { run: answer?.run ?? null, missing: answer !== null && answer.run === null };
+}
+
 function nodeName(node: string): string {
   return node.replace(/^https?:\/\//, "");
 }
 
-function RunsTable({ runs, now }: { runs: CrawlRun[]; now: Date }) {
+function RunsTable({
+  runs,
+  now,
+  selected = null,
+  caption = "Recent crawl runs, newest first",
+  testId = "runs-table",
+}: {
+  runs: CrawlRun[];
+  now: Date;
+  selected?: string | null;
+  caption?: string;
+  testId?: string;
+}) {
+  const selectedRow = useRef<HTMLTableRowElement>(null);
+  useEffect(() => {
+    selectedRow.current?.scrollIntoView?.({ block: "center" });
+  }, [selected]);
   return (
     <div className="table-wrap">
-      <table className="runs" data-testid="runs-table">
-        <caption className="visually-hidden">Recent crawl runs, newest first</caption>
+      <table className="runs" data-testid={testId}>
+        <caption className="visually-hidden">{caption}</caption>
         <thead>
           <tr>
             <th scope="col">Shard</th>
@@ -116,10 +188,12 @@ function RunsTable({ runs, now }: { runs: CrawlRun[]; now: Date }) {
             return (
               <tr
                 key={run.id}
+                ref={run.job_id === selected ? selectedRow : undefined}
                 data-testid="run-row"
                 data-shard={run.shard}
                 data-status={run.status}
-                className={isActive(run) ? "active" : undefined}
+                aria-current={run.job_id === selected ? "true" : undefined}
+                className={[isActive(run) && "active", run.job_id === selected && "selected"].filter(Boolean).join(" ") || undefined}
               >
                 <th scope="row" className="col-shard">
                   <span className="shard-code">{run.shard}</span>
@@ -127,6 +201,7 @@ function RunsTable({ runs, now }: { runs: CrawlRun[]; now: Date }) {
                 </th>
                 <td className="col-status">
                   <StatusBadge run={run} />
+                  <ChecksBadge run={run} />
                 </td>
                 <td className="col-node" title={run.job_id}>
                   {nodeName(run.node)}
@@ -141,6 +216,7 @@ function RunsTable({ runs, now }: { runs: CrawlRun[]; now: Date }) {
                   {percent !== null && <ProgressBar run={run} percent={percent} />}
                   <span data-testid="run-figures">{runFigures(run)}</span>
                   <RunCounts run={run} />
+                  <CheckFailures run={run} />
                 </td>
               </tr>
             );
@@ -209,6 +285,8 @@ export function CrawlsPage() {
   const overview = crawls.data;
   const runs = overview?.runs ?? [];
   const now = useNow(runs.some((run) => run.status === "running"));
+  const linkedJob = new URLSearchParams(useLocation().search).get("run");
+  const linked = useLinkedRun(linkedJob, runs);
   const isAdmin = auth.user?.is_admin === true || overview?.can_start === true;
 
   // Once the runs are over, "Started…" or "already running" is old news.
@@ -251,7 +329,23 @@ export function CrawlsPage() {
       </div>
     );
   } else {
-    body = <RunsTable runs={runs} now={now} />;
+    const unlisted = linked.run && !runs.includes(linked.run) ? linked.run : null;
+    body = (
+      <>
+        {linked.missing && (
+          <p className="hint stale-note" role="status" data-testid="linked-missing">
+            No crawl run {linkedJob} is on record.
+          </p>
+        )}
+        {unlisted && (
+          <section aria-label="The linked run" className="linked-run">
+            <h2>Run {unlisted.job_id}</h2>
+            <RunsTable runs={[unlisted]} now={now} selected={linkedJob} caption="The linked run" testId="linked-run" />
+          </section>
+        )}
+        <RunsTable runs={runs} now={now} selected={linkedJob} />
+      </>
+    );
   }
 
   const running = runs.filter((run) => run.status === "running").length;
