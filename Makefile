@@ -65,6 +65,7 @@ bench: install web
 	$(PY) -m bench.parse_bench
 	$(PY) -m bench.upsert_bench
 	$(PY) -m bench.crawl_bench
+	$(PY) -m bench.fullsite_bench
 	$(PY) -m bench.api_bench
 	$(PY) -m bench.bot_bench
 	$(PY) -m bench.web_bench

@@ -1,7 +1,9 @@
 """Shared helpers for the benchmarks: timing and a throwaway PostgreSQL database."""
 
 import os
+import statistics
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -11,6 +13,16 @@ from sqlalchemy.engine import make_url
 ADMIN_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
+
+
+def unique_name(prefix: str) -> str:
+    """A scratch database name no other bench run picks, so two benches can run at once."""
+    return f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+
+def spread(values: list[float]) -> tuple[float, float, float]:
+    """(min, median, max) of repeated measurements."""
+    return min(values), statistics.median(values), max(values)
 
 
 def best_seconds(run: Callable[[], object], *, repeat: int = 5, number: int = 1) -> float:
