@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import fastapi_offline
-from fastapi import FastAPI, HTTPException, Request, Response, status
+from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -26,9 +25,10 @@ from api.headers import (
     docs_csp,
     security_headers,
 )
-from api.observability import ObservabilityMiddleware, configure_access_log
-from api.routes import auth, cars, crawls, health, users
+from api.observability import REQUEST_ID_HEADER, ObservabilityMiddleware, configure_access_log
+from api.routes import auth, cars, crawls, health, metrics, users
 from api.security import AccessTokens, dummy_hash, with_secret_key
+from core import logs
 from core.db import make_engine, session_factory
 from core.settings import Settings, get_settings
 
@@ -61,10 +61,13 @@ async def _crash(request: Request, error: Exception) -> JSONResponse:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     # Starlette answers this one outside every middleware, SecurityHeadersMiddleware too.
     hsts = request.app.state.settings.is_production and request.url.scheme == "https"
+    headers = security_headers(html=False, hsts=hsts)
+    if request_id := logs.bound().get("request_id"):
+        headers[REQUEST_ID_HEADER] = request_id
     return JSONResponse(
         {"detail": "Internal Server Error"},
         status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
-        headers=security_headers(html=False, hsts=hsts),
+        headers=headers,
     )
 
 
@@ -157,12 +160,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cars.router)
     app.include_router(crawls.router)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(users.router)
     _add_docs(app)
-
-    @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     # Registered last: an unknown /api path is a JSON 404, never the SPA's catch-all page.
     @app.api_route(

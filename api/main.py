@@ -3,7 +3,10 @@
 import gc
 
 from api.app import create_app
+from core.logs import configure_logging
 
+# After uvicorn set up its loggers (it imports the app last): with LOG_FORMAT=json, they follow.
+configure_logging("api")
 app = create_app()
 
 # The objects made at start-up (modules, routes, SQLAlchemy and pydantic structures) live as

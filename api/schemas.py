@@ -153,11 +153,17 @@ class Facets(BaseModel):
 
 
 class Health(BaseModel):
-    """Whether the API can reach its database, and when the crawler last saw a listing."""
+    """Whether the API can reach its database, and whether the crawled data is fresh."""
 
-    status: Literal["ok", "unavailable"]
+    status: Literal["ok", "degraded", "unavailable"] = Field(
+        description="degraded: a scheduled shard has no complete crawl within 2 × CRAWL_INTERVAL"
+    )
     database: Literal["ok", "unreachable"]
-    last_crawl_at: datetime | None = None
+    last_crawl_at: datetime | None = Field(None, description="When a listing was last seen")
+    data_age_seconds: float | None = Field(
+        None, description="Seconds since the newest complete list crawl ended; null: none did"
+    )
+    reasons: list[str] = Field(default=[], description="Why the status is degraded, per shard")
 
 
 class Problem(BaseModel):

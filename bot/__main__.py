@@ -1,4 +1,5 @@
-"""python -m bot: the Telegram bot, by long polling or, with TELEGRAM_WEBHOOK_URL, a webhook."""
+"""python -m bot: the Telegram bot, by long polling or, with TELEGRAM_WEBHOOK_URL, a webhook;
+with BOT_METRICS_PORT, its Prometheus metrics on that port."""
 
 import asyncio
 import logging
@@ -6,10 +7,12 @@ import logging
 from aiogram import Bot, Dispatcher
 from aiogram.utils.token import TokenValidationError
 from aiohttp import web
+from prometheus_client import start_http_server
 
 from bot.app import build_bot, build_dispatcher, webhook_app
 from bot.llm import interpreter_for
 from core.db import make_engine, session_factory
+from core.logs import configure_logging
 from core.settings import get_settings
 
 log = logging.getLogger("bot")
@@ -24,7 +27,7 @@ async def poll(dispatcher: Dispatcher, bot: Bot) -> None:
 
 def main() -> None:
     """Start the bot, or exit with status 1 and a message when there is no valid token."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging("bot")
     settings = get_settings()
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
     if not token:
@@ -36,6 +39,8 @@ def main() -> None:
         bot = build_bot(token, settings.telegram_api_base)
     except TokenValidationError as error:
         raise SystemExit(f"TELEGRAM_BOT_TOKEN is not a valid bot token: {error}") from None
+    if settings.bot_metrics_port:
+        start_http_server(settings.bot_metrics_port, addr=settings.bot_metrics_host)
     engine = make_engine(settings.database_url)
     sessions = session_factory(engine)
     interpret, client = interpreter_for(settings, sessions)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.handlers import make_router
 from bot.interpret import Interpreter, rates_from, rule_interpreter
+from bot.metrics import MetricsMiddleware
 from bot.middlewares import AccessMiddleware, DbSessionMiddleware, RateLimitMiddleware
 from bot.state import ChatMemory
 from core.settings import Settings
@@ -34,12 +35,13 @@ def build_dispatcher(
     interpret: Interpreter | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> Dispatcher:
-    """The dispatcher: access, rate limit and DB session middlewares, then the handlers."""
+    """The dispatcher: metrics, access, rate limit and DB session middlewares, then handlers."""
     dispatcher = Dispatcher(
         memory=ChatMemory(),
         interpret=interpret or rule_interpreter(rates_from(settings)),
     )
     # Outer middlewares run in the order registered: a stranger or a flood never costs a query.
+    dispatcher.update.outer_middleware(MetricsMiddleware())
     dispatcher.update.outer_middleware(AccessMiddleware(settings.bot_allowed_users))
     dispatcher.update.outer_middleware(
         RateLimitMiddleware(

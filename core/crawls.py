@@ -135,6 +135,16 @@ def shard_makes(shard: str) -> list[str]:
     return [] if shard in (ALL, DETAILS) else shard.split(SHARD_JOINER)
 
 
+def shard_of(spider: str, makes: Sequence[str], *, start_urls: bool = False) -> str:
+    """The shard a crawl covers: "details" for the backfill, its maker codes joined by "+", or
+    "all"; a crawl of explicit start URLs is no shard the scheduler runs ("start_urls")."""
+    if spider == DETAILS_SPIDER:
+        return DETAILS
+    if start_urls:
+        return "start_urls"
+    return SHARD_JOINER.join(makes) or ALL
+
+
 @dataclass(frozen=True)
 class Policy:
     """When shards are due, and what their jobs are told."""
@@ -351,16 +361,23 @@ def tick(
 ) -> list[CrawlRun]:
     """One scheduling round: refresh the runs, then start the due shards, or else the backfill.
 
-    List shards come first: the backfill starts only when none of them is due, and then books
-    only the request slots list crawls leave free (crawler.budget's "idle" priority).
+    List shards come first: the backfill starts only when none of them is due or active (it
+    picks its listings when it starts, so it would miss what they have yet to store), and a list
+    shard due while it runs takes the request slots first (crawler.budget's "idle" priority).
     """
     shards = list(shards)
     loads = node_loads(cluster)
     refresh_runs(cluster, loads, session=session)
     due = due_shards(shards, policy, session=session)
-    if policy.details and not due:
+    if policy.details and not due and not lists_busy(shards, session=session):
         due = due_shards([DETAILS], policy, session=session)
     return start_shards(cluster, due, loads, policy, session=session)
+
+
+def lists_busy(shards: Iterable[str], *, session: Session) -> bool:
+    """Whether any of these list shards is pending or running."""
+    active = select(CrawlRun.id).where(CrawlRun.status.in_(ACTIVE), CrawlRun.shard.in_(shards))
+    return session.scalar(active.limit(1)) is not None
 
 
 def schedule_form(shard: str, job_id: str, policy: Policy) -> list[tuple[str, str]]:

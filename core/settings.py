@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
     # Exactly these, case-sensitive: APP_ENV=prod must not pass for "not production".
     app_env: Literal["development", "test", "production"] = "development"
+    # Every service's log lines (core.logs): text for people, json for a log pipeline.
+    log_format: Literal["text", "json"] = "text"
 
     # The read API.
     # Unset: the key in secret_key_file (api.security.resolve_secret_key), which development and
@@ -67,6 +69,11 @@ class Settings(BaseSettings):
     crawl_details: bool = True
     crawl_details_budget: int = Field(3600, ge=1)
     crawl_details_max_age_days: float = Field(30.0, gt=0)
+    # Telegram chats (ids or @channel names) that a crawl's failed checks are sent to, through
+    # the bot's token (crawler.monitors); empty, or no token: the crawl's log only. The alert
+    # links the run at WEB_BASE_URL, the web app's address as operators open it.
+    crawl_alert_chat_ids: Annotated[list[str], NoDecode] = []
+    web_base_url: str = "http://127.0.0.1:8000"
 
     # The Telegram bot (python -m bot).
     telegram_bot_token: SecretStr | None = None
@@ -88,6 +95,9 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
     openai_timeout_seconds: float = Field(5.0, gt=0)
+    # Set: the bot serves its Prometheus metrics (bot.metrics) on this port, at any path.
+    bot_metrics_port: int | None = Field(None, ge=1, le=65535)
+    bot_metrics_host: str = "127.0.0.1"
 
     @field_validator(
         "cors_origins",
@@ -95,6 +105,7 @@ class Settings(BaseSettings):
         "scrapyd_urls",
         "crawl_shards",
         "crawl_retry_delays",
+        "crawl_alert_chat_ids",
         mode="before",
     )
     @classmethod
@@ -105,7 +116,7 @@ class Settings(BaseSettings):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
-    @field_validator("secret_key", mode="before")
+    @field_validator("secret_key", "bot_metrics_port", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # Compose passes SECRET_KEY= when .env leaves it out: that means "use the key file".

@@ -17,6 +17,7 @@ from twisted.internet.defer import Deferred
 from core import crawls
 from core.db import make_engine
 from core.models import CrawlRun, utcnow
+from crawler import monitors
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,9 @@ class RunReport:
         values: dict[str, object] = {**crawls.report(stats), "progress_at": utcnow()}
         if final:
             values["outcome"], values["reason"] = crawls.verdict(stats)
+            # Put there by Spidermon's checks (crawler.monitors), which run just before.
+            values["monitors"] = stats.get(monitors.RESULTS)
+            values["fill_rates"] = stats.get(monitors.FILL_RATES)
         try:
             with self.engine.begin() as connection:
                 connection.execute(

@@ -7,8 +7,8 @@ Settings (core.settings): SCRAPYD_URLS, SCRAPYD_DISCOVER (a host name whose ever
 node, as with `docker compose --scale scrapyd=3`), SCRAPYD_USERNAME / SCRAPYD_PASSWORD,
 CRAWL_SHARDS (empty: the plan), CRAWL_INTERVAL (seconds between two crawls of a shard),
 CRAWL_RETRY_DELAYS (the backoff after an incomplete, failed or lost run), CRAWL_SITE_RATE (the
-requests per second every job shares), CRAWL_DETAILS* (the details backfill) and CRAWL_POLL
-(seconds between ticks; each tick also logs the progress of running crawls).
+requests per second every job shares), CRAWL_DETAILS* (the details backfill), CRAWL_POLL
+(seconds between ticks; each tick also logs the progress of running crawls) and LOG_FORMAT.
 It keeps no state of its own: `crawl_runs` (DATABASE_URL) is the record, so it may restart freely.
 """
 
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core import crawls
 from core.db import make_engine, session_factory
+from core.logs import configure_logging
 from core.models import CrawlRun
 from core.settings import Settings, get_settings
 
@@ -54,10 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         for shard, make in crawls.plan():
             sys.stdout.write(f"{shard}\t{make.en}\t{base}/usedcar/b{make.code}/index.html\n")
         return 0
-    logging.basicConfig(
-        level=os.environ.get("SCHEDULER_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging("scheduler", level=os.environ.get("SCHEDULER_LOG_LEVEL", "INFO"))
     settings = get_settings()
     nodes = crawls.cluster_from(settings).nodes
     logger.info(

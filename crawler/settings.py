@@ -65,9 +65,15 @@ ITEM_PIPELINES = {
     "crawler.pipelines.FoldTextPipeline": 200,
     "crawler.pipelines.NumbersPipeline": 300,
     "crawler.pipelines.VocabularyPipeline": 400,
+    "spidermon.contrib.scrapy.pipelines.ItemValidationPipeline": 800,
     "crawler.pipelines.StorePipeline": 900,
 }
-EXTENSIONS = {"crawler.extensions.StatsFile": 900, "crawler.extensions.RunReport": 910}
+# Spidermon first: its engine_stopped checks put their results into the stats the others write.
+EXTENSIONS = {
+    "spidermon.contrib.scrapy.extensions.Spidermon": 500,
+    "crawler.extensions.StatsFile": 900,
+    "crawler.extensions.RunReport": 910,
+}
 # A scheduled run writes its counters into crawl_runs this often (seconds), and at its end.
 CRAWL_REPORT_INTERVAL = 10.0
 CRAWL_STATS_FILE = os.environ.get("CRAWL_STATS_FILE", "")
@@ -76,6 +82,28 @@ DATABASE_URL = None
 STORE_BATCH_SIZE = 500
 STORE_RETRY_TIMES = 5
 STORE_RETRY_BACKOFF = 1.0
+
+# Spidermon (crawler.monitors): every item validated against CarItem's schema, counted per field
+# under spidermon/validation/ and stored all the same; each field's fill rate (None, "" and []
+# are empty, False and 0 are values).
+SPIDERMON_ENABLED = True
+SPIDERMON_VALIDATION_SCHEMAS = ["crawler.monitors.ITEM_SCHEMA"]
+SPIDERMON_VALIDATION_ADD_ERRORS_TO_ITEMS = False
+SPIDERMON_VALIDATION_DROP_ITEMS_WITH_ERRORS = False
+SPIDERMON_ADD_FIELD_COVERAGE = True
+SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True
+SPIDERMON_FIELD_COVERAGE_SKIP_FALSY = False
+SPIDERMON_DICT_FIELDS_COVERAGE_LEVELS = 0
+# The run's checks once the engine stops (spider_closed comes before the store's verdict and
+# sweep), and the stall watch every 300 seconds; a failed check alerts CRAWL_ALERT_CHAT_IDS.
+SPIDERMON_ENGINE_STOP_MONITORS = ["crawler.monitors.CloseMonitors"]
+SPIDERMON_PERIODIC_MONITORS = {"crawler.monitors.PeriodicMonitors": 300}
+CRAWL_MONITOR_MAX_ERRORS = 10
+CRAWL_MONITOR_MAX_DROPPED_SHARE = 0.05
+CRAWL_MONITOR_MIN_ITEMS = 1
+# A field filled this much less often than in the shard's previous finished run (0.20: 20 points).
+CRAWL_MONITOR_FILL_DROP = 0.20
+CRAWL_MONITOR_STALL_MINUTES = 30.0
 
 # Development: replay responses from disk instead of hitting the site again.
 HTTPCACHE_ENABLED = os.environ.get("CARSENSOR_HTTPCACHE", "0") == "1"
@@ -95,4 +123,7 @@ REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("CRAWLER_LOG_LEVEL", "INFO")
+# LOG_FORMAT=json, every service's switch (core.logs): the crawl logs JSON lines carrying its job
+# and shard (crawler.commands.crawl). Not named LOG_FORMAT: that is Scrapy's %-format of a line.
+CRAWL_LOG_JSON = os.environ.get("LOG_FORMAT", "text") == "json"
 LOGSTATS_INTERVAL = 60.0

@@ -23,6 +23,11 @@ from crawler.storage import Known, known_listings
 DETAIL_MODES = ("new", "all", "none")
 
 
+def make_codes(makes: str | None) -> list[str]:
+    """The maker codes of the `makes` argument: comma-separated, any case."""
+    return [m.strip().upper() for m in (makes or "").split(",") if m.strip()]
+
+
 class CarsensorSpider(DetailPages):
     """Crawl carsensor.net used-car listings into the `cars` table."""
 
@@ -45,7 +50,7 @@ class CarsensorSpider(DetailPages):
         if self.max_pages is not None and self.max_pages < 1:
             raise ValueError("max_pages must be a positive number")
         self.start_urls_arg = [u.strip() for u in (start_urls or "").split(",") if u.strip()]
-        self.makes = [m.strip().upper() for m in (makes or "").split(",") if m.strip()]
+        self.makes = make_codes(makes)
         # One walk per start URL: the evidence that the crawl saw (or missed) its whole list.
         self.walks: dict[str, Walk] = {}
 

@@ -5,7 +5,8 @@
 Answers `POST /bot<token>/<method>` as Telegram would for a bot that starts long polling:
 getMe returns a bot user, getUpdates holds the request for a moment and returns no updates,
 every other method answers true. Each call is logged as `call <method>` on stdout, which the
-smoke test looks for. (tests/fakes/telegram_api.py is the richer in-process fake of the bot tests.)
+smoke test looks for; a sendMessage also logs its chat and text as JSON (a crawl's alert).
+(tests/fakes/telegram_api.py is the richer in-process fake of the bot tests.)
 """
 
 import argparse
@@ -14,6 +15,7 @@ import re
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Cars", "username": "carsensor_smoke_bot"}
 _PATH = re.compile(r"^/bot[^/]+/(?P<method>\w+)$")
@@ -24,17 +26,28 @@ def _say(line: str) -> None:
     sys.stdout.flush()
 
 
+def _fields(body: bytes, content_type: str) -> dict[str, object]:
+    """A Bot API call's parameters: a JSON body, or a form (aiogram posts multipart forms)."""
+    if content_type.startswith("application/json"):
+        fields: dict[str, object] = json.loads(body or b"{}")
+        return fields
+    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         match = _PATH.match(self.path)
         if match is None:
             self._answer(404, {"ok": False, "error_code": 404, "description": "Not Found"})
             return
         method = match["method"]
         _say(f"call {method}")
+        if method == "sendMessage":
+            sent = _fields(body, self.headers.get("Content-Type", ""))
+            _say("sent " + json.dumps({"chat_id": sent.get("chat_id"), "text": sent.get("text")}))
         result: object = True
         if method == "getMe":
             result = BOT_USER

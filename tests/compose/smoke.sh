@@ -50,7 +50,9 @@ ENV_FILE=$(mktemp)
 overrides="CARSENSOR_BASE_URL=http://replay:8081
 CRAWL_SITE_RATE=20
 REPLAY_CARS=120
-CRAWL_SHARDS=TO,HO
+CRAWL_SHARDS=TO,HO,LG
+CRAWL_ALERT_CHAT_IDS=4242
+WEB_BASE_URL=http://127.0.0.1:$WEB_PORT
 CRAWL_POLL=3
 SCRAPYD_USERNAME=$SCRAPYD_USER
 SCRAPYD_PASSWORD=$SCRAPYD_PASS
@@ -294,6 +296,31 @@ first=$(json '" ".join(str(d["items"][0][k]) for k in ("make", "model", "year"))
 if [ -n "$first" ]; then
     pass "GET /api/cars lists the crawled cars (first: $first)"
 else fail "GET /api/cars has no cars: ${cars:0:200}"; fi
+
+# --- monitoring: the alert, health and metrics --------------------------------------------------
+# LG (Lamborghini) has no car on the replay site: its crawl finds none, Spidermon's item count
+# check fails, and the alert reaches the fake Bot API through TELEGRAM_API_BASE.
+alert=""
+deadline=$(($(date +%s) + 120))
+while [ "$(date +%s)" -lt "$deadline" ]; do
+    alert=$(grep -m1 'sent {.*shard LG' <<<"$(logs telegram)" | sed 's/^[^|]*| //')
+    [ -n "$alert" ] && break
+    sleep 3
+done
+if [ -n "$alert" ] && grep -q '"chat_id": "4242"' <<<"$alert" && grep -q 'crawls?run=LG-' <<<"$alert"; then
+    pass "a failed check's alert reached the fake Bot API:"
+    sed 's/^/    /' <<<"$alert"
+else fail "no alert for shard LG on the fake Bot API: $(logs telegram | grep -c '^.*call sendMessage') sendMessage call(s)"; fi
+health=$(curl -sS "$WEB/api/health")
+if json 'd["status"] in ("ok", "degraded") and "data_age_seconds" in d and d["database"] == "ok"' <<<"$health" | grep -q True; then
+    pass "GET /api/health through nginx tells the data's state: ${health:0:300}"
+else fail "GET /api/health through nginx: ${health:0:300}"; fi
+metrics=$(curl -sS "$WEB/metrics")
+if grep -q '^carsensor_active_listings [1-9]' <<<"$metrics" \
+    && grep -q '^carsensor_crawl_last_complete_timestamp_seconds{shard="TO"} [1-9]' <<<"$metrics" \
+    && grep -q '^carsensor_crawl_last_run_monitor_failures{shard="LG"} [1-9]' <<<"$metrics"; then
+    pass "GET /metrics through nginx: active listings, the last complete crawls, LG's failed check"
+else fail "GET /metrics through nginx: $(grep '^carsensor_' <<<"$metrics" | head -12 | tr '\n' ' ')"; fi
 
 # --- the bot ---------------------------------------------------------------------------------
 bot=$(container bot)

@@ -173,6 +173,9 @@ def test_the_backfill_goes_on_while_it_uses_its_budget(session: Session) -> None
     assert crawls.due_shards([crawls.DETAILS], policy, session=session) == []
     _run(session, crawls.DETAILS, "finished", timedelta(minutes=1), pages_expected=100)
     assert crawls.due_shards([crawls.DETAILS], policy, session=session) == [crawls.DETAILS]
+    assert not crawls.lists_busy(["TO"], session=session)
+    _run(session, "TO", "pending", timedelta(0))
+    assert crawls.lists_busy(["TO", "NI"], session=session)
 
 
 def test_the_plan_gives_every_maker_one_shard_under_its_own_code() -> None:

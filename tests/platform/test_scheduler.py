@@ -263,7 +263,9 @@ def test_list_pages_first_then_the_details_backfill_with_progress(
     assert [run.details_fetched for run in backfills] == [budget, 5]
     assert [run.pages_expected for run in backfills] == [budget, 5]
     assert any(0 < percent < 100 for percent in percents), percents
-    # Every detail request came after the last list page request.
+    # The backfill started once the list shards had finished, and every detail request came
+    # after the last list page request.
+    assert backfills[0].created_at >= max(run.finished_at for run in lists if run.finished_at)
     requests = list(zip(site.requests, site.times, strict=True))
     last_list = max(t for path, t in requests if path.startswith(("/usedcar/bTO", "/usedcar/bNI")))
     assert min(t for path, t in requests if "/detail/" in path) > last_list

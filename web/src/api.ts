@@ -171,9 +171,12 @@ export interface StartedCrawl {
 }
 
 export interface Health {
+  /** ok, degraded (the data is stale: see `reasons`), or unavailable (no database). */
   status: string;
   database: string;
   last_crawl_at: string | null;
+  data_age_seconds?: number | null;
+  reasons?: string[];
 }
 
 /** The server answered with an error status. */
