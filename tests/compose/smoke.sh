@@ -315,7 +315,14 @@ health=$(curl -sS "$WEB/api/health")
 if json 'd["status"] in ("ok", "degraded") and "data_age_seconds" in d and d["database"] == "ok"' <<<"$health" | grep -q True; then
     pass "GET /api/health through nginx tells the data's state: ${health:0:300}"
 else fail "GET /api/health through nginx: ${health:0:300}"; fi
-metrics=$(curl -sS "$WEB/metrics")
+# The scheduler records LG's end at its next tick, a few seconds after the alert.
+deadline=$(($(date +%s) + 60))
+while :; do
+    metrics=$(curl -sS "$WEB/metrics")
+    grep -q '^carsensor_crawl_last_run_monitor_failures{shard="LG"} [1-9]' <<<"$metrics" && break
+    [ "$(date +%s)" -lt "$deadline" ] || break
+    sleep 3
+done
 if grep -q '^carsensor_active_listings [1-9]' <<<"$metrics" \
     && grep -q '^carsensor_crawl_last_complete_timestamp_seconds{shard="TO"} [1-9]' <<<"$metrics" \
     && grep -q '^carsensor_crawl_last_run_monitor_failures{shard="LG"} [1-9]' <<<"$metrics"; then
