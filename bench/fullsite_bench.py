@@ -48,7 +48,7 @@ from bench.common import scratch_database, spread, unique_name
 from core import crawls, vocab
 from core.db import make_engine
 from core.models import Car, CrawlRun
-from tests.fakes.carsensor_site import FakeCar, ReplaySite, make_catalog
+from tests.fakes.carsensor_site import FakeCar, ReplaySite, make_catalog, peak_rate
 from tests.scrapyd_nodes import Node, build_egg, deploy
 
 logger = logging.getLogger("bench.fullsite")
@@ -136,17 +136,6 @@ def _models(code: str) -> tuple[list[vocab.Model], list[float]]:
 def list_pages(cars: Sequence[FakeCar]) -> int:
     """List pages the maker shards read: each maker's list, PER_PAGE cards a page."""
     return sum(-(-n // PER_PAGE) for n in Counter(car.make_code for car in cars).values())
-
-
-def peak_rate(times: Sequence[float], window: float = WINDOW) -> float:
-    """The most requests in any `window` seconds of sorted arrival times, per second: as
-    ReplaySite.peak_rate counts them, but over one phase's requests."""
-    best, start = 0, 0
-    for end, at in enumerate(times):
-        while at - times[start] >= window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best / window
 
 
 def rate_by_window(times: Sequence[float], start: float, window: float = WINDOW) -> list[float]:
@@ -534,7 +523,7 @@ def list_pass(label: str, cluster: Cluster, env: dict[str, str], *, cars: int, p
         f"ideal {ideal:.1f} s; ideal/wall {ideal / wall:.2f}",
         **{f"{label}_runs_ideal_over_wall": ideal / wall},
     )
-    peak = peak_rate(requests.matching("/"))
+    peak = peak_rate(requests.matching("/"), WINDOW)
     report.add(
         f"{label}: peak {WINDOW:g} s request rate",
         f"{peak:.1f} req/s",
@@ -618,7 +607,7 @@ def details_pass(cluster: Cluster, env: dict[str, str], *, limit: int) -> None:
         f"{whole / rate:.2f}x the budget",
         details_with_startup_over_budget=whole / rate,
     )
-    peak = peak_rate(requests.matching("/"))
+    peak = peak_rate(requests.matching("/"), WINDOW)
     report.add(
         "details: peak 10 s request rate",
         f"{peak:.1f} req/s",

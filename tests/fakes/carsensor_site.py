@@ -15,7 +15,7 @@ import re
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -385,6 +385,16 @@ def render_detail_page(car: FakeCar) -> str:
 </div></body></html>"""  # noqa: E501
 
 
+def peak_rate(times: Sequence[float], window: float) -> float:
+    """The most of these sorted arrival times in any `window` seconds, per second."""
+    most, first = 0, 0
+    for last, at in enumerate(times):
+        while at - times[first] >= window:
+            first += 1
+        most = max(most, last - first + 1)
+    return most / window
+
+
 class ReplaySite:
     """A threaded HTTP server on 127.0.0.1 that serves `cars` as carsensor.net would."""
 
@@ -467,12 +477,7 @@ class ReplaySite:
                 for path, at in zip(self.requests, self.times, strict=True)
                 if path.startswith(prefix)
             )
-        most, first = 0, 0
-        for last, at in enumerate(times):
-            while at - times[first] >= window:
-                first += 1
-            most = max(most, last - first + 1)
-        return most / window
+        return peak_rate(times, window)
 
     def chaos(self, share: float, *, seed: int, body: str) -> None:
         """From now on, answer `share` of the page requests with a random fault: a 500, a cut
