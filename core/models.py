@@ -64,6 +64,15 @@ def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
     return CheckConstraint(f"{column} IN ({allowed})", name=f"ck_cars_{column}")
 
 
+# The `info` of a `cars` column. listed: part of a car in a list, the export and the bot's
+# answers; shown: on the detail only. crawled: read off every list card (a re-crawl overwrites
+# it) or often only off the detail page (a crawl that skips the detail keeps the stored value).
+LISTED: dict[str, object] = {"shown": "list"}
+SHOWN: dict[str, object] = {"shown": "detail"}
+CARD: dict[str, object] = {"crawled": "card"}
+DETAIL: dict[str, object] = {"crawled": "detail"}
+
+
 class Base(DeclarativeBase):
     """Declarative base of every model."""
 
@@ -96,56 +105,67 @@ class Car(Base):
         Index("ix_cars_prefecture_updated", "prefecture", "is_active", "updated_at", "id"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    source: Mapped[str] = mapped_column(String(32))
-    external_id: Mapped[str] = mapped_column(String(32))
-    url: Mapped[str] = mapped_column(Text)
+    # Each column's `info` says where it shows and where the crawler reads it (`listed`,
+    # `shown`, `crawled` below): the API's models, the export and the upsert derive from it.
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, info=LISTED)
+    source: Mapped[str] = mapped_column(String(32), info=LISTED)
+    external_id: Mapped[str] = mapped_column(String(32), info=LISTED)
+    url: Mapped[str] = mapped_column(Text, info=CARD | LISTED)
 
-    make: Mapped[str | None] = mapped_column(String(64))
-    make_ja: Mapped[str | None] = mapped_column(Text)
-    make_code: Mapped[str | None] = mapped_column(String(8))
-    model: Mapped[str | None] = mapped_column(String(128))
-    model_ja: Mapped[str | None] = mapped_column(Text)
-    grade: Mapped[str | None] = mapped_column(Text)
+    make: Mapped[str | None] = mapped_column(String(64), info=CARD | LISTED)
+    make_ja: Mapped[str | None] = mapped_column(Text, info=CARD | LISTED)
+    make_code: Mapped[str | None] = mapped_column(String(8), info=CARD)
+    model: Mapped[str | None] = mapped_column(String(128), info=CARD | LISTED)
+    model_ja: Mapped[str | None] = mapped_column(Text, info=CARD | LISTED)
+    grade: Mapped[str | None] = mapped_column(Text, info=CARD | LISTED)
 
-    year: Mapped[int | None] = mapped_column(Integer)
-    mileage_km: Mapped[int | None] = mapped_column(Integer)
-    price_jpy: Mapped[int | None] = mapped_column(BigInteger)
-    total_price_jpy: Mapped[int | None] = mapped_column(BigInteger)
-    engine_cc: Mapped[int | None] = mapped_column(Integer)
+    year: Mapped[int | None] = mapped_column(Integer, info=CARD | LISTED)
+    mileage_km: Mapped[int | None] = mapped_column(Integer, info=CARD | LISTED)
+    price_jpy: Mapped[int | None] = mapped_column(BigInteger, info=CARD | LISTED)
+    total_price_jpy: Mapped[int | None] = mapped_column(BigInteger, info=CARD | LISTED)
+    color: Mapped[str | None] = mapped_column(String(16), info=DETAIL | LISTED)
+    color_ja: Mapped[str | None] = mapped_column(Text, info=DETAIL | LISTED)
+    body_type: Mapped[str | None] = mapped_column(String(16), info=DETAIL | LISTED)
+    body_type_ja: Mapped[str | None] = mapped_column(Text, info=DETAIL | LISTED)
+    transmission: Mapped[str | None] = mapped_column(String(16), info=DETAIL | LISTED)
+    transmission_ja: Mapped[str | None] = mapped_column(Text, info=DETAIL | LISTED)
+    fuel: Mapped[str | None] = mapped_column(String(16), info=DETAIL | LISTED)
+    fuel_ja: Mapped[str | None] = mapped_column(Text, info=DETAIL | LISTED)
+    engine_cc: Mapped[int | None] = mapped_column(Integer, info=DETAIL | LISTED)
+    drive: Mapped[str | None] = mapped_column(Text, info=DETAIL | LISTED)
+    seats: Mapped[int | None] = mapped_column(Integer, info=DETAIL | SHOWN)
+    doors: Mapped[int | None] = mapped_column(Integer, info=DETAIL | SHOWN)
 
-    transmission: Mapped[str | None] = mapped_column(String(16))
-    fuel: Mapped[str | None] = mapped_column(String(16))
-    body_type: Mapped[str | None] = mapped_column(String(16))
-    color: Mapped[str | None] = mapped_column(String(16))
-    transmission_ja: Mapped[str | None] = mapped_column(Text)
-    fuel_ja: Mapped[str | None] = mapped_column(Text)
-    body_type_ja: Mapped[str | None] = mapped_column(Text)
-    color_ja: Mapped[str | None] = mapped_column(Text)
-    drive: Mapped[str | None] = mapped_column(Text)
-    seats: Mapped[int | None] = mapped_column(Integer)
-    doors: Mapped[int | None] = mapped_column(Integer)
-
-    repair_history: Mapped[bool | None] = mapped_column(Boolean)
-    inspection: Mapped[str | None] = mapped_column(Text)
-    prefecture: Mapped[str | None] = mapped_column(Text)
-    city: Mapped[str | None] = mapped_column(Text)
-    shop_name: Mapped[str | None] = mapped_column(Text)
-    shop_url: Mapped[str | None] = mapped_column(Text)
-    image_url: Mapped[str | None] = mapped_column(Text)
-    photos: Mapped[list[str] | None] = mapped_column(JsonList)
+    repair_history: Mapped[bool | None] = mapped_column(Boolean, info=DETAIL | LISTED)
+    inspection: Mapped[str | None] = mapped_column(Text, info=DETAIL | LISTED)
+    prefecture: Mapped[str | None] = mapped_column(Text, info=CARD | LISTED)
+    city: Mapped[str | None] = mapped_column(Text, info=CARD | LISTED)
+    shop_name: Mapped[str | None] = mapped_column(Text, info=CARD | LISTED)
+    shop_url: Mapped[str | None] = mapped_column(Text, info=CARD | LISTED)
+    image_url: Mapped[str | None] = mapped_column(Text, info=DETAIL | LISTED)
+    photos: Mapped[list[str] | None] = mapped_column(JsonList, info=DETAIL | SHOWN)
     # Field -> the page's text where it was unreadable or annotated (migration 0006).
-    raw_values: Mapped[dict[str, str] | None] = mapped_column(JsonObject)
+    raw_values: Mapped[dict[str, str] | None] = mapped_column(JsonObject, info=CARD | SHOWN)
 
-    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    detail_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, info=CARD | LISTED)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=LISTED)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=LISTED)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=LISTED)
+    detail_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=DETAIL)
 
     price_history: Mapped[list["CarPriceHistory"]] = relationship(
         back_populates="car", order_by="CarPriceHistory.observed_at", passive_deletes=True
     )
+
+
+def car_columns(key: str, *values: object) -> tuple[str, ...]:
+    """The names of the `cars` columns whose info[key] is one of `values`, in table order."""
+    return tuple(c.name for c in Car.__table__.c if c.info.get(key) in values)
+
+
+# A car in a list, the export and the bot's answers; on the detail, also the SHOWN columns.
+LISTED_COLUMNS = car_columns("shown", "list")
+SHOWN_COLUMNS = car_columns("shown", "list", "detail")
 
 
 class CarPriceHistory(Base):
