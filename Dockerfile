@@ -105,12 +105,12 @@ FROM python:3.11-slim AS fakes
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --create-home app
 WORKDIR /app
-COPY tests/__init__.py tests/__init__.py
-COPY tests/fakes/__init__.py tests/fakes/carsensor_site.py tests/fakes/
+# Only the replay package's stdlib modules: its Bot API and OpenAI fakes need aiohttp.
+COPY replay/__init__.py replay/__main__.py replay/site.py replay/
 COPY tests/compose/fake_telegram.py tests/compose/fake_telegram.py
 USER app
 EXPOSE 8081
-CMD ["python", "-m", "tests.fakes.carsensor_site", "--host", "0.0.0.0", "--port", "8081"]
+CMD ["python", "-m", "replay", "--host", "0.0.0.0", "--port", "8081"]
 
 # ---------------------------------------------------------------------------------------------
 # The web app: built with Node, served by nginx (as the unprivileged nginx user, on :8080).

@@ -7,7 +7,7 @@ API_PORT ?= 8000
 ADMIN_USERNAME ?= admin
 ADMIN_PASSWORD ?= carsensor-demo
 
-.PHONY: install migrate run bot scrapyd scheduler test lint web web-test compose-smoke bench clean
+.PHONY: install migrate run bot scrapyd scheduler test lint web web-types web-test compose-smoke bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -49,8 +49,15 @@ lint: install
 web:
 	cd web && (npm ci --no-audit --no-fund || npx -y npm@10 ci --no-audit --no-fund) && npm run build
 
-web-test: web
+# web/src/api.gen.ts: the API's OpenAPI document (scripts/openapi.py) as TypeScript types.
+web-types: install
+	cd web && PYTHON=$(abspath $(PY)) npm run --silent gen:api
+
+# Fails when the committed web/src/api.gen.ts no longer matches the API.
+web-test: web install
 	cd web && npm test
+	cd web && PYTHON=$(abspath $(PY)) npm run --silent gen:api -- --check \
+		|| { echo "web/src/api.gen.ts is stale: run make web-types" >&2; exit 1; }
 
 test: lint web-test
 	$(BIN)/pytest --cov --cov-report=term

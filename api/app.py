@@ -4,7 +4,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import fastapi_offline
 from fastapi import FastAPI, HTTPException, Request, status
@@ -14,11 +14,8 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from api.accounts import TokenEpochs
-from api.cache import TTLCache
-from api.db import make_async_engine
 from api.headers import (
     SecurityHeadersMiddleware,
     check_cors_origins,
@@ -29,7 +26,8 @@ from api.observability import REQUEST_ID_HEADER, ObservabilityMiddleware, config
 from api.routes import auth, cars, crawls, health, metrics, users
 from api.security import AccessTokens, dummy_hash, with_secret_key
 from core import logs
-from core.db import make_engine, session_factory
+from core.db import async_session_factory, make_async_engine
+from core.read import Totals
 from core.settings import Settings, get_settings
 
 WEB_DIST = Path(__file__).resolve().parents[1] / "web" / "dist"
@@ -112,14 +110,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = with_secret_key(settings)
     dummy_hash()  # made now, so the first unknown-user login is no slower than the others
     engine = make_async_engine(settings)
-    # For the scheduler's blocking code (POST /api/crawls), run in worker threads.
-    sync_engine = make_engine(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         await engine.dispose()
-        sync_engine.dispose()
 
     app = FastAPI(
         title="carsensor platform API",
@@ -134,9 +129,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessions = async_sessionmaker(engine, expire_on_commit=False)
-    app.state.sync_sessions = session_factory(sync_engine)
-    app.state.cache = TTLCache[Any](settings.count_cache_seconds)
+    app.state.sessions = async_session_factory(engine)
+    app.state.totals = Totals(settings.totals_check_seconds)
     app.state.tokens = AccessTokens(settings)
     app.state.token_epochs = TokenEpochs(settings.account_cache_seconds)
 

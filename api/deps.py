@@ -6,11 +6,12 @@ from typing import Annotated
 import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.accounts import TokenEpochs
 from api.security import AccessTokens, issued_at_us
 from core.models import User
+from core.read import Totals
 from core.settings import Settings
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/login", auto_error=False)
@@ -28,9 +29,23 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_engine(request: Request) -> AsyncEngine:
+    """The process's engine, for work that outlives the request's session (a streamed export)."""
+    engine: AsyncEngine = request.app.state.engine
+    return engine
+
+
+async def get_totals(request: Request) -> Totals:
+    """The process's cache of totals and facets (core.read.Totals)."""
+    totals: Totals = request.app.state.totals
+    return totals
+
+
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 # scope="function": the connection goes back to the pool before the response is sent.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+EngineDep = Annotated[AsyncEngine, Depends(get_engine)]
+TotalsDep = Annotated[Totals, Depends(get_totals)]
 
 
 def unauthorized(detail: str) -> HTTPException:

@@ -1,7 +1,7 @@
 """Response and request bodies of the API."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, get_args, get_type_hints
 
 from pydantic import (
     BaseModel,
@@ -9,10 +9,12 @@ from pydantic import (
     Field,
     StringConstraints,
     computed_field,
+    create_model,
     field_validator,
 )
 
 from core import crawls, vocab
+from core.models import LISTED_COLUMNS, SHOWN_COLUMNS, Car
 
 
 class Credentials(BaseModel):
@@ -47,45 +49,10 @@ class Me(BaseModel):
     is_admin: bool
 
 
-class CarOut(BaseModel):
-    """A car as the list, the export and the bot show it."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    source: str
-    external_id: str
-    url: str
-    make: str | None
-    make_ja: str | None
-    model: str | None
-    model_ja: str | None
-    grade: str | None
-    year: int | None
-    mileage_km: int | None
-    price_jpy: int | None
-    total_price_jpy: int | None
-    color: str | None
-    color_ja: str | None
-    body_type: str | None
-    body_type_ja: str | None
-    transmission: str | None
-    transmission_ja: str | None
-    fuel: str | None
-    fuel_ja: str | None
-    engine_cc: int | None
-    drive: str | None
-    repair_history: bool | None
-    inspection: str | None
-    prefecture: str | None
-    city: str | None
-    shop_name: str | None
-    shop_url: str | None
-    image_url: str | None
-    is_active: bool
-    first_seen_at: datetime
-    last_seen_at: datetime
-    updated_at: datetime
+def _car_fields(names: tuple[str, ...]) -> dict[str, Any]:
+    """pydantic fields of these `cars` columns, typed by their Mapped[...] declarations."""
+    hints = get_type_hints(Car)
+    return {name: (get_args(hints[name])[0], ...) for name in names}
 
 
 class PricePoint(BaseModel):
@@ -98,22 +65,32 @@ class PricePoint(BaseModel):
     observed_at: datetime
 
 
-class CarDetail(CarOut):
-    """A car with its photos, seats, doors, price history and the page's unread values."""
+class _CarDetail(BaseModel):
+    """What a car's detail adds to its SHOWN columns."""
 
-    photos: list[str]
-    seats: int | None
-    doors: int | None
+    model_config = ConfigDict(from_attributes=True)
+
     price_history: list[PricePoint]
-    # The page's text of each value that could not be read (stored NULL) or carried a note.
-    raw_values: dict[str, str] | None = Field(
-        None, examples=[{"mileage_km": "3.5万km(メーター交換車)"}]
-    )
 
-    @field_validator("photos", mode="before")
+    @field_validator("photos", mode="before", check_fields=False)
     @classmethod
     def _no_photos(cls, value: object) -> object:
         return [] if value is None else value
+
+
+# The car's fields are declared once, in core.models.Car; these models derive from it.
+CarOut = create_model(
+    "CarOut",
+    __config__=ConfigDict(from_attributes=True),
+    __doc__="A car as the list, the export and the bot show it.",
+    **_car_fields(LISTED_COLUMNS),
+)
+CarDetail = create_model(
+    "CarDetail",
+    __base__=_CarDetail,
+    __doc__="A car with its photos, seats, doors, price history and the page's unread values.",
+    **_car_fields(SHOWN_COLUMNS),
+)
 
 
 class CarPage(BaseModel):

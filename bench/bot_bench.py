@@ -2,7 +2,7 @@
 
 Seeds a scratch database (bench.api_bench's COPY seeding), then feeds the real dispatcher (rule
 parser, middlewares, handlers) one message update at a time; aiogram sends its reply over HTTP
-to the tests' fake Bot API server on loopback. Each latency runs from the start of
+to the replay package's fake Bot API server on loopback. Each latency runs from the start of
 `feed_update` to the fake server receiving the sendMessage. In the same run it times the
 database work of the same searches alone (`run_search`, the floor) and prints the ratio.
 """
@@ -26,7 +26,7 @@ from bot.parser import parse_query
 from bot.search import run_search
 from core.db import make_engine, session_factory
 from core.settings import Settings
-from tests.fakes.telegram_api import FakeTelegram
+from replay.telegram_api import FakeTelegram
 
 logger = logging.getLogger("bench.bot")
 TOKEN = "123456789:BENCH-token-for-the-fake-server"
@@ -143,7 +143,7 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=200)
     args = parser.parse_args()
     texts = [QUERIES[n % len(QUERIES)] for n in range(WARMUP + args.updates)]
-    with scratch_database("carsensor_bench_bot") as url:
+    with scratch_database("bench_bot") as url:
         started = time.perf_counter()
         seed(url, args.cars)
         logger.info("seeded %d cars in %.1f s", args.cars, time.perf_counter() - started)

@@ -10,14 +10,11 @@ from contextlib import contextmanager
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from core.migrate import migrate
+
 ADMIN_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-
-
-def unique_name(prefix: str) -> str:
-    """A scratch database name no other bench run picks, so two benches can run at once."""
-    return f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
 
 
 def spread(values: list[float]) -> tuple[float, float, float]:
@@ -37,17 +34,19 @@ def best_seconds(run: Callable[[], object], *, repeat: int = 5, number: int = 1)
 
 
 @contextmanager
-def scratch_database(name: str) -> Iterator[str]:
-    """Create an empty PostgreSQL database, migrated to head, and drop it afterwards."""
-    from tests.conftest import migrate
+def scratch_database(prefix: str) -> Iterator[str]:
+    """Create an empty PostgreSQL database, migrated to head, and drop it afterwards.
 
+    Its name is `prefix` plus this process and a random suffix, so benches (and two runs of
+    one bench) can run at once against the same server.
+    """
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    migrate(url)
     try:
+        migrate(url)
         yield url
     finally:
         with admin.connect() as conn:

@@ -18,13 +18,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import scratch_database, spread, unique_name
+from bench.common import scratch_database, spread
 from bench.parse_bench import BASE as REAL_BASE
 from bench.parse_bench import REAL_PAGE, thirty_card_page
 from crawler import settings as crawler_settings
 from crawler.parsing import parse_list_page
-from tests.crawler.crawl_helpers import ROOT, crawl_command, crawl_env
-from tests.fakes.carsensor_site import ReplaySite, make_catalog
+from replay import ROOT
+from replay.crawl import crawl_command, crawl_env
+from replay.site import ReplaySite, make_catalog
 
 logger = logging.getLogger("bench.crawl")
 UNTHROTTLED = {
@@ -33,7 +34,7 @@ UNTHROTTLED = {
     "DOWNLOAD_DELAY": "0",
     "CONCURRENT_REQUESTS": "16",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
-    # The production batch, not the tests' small one (crawl_helpers.TEST_SETTINGS).
+    # The production batch, not the tests' small one (replay.crawl.TEST_SETTINGS).
     "STORE_BATCH_SIZE": str(crawler_settings.STORE_BATCH_SIZE),
     "LOG_LEVEL": "WARNING",
 }
@@ -91,7 +92,7 @@ def crawl(db_url: str, base_url: str, tmp: Path, *args: str) -> tuple[float, int
 
 def fresh_crawl(base_url: str, tmp: Path) -> tuple[float, int]:
     """A list-only crawl of the whole site into its own scratch database."""
-    with scratch_database(unique_name("bench_crawl")) as url:
+    with scratch_database("bench_crawl") as url:
         return crawl(url, base_url, tmp, "-a", "details=none")
 
 
@@ -190,7 +191,7 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
     listings = 100 * 30
     with (
         ReplaySite(make_catalog(listings, seed=4)) as site,
-        scratch_database(unique_name("bench_crawl")) as url,
+        scratch_database("bench_crawl") as url,
     ):
         crawl(url, site.base_url, tmp)
         before = len(site.requests)

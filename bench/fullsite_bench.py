@@ -44,12 +44,12 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from bench.common import scratch_database, spread, unique_name
+from bench.common import scratch_database, spread
 from core import crawls, vocab
 from core.db import make_engine
 from core.models import Car, CrawlRun
-from tests.fakes.carsensor_site import FakeCar, ReplaySite, make_catalog, peak_rate
-from tests.scrapyd_nodes import Node, build_egg, deploy
+from replay.scrapyd_nodes import Node, build_egg, running_nodes
+from replay.site import FakeCar, ReplaySite, make_catalog, peak_rate
 
 logger = logging.getLogger("bench.fullsite")
 ROOT = Path(__file__).resolve().parents[1]
@@ -722,21 +722,16 @@ def main() -> None:
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fullsite-bench-")))
             site = stack.enter_context(ReplaySite(cars, per_page=PER_PAGE))
             egg = build_egg(tmp / "project")
-            url = stack.enter_context(scratch_database(unique_name("bench_fullsite")))
+            url = stack.enter_context(scratch_database("bench_fullsite"))
             engine = make_engine(url)
             stack.callback(engine.dispose)
             node_env = os.environ | {
                 "DATABASE_URL": url,
                 "CARSENSOR_BASE_URL": site.base_url,
             }
-            nodes: list[Node] = []
-            for n in range(args.nodes):
-                node = Node(tmp / f"node{n}", node_env, max_proc=args.max_proc)
-                nodes.append(node)
-                stack.callback(node.kill)
-            for node in nodes:
-                node.wait_ready()
-                deploy(egg, node)
+            nodes = stack.enter_context(
+                running_nodes(tmp, node_env, egg, args.nodes, max_proc=args.max_proc)
+            )
             env = os.environ | {
                 "DATABASE_URL": url,
                 "SCRAPYD_URLS": ",".join(node.url for node in nodes),

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from bench.common import scratch_database, unique_name
+from bench.common import scratch_database
 from core.db import make_engine
 from core.models import Car, utcnow
 from crawler.items import CarItem
@@ -110,7 +110,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     args = parser.parse_args()
     data = rows(args.rows)
-    with scratch_database(unique_name("bench_upsert")) as url:
+    with scratch_database("bench_upsert") as url:
         insert_s = batched(url, data, args.batch)
         later = [dict(r, last_seen_at=r["last_seen_at"] + timedelta(hours=1)) for r in data]
         update_s = batched(url, later, args.batch)

@@ -22,7 +22,7 @@ from api.create_admin import upsert_admin
 from bench.api_bench import PASSWORD, seed, start_api
 from bench.common import scratch_database
 from core.db import make_engine
-from tests.fakes.ports import free_port
+from replay.ports import free_port
 
 logger = logging.getLogger("bench.web")
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,7 +75,7 @@ def main() -> None:
         "first-load JS: %.1f kB gzipped (%.1f kB raw); target < 250 kB", gzipped / 1e3, raw / 1e3
     )
 
-    with scratch_database("carsensor_bench_web") as url:
+    with scratch_database("bench_web") as url:
         seed(url, args.cars)
         engine = make_engine(url)
         with Session(engine) as session:

@@ -7,13 +7,16 @@ import logging
 from aiogram import Bot, Dispatcher
 from aiogram.utils.token import TokenValidationError
 from aiohttp import web
+from openai import AsyncOpenAI
 from prometheus_client import start_http_server
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_bot, build_dispatcher, webhook_app
+from bot.interpret import Interpreter
 from bot.llm import interpreter_for
-from core.db import make_engine, session_factory
+from core.db import async_session_factory, make_async_engine
 from core.logs import configure_logging
-from core.settings import get_settings
+from core.settings import Settings, get_settings
 
 log = logging.getLogger("bot")
 
@@ -23,6 +26,17 @@ async def poll(dispatcher: Dispatcher, bot: Bot) -> None:
     # getUpdates is refused while a webhook is set, e.g. after running in webhook mode.
     await bot.delete_webhook()
     await dispatcher.start_polling(bot)
+
+
+async def _interpreter(
+    settings: Settings, engine: AsyncEngine
+) -> tuple[Interpreter, AsyncOpenAI | None]:
+    """The message interpreter; its database reads happen in a loop of their own, so their
+    connections are closed before the bot's loop starts."""
+    try:
+        return await interpreter_for(settings, async_session_factory(engine))
+    finally:
+        await engine.dispose()
 
 
 def main() -> None:
@@ -41,9 +55,9 @@ def main() -> None:
         raise SystemExit(f"TELEGRAM_BOT_TOKEN is not a valid bot token: {error}") from None
     if settings.bot_metrics_port:
         start_http_server(settings.bot_metrics_port, addr=settings.bot_metrics_host)
-    engine = make_engine(settings.database_url)
-    sessions = session_factory(engine)
-    interpret, client = interpreter_for(settings, sessions)
+    engine = make_async_engine(settings)
+    sessions = async_session_factory(engine)
+    interpret, client = asyncio.run(_interpreter(settings, engine))
     dispatcher = build_dispatcher(settings, sessions, interpret=interpret)
     if client is not None:
         # Shutdown runs in the loop that served the updates, for polling and webhook alike.
@@ -62,7 +76,7 @@ def main() -> None:
         else:
             asyncio.run(poll(dispatcher, bot))
     finally:
-        engine.dispose()
+        asyncio.run(engine.dispose())
 
 
 if __name__ == "__main__":

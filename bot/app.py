@@ -11,7 +11,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.handlers import make_router
 from bot.interpret import Interpreter, rates_from, rule_interpreter
@@ -30,7 +30,7 @@ def build_bot(token: str, api_base: str | None = None) -> Bot:
 
 def build_dispatcher(
     settings: Settings,
-    sessions: sessionmaker[Session],
+    sessions: async_sessionmaker[AsyncSession],
     *,
     interpret: Interpreter | None = None,
     clock: Callable[[], float] = time.monotonic,

@@ -5,7 +5,6 @@ message, so the cars already shown stay in the chat; a sort button edits its own
 place (same search, new order) and becomes the chat's sort for follow-ups.
 """
 
-import asyncio
 from typing import Any, Literal
 
 from aiogram import Bot, F, Router
@@ -13,7 +12,7 @@ from aiogram.filters import Command, CommandStart
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from pydantic import Field
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.interpret import Interpreter
@@ -87,7 +86,7 @@ async def reset(message: Message, memory: ChatMemory) -> None:
 
 
 async def search(
-    message: Message, session: Session, memory: ChatMemory, interpret: Interpreter
+    message: Message, session: AsyncSession, memory: ChatMemory, interpret: Interpreter
 ) -> None:
     """Free text: understand it (refining the chat's last search), then answer with cars."""
     previous = memory.get(message.chat.id)
@@ -99,7 +98,7 @@ async def search(
     if not result.filters:
         await message.answer(texts.message(result.language, "not_understood"))
         return
-    outcome = await asyncio.to_thread(run_search, result.filters, 0, session=session)
+    outcome = await run_search(result.filters, 0, session=session)
     found = memory.remember(
         message.chat.id, result.filters, result.language, result.conversions, result.ignored
     )
@@ -110,7 +109,7 @@ async def button(
     query: CallbackQuery,
     callback_data: CarsButton,
     bot: Bot,
-    session: Session,
+    session: AsyncSession,
     memory: ChatMemory,
 ) -> None:
     """More or a sort button: the next page as a new message, or this page re-sorted."""
@@ -122,7 +121,7 @@ async def button(
         return
     filters: dict[str, Any] = {**found.filters, "sort": callback_data.sort}
     offset = callback_data.offset
-    outcome = await asyncio.to_thread(run_search, filters, offset, session=session)
+    outcome = await run_search(filters, offset, session=session)
     if callback_data.action == "sort":
         found.filters = filters
         await bot.edit_message_text(

@@ -20,12 +20,13 @@ from openai.types.chat import (
     ChatCompletionMessageParam,
 )
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.interpret import Interpreter, rates_from, rule_interpreter
 from bot.parser import ParseResult, Rates
 from bot.parser.query import FIELDS, validate
-from core.filters import CarFilters, facets
+from core.filters import CarFilters
+from core.read import facets
 from core.settings import Settings
 
 log = logging.getLogger("bot.llm")
@@ -158,19 +159,21 @@ def llm_interpreter(
     return interpret
 
 
-def load_makes_models(sessions: sessionmaker[Session]) -> dict[str, list[str]]:
+async def load_makes_models(
+    sessions: async_sessionmaker[AsyncSession],
+) -> dict[str, list[str]]:
     """The makes in the database, each with its models, most listed first (empty on error)."""
     try:
-        with sessions() as session:
-            makes = facets(CarFilters(), session=session)["makes"]
+        async with sessions() as session:
+            makes = (await facets(CarFilters(), session=session))["makes"]
     except SQLAlchemyError as error:
         log.warning("could not read the makes for the LLM prompt: %r", error)
         return {}
     return {make["value"]: [model["value"] for model in make["models"]] for make in makes}
 
 
-def interpreter_for(
-    settings: Settings, sessions: sessionmaker[Session]
+async def interpreter_for(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> tuple[Interpreter, AsyncOpenAI | None]:
     """The LLM interpreter when OPENAI_API_KEY is set, else the rule parser; and its client.
 
@@ -185,7 +188,7 @@ def interpreter_for(
         timeout=settings.openai_timeout_seconds,
         max_retries=0,  # a retry would blow the time budget; the parser is the retry
     )
-    makes_models = load_makes_models(sessions)
+    makes_models = await load_makes_models(sessions)
     interpret = llm_interpreter(
         client, settings.openai_model, makes_models, rates, settings.openai_timeout_seconds
     )

@@ -1,6 +1,5 @@
 """Outer middlewares, run for every update in this order: access, rate limit, DB session."""
 
-import asyncio
 import math
 import time
 from collections import deque
@@ -9,7 +8,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.types import Chat, TelegramObject, Update, User
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.state import LRU
 from bot.texts import language_of, message
@@ -84,19 +83,15 @@ class RateLimitMiddleware(BaseMiddleware):
 
 
 class DbSessionMiddleware(BaseMiddleware):
-    """Give each update its own Session as `session`; commit when the handler returns."""
+    """Give each update its own AsyncSession as `session`; commit when the handler returns."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         """Open a session, run the handler, commit, and always close (which rolls back)."""
-        session = self._sessions()
-        data["session"] = session
-        try:
+        async with self._sessions() as session:
+            data["session"] = session
             result = await handler(event, data)
-            await asyncio.to_thread(session.commit)
+            await session.commit()
             return result
-        finally:
-            # Closing returns the connection to the pool; the blocking part runs off the loop.
-            await asyncio.to_thread(session.close)

@@ -2,7 +2,6 @@
 
 The command takes the bot's own path: the OpenAI tool call when OPENAI_API_KEY is set, with the
 built-in rule parser as its fallback, else the parser alone (bot.llm.interpreter_for).
-`understand` is the parser alone, synchronous.
 
     python -m bot.parse "Найди красную BMW до 2 млн"   # one query, one JSON object
     python -m bot.parse < queries.txt                  # one query per line, one object per line
@@ -16,28 +15,13 @@ import asyncio
 import io
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
-from typing import Any, TextIO
-
-from sqlalchemy.orm import Session, sessionmaker
+from collections.abc import Iterable, Sequence
+from typing import TextIO
 
 from bot.interpret import Interpreter
 from bot.llm import interpreter_for
-from bot.parser import DEFAULT_RATES, ParseResult, Rates, parse_query
-from core.db import make_engine, session_factory
+from core.db import async_session_factory, make_async_engine
 from core.settings import Settings, get_settings
-
-
-def understand(
-    text: str,
-    *,
-    previous: Mapping[str, Any] | None = None,
-    today: date | None = None,
-    rates: Rates = DEFAULT_RATES,
-) -> ParseResult:
-    """The filters the rule parser reads in a message, refining `previous` if a follow-up."""
-    return parse_query(text, previous=previous, today=today, rates=rates)
 
 
 def _utf8(stream: TextIO) -> TextIO:
@@ -48,13 +32,14 @@ def _utf8(stream: TextIO) -> TextIO:
 
 
 async def _interpret_all(
-    settings: Settings,
-    sessions: sessionmaker[Session],
-    queries: Iterable[str],
-    stdout: TextIO,
-    stderr: TextIO,
+    settings: Settings, queries: Iterable[str], stdout: TextIO, stderr: TextIO
 ) -> None:
-    interpret, client = interpreter_for(settings, sessions)
+    # Only the LLM path connects: it reads the makes and models for its prompt.
+    engine = make_async_engine(settings)
+    try:
+        interpret, client = await interpreter_for(settings, async_session_factory(engine))
+    finally:
+        await engine.dispose()
     try:
         await _print_filters(interpret, queries, stdout, stderr)
     finally:
@@ -90,13 +75,7 @@ def main(
         for stream, default in ((stdin, sys.stdin), (stdout, sys.stdout), (stderr, sys.stderr))
     )
     queries: Iterable[str] = [" ".join(args.query)] if args.query else stdin
-    settings = get_settings()
-    # Only the LLM path connects: it reads the makes and models for its prompt.
-    engine = make_engine(settings.database_url)
-    try:
-        asyncio.run(_interpret_all(settings, session_factory(engine), queries, stdout, stderr))
-    finally:
-        engine.dispose()
+    asyncio.run(_interpret_all(get_settings(), queries, stdout, stderr))
     return 0
 
 

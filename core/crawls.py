@@ -254,7 +254,6 @@ def refresh_runs(cluster: Cluster, live: Iterable[str], *, session: Session) -> 
             # The node forgot the job: it restarted without persistent job storage.
             _end(run, "lost")
             logger.warning("run %s (%s) unknown to %s; lost", run.job_id, run.shard, run.node)
-    session.commit()
 
 
 def due_shards(shards: Iterable[str], policy: Policy, *, session: Session) -> list[str]:
@@ -329,7 +328,6 @@ def start_shards(
             except NodeDown as exc:
                 logger.warning("could not schedule %s: %s", shard, exc)
                 session.delete(run)
-                session.commit()
                 del loads[node]
                 continue
             loads[node] += 1
@@ -343,16 +341,18 @@ def start_shards(
 
 def _claim(shard: str, node: str, *, session: Session) -> CrawlRun | None:
     # The unique index on active shards makes this row a lock: a second scheduler, or the API,
-    # racing for the same shard fails here, before anything reaches scrapyd.
+    # racing for the same shard fails here, before anything reaches scrapyd. A savepoint, so a
+    # lost race undoes only the claim; committed at once, so the lock holds before scrapyd runs
+    # the job, and the job can report into its row.
     # scrapyd names log files after job ids: keep them to letters, digits and dashes.
     job_id = f"{shard.replace(SHARD_JOINER, '-')}-{uuid.uuid4().hex}"
     run = CrawlRun(shard=shard, node=node, job_id=job_id, status="pending")
-    session.add(run)
     try:
-        session.commit()
+        with session.begin_nested():
+            session.add(run)
     except IntegrityError:
-        session.rollback()
         return None
+    session.commit()
     return run
 
 
@@ -360,6 +360,7 @@ def tick(
     cluster: Cluster, shards: Iterable[str], policy: Policy, *, session: Session
 ) -> list[CrawlRun]:
     """One scheduling round: refresh the runs, then start the due shards, or else the backfill.
+    The caller commits; each claim commits at once (`_claim`).
 
     List shards come first: the backfill starts only when none of them is due or active (it
     picks its listings when it starts, so it would miss what they have yet to store), and a list

@@ -17,8 +17,10 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    desc,
     false,
     func,
+    literal_column,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -64,6 +66,9 @@ def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
     return CheckConstraint(f"{column} IN ({allowed})", name=f"ck_cars_{column}")
 
 
+# The sort key of the price indexes, the same expression as core.filters.EFFECTIVE_PRICE.
+_EFFECTIVE_PRICE = func.coalesce(text("total_price_jpy"), text("price_jpy"))
+
 # The `info` of a `cars` column. listed: part of a car in a list, the export and the bot's
 # answers; shown: on the detail only. crawled: read off every list card (a re-crawl overwrites
 # it) or often only off the detail page (a crawl that skips the detail keeps the stored value).
@@ -89,16 +94,59 @@ class Car(Base):
         _one_of("color", COLORS),
         Index("ix_cars_make_model", "make", "model"),
         Index("ix_cars_year", "year"),
-        Index("ix_cars_effective_price", func.coalesce("total_price_jpy", "price_jpy")),
+        Index("ix_cars_effective_price", _EFFECTIVE_PRICE),
         Index("ix_cars_mileage_km", "mileage_km"),
         Index("ix_cars_updated_at", "updated_at"),
         Index("ix_cars_stale", "source", "is_active", "last_seen_at"),
+        # Migration 0002: one index per sort of GET /api/cars, and on PostgreSQL a DESC NULLS
+        # LAST twin of each nullable key (SQLite reads the ascending one backwards).
+        Index(
+            "ix_cars_sort_price",
+            "is_active",
+            _EFFECTIVE_PRICE,
+            "id",
+            postgresql_include=["total_price_jpy", "price_jpy"],
+        ),
+        Index(
+            "ix_cars_sort_price_desc",
+            "is_active",
+            desc(_EFFECTIVE_PRICE).nulls_last(),
+            desc("id"),
+            postgresql_include=["total_price_jpy", "price_jpy"],
+        ).ddl_if(dialect="postgresql"),
+        Index("ix_cars_sort_year", "is_active", "year", "id"),
+        Index(
+            "ix_cars_sort_year_desc",
+            "is_active",
+            desc("year").nulls_last(),
+            desc("id"),
+        ).ddl_if(dialect="postgresql"),
+        Index("ix_cars_sort_mileage", "is_active", "mileage_km", "id"),
+        Index(
+            "ix_cars_sort_mileage_desc",
+            "is_active",
+            desc("mileage_km").nulls_last(),
+            desc("id"),
+        ).ddl_if(dialect="postgresql"),
+        Index("ix_cars_sort_updated", "is_active", "updated_at", "id"),
+        # core.filters.SEARCH_TEXT under pg_trgm, nested as PostgreSQL prints it back, so that
+        # alembic check can compare the expression with the database's.
+        Index(
+            "ix_cars_search_trgm",
+            literal_column(
+                "((((((((coalesce(make, '') || ' ') || coalesce(make_ja, '')) || ' ')"
+                " || coalesce(model, '')) || ' ') || coalesce(model_ja, '')) || ' ')"
+                " || coalesce(grade, ''))"
+            ).label("search_text"),
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
         # Migration 0005: one make by price, and a prefecture's newest listings.
         Index(
             "ix_cars_make_price",
             "make",
             "is_active",
-            func.coalesce(text("total_price_jpy"), text("price_jpy")),
+            _EFFECTIVE_PRICE,
             "id",
             postgresql_include=["total_price_jpy", "price_jpy", "model"],
         ),

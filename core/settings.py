@@ -35,12 +35,12 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = Field(50, ge=1)
     login_window_seconds: int = Field(900, ge=1)
     login_max_delay_seconds: int = Field(900, ge=1)
-    count_cache_seconds: float = Field(10.0, ge=0)
+    # How often a process looks whether the cars changed, which drops its kept totals and
+    # facets (core.read.Totals); 0 keeps none.
+    totals_check_seconds: float = Field(1.0, ge=0)
     # How stale each API process's view of disabled users and revoked tokens may be (the
     # process that made the change sees it at once; api.accounts.TokenEpochs).
     account_cache_seconds: float = Field(2.0, ge=0)
-    # Rows between the anchors a deep page by number starts from (core.filters.Anchors).
-    page_anchor_stride: int = Field(1000, ge=1)
     db_pool_size: int = Field(20, ge=1)
     admin_username: str = "admin"
     admin_password: SecretStr | None = None

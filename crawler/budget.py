@@ -16,7 +16,7 @@ from collections import deque
 from itertools import count
 from typing import Any, Self
 
-from scrapy import Request, signals
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
@@ -26,8 +26,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
-from core.db import make_engine
 from core.models import CrawlBudget
+from crawler.db import crawl_engine
 from crawler.middlewares import retry_after_seconds
 
 logger = logging.getLogger(__name__)
@@ -156,14 +156,12 @@ class SiteBudget:
         self.lateness = 0.5 / rate
         self.waited = 0.0
         self.clock = DbClock()
-        self.engine = make_engine(settings.get("DATABASE_URL"))
         self.schedule = Schedule(
-            self.engine,
+            crawl_engine(crawler),
             rate,
             priority=settings.get("CRAWL_BUDGET_PRIORITY", "list"),
             idle_gap=idle_gap,
         )
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         logger.info(
             "site budget: %g requests/s across every job, priority %s", rate, self.schedule.priority
         )
@@ -233,7 +231,3 @@ class SiteBudget:
         self.stats.inc_value("budget/unavailable")
         logger.error("no budget slot for %s, request dropped: %s", request.url, exc)
         return IgnoreRequest(f"site budget unavailable: {exc}")
-
-    def spider_closed(self) -> None:
-        """Close the budget's database connections."""
-        self.engine.dispose()

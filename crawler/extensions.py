@@ -15,9 +15,9 @@ from twisted.internet import task, threads
 from twisted.internet.defer import Deferred
 
 from core import crawls
-from core.db import make_engine
 from core.models import CrawlRun, utcnow
 from crawler import monitors
+from crawler.db import crawl_engine
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class RunReport:
         self.job = getattr(spider, "_job", None)
         if not self.job:
             return
-        self.engine = make_engine(self.crawler.settings.get("DATABASE_URL"))
+        self.engine = crawl_engine(self.crawler)
         self.loop = task.LoopingCall(self.report_progress)
         self.loop.start(self.interval, now=True)
 
@@ -70,7 +70,6 @@ class RunReport:
             time.sleep(2**attempt)
         else:
             logger.error("the final report of %s could not be written", self.job)
-        self.engine.dispose()
 
     def write(self, *, final: bool) -> bool:
         """Update the run's row; whether it worked."""

@@ -21,7 +21,6 @@ from pydantic import TypeAdapter
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import ScrapyDeprecationWarning
-from scrapy.settings import BaseSettings
 from spidermon import MonitorSuite, monitors
 from spidermon import settings as spidermon_settings
 from spidermon.contrib.actions.telegram import (
@@ -38,14 +37,14 @@ from spidermon.contrib.scrapy.monitors.monitors import (
 )
 from spidermon.core.actions import Action
 from spidermon.exceptions import SkipAction
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from core import crawls
 from core.crawls import DETAILS_SPIDER
-from core.db import make_engine
 from core.models import CrawlRun
 from core.settings import get_settings
+from crawler.db import crawl_engine
 from crawler.items import CarItem
 
 logger = logging.getLogger(__name__)
@@ -83,23 +82,19 @@ def fill_rates(stats: Mapping[str, Any]) -> dict[str, float]:
     return {f.name: round(float(stats.get(_COVERAGE + f.name, 0.0)), 4) for f in fields(CarItem)}
 
 
-def previous_fill_rates(settings: BaseSettings, shard: str) -> tuple[int, dict[str, float]] | None:
+def previous_fill_rates(engine: Engine, shard: str) -> tuple[int, dict[str, float]] | None:
     """(run id, fill rates) of the shard's latest finished run that recorded them."""
-    engine = make_engine(settings.get("DATABASE_URL"))
-    try:
-        with engine.connect() as connection:
-            row = connection.execute(
-                select(CrawlRun.id, CrawlRun.fill_rates)
-                .where(
-                    CrawlRun.shard == shard,
-                    CrawlRun.status == "finished",
-                    CrawlRun.fill_rates.is_not(None),
-                )
-                .order_by(CrawlRun.id.desc())
-                .limit(1)
-            ).first()
-    finally:
-        engine.dispose()
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(CrawlRun.id, CrawlRun.fill_rates)
+            .where(
+                CrawlRun.shard == shard,
+                CrawlRun.status == "finished",
+                CrawlRun.fill_rates.is_not(None),
+            )
+            .order_by(CrawlRun.id.desc())
+            .limit(1)
+        ).first()
     return None if row is None else (row.id, dict(row.fill_rates))
 
 
@@ -219,7 +214,7 @@ class FillRates(BaseScrapyMonitor):
             self.detail = "no items to measure"
             return
         try:
-            previous = previous_fill_rates(self.crawler.settings, shard)
+            previous = previous_fill_rates(crawl_engine(self.crawler), shard)
         except SQLAlchemyError as exc:
             self.detail = f"the previous run could not be read: {type(exc).__name__}"
             self.skipTest(self.detail)

@@ -21,9 +21,10 @@ from sqlalchemy.exc import (
 )
 
 from core import vocab
-from core.db import make_engine, session_factory
+from core.db import session_factory
 from core.models import utcnow
 from crawler import normalize, storage
+from crawler.db import crawl_engine
 from crawler.items import SOURCE, CarItem
 from crawler.lists import Walk
 from crawler.storage import OUTCOMES, car_row, count_active, deactivate_stale
@@ -188,8 +189,7 @@ class StorePipeline(StatsPipeline):
         self.sweep_max_share = settings.getfloat("SWEEP_MAX_SHARE", 0.10)
         # Per sweep scope ("all" or a maker code): listings active before this crawl.
         self.active_before: dict[str, int] = {}
-        self.engine = make_engine(settings.get("DATABASE_URL"))
-        self.sessions = session_factory(self.engine)
+        self.sessions = session_factory(crawl_engine(crawler))
         self.buffer: list[dict[str, Any]] = []
         # The details backfill only fills detail columns: a list crawl may have re-priced since.
         details_only = getattr(crawler.spidercls, "details_only", False)
@@ -323,7 +323,6 @@ class StorePipeline(StatsPipeline):
         if incomplete:
             self.stats.set_value("crawl/incomplete_lists", len(incomplete))
             self.stats.set_value("crawl/incomplete_reason", "; ".join(incomplete))
-        self.engine.dispose()
 
     def sweep(self, source: str, scope: str) -> None:
         """Mark inactive what a complete crawl of `scope` has not seen for too long, if few."""

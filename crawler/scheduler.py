@@ -34,12 +34,14 @@ logger = logging.getLogger("crawler.scheduler")
 def run_tick(settings: Settings, sessions: sessionmaker[Session]) -> list[CrawlRun]:
     """One round of scheduling over the nodes known now, in its own session."""
     with sessions() as session:
-        return crawls.tick(
+        started = crawls.tick(
             crawls.cluster_from(settings),
             crawls.configured_shards(settings),
             crawls.policy_from(settings),
             session=session,
         )
+        session.commit()
+    return started
 
 
 def main(argv: list[str] | None = None) -> int:

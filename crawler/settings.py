@@ -73,6 +73,7 @@ EXTENSIONS = {
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
     "crawler.extensions.StatsFile": 900,
     "crawler.extensions.RunReport": 910,
+    "crawler.known.KnownListings": 920,
 }
 # A scheduled run writes its counters into crawl_runs this often (seconds), and at its end.
 CRAWL_REPORT_INTERVAL = 10.0

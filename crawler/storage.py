@@ -24,24 +24,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateTable
 
-from core.models import Car, CarPriceHistory
+from core.models import Car, CarPriceHistory, car_columns
 from crawler.items import CarItem
 
-# Read off every list card, so a re-crawl overwrites them (raw_values too: a value read
-# cleanly this time clears the unreadable text kept last time).
-CARD_COLUMNS = (
-    "url", "make", "make_ja", "make_code", "model", "model_ja", "grade", "year",
-    "mileage_km", "price_jpy", "total_price_jpy", "prefecture", "city", "shop_name",
-    "shop_url", "is_active", "raw_values",
-)  # fmt: skip
 # JSON columns, which psycopg's COPY needs wrapped as Jsonb.
 _JSON_COLUMNS = frozenset({"photos", "raw_values"})
-# Often only on the detail page: a crawl that skips the detail keeps the stored value.
-DETAIL_COLUMNS = (
-    "engine_cc", "transmission", "transmission_ja", "body_type", "body_type_ja", "color",
-    "color_ja", "fuel", "fuel_ja", "drive", "seats", "doors", "repair_history", "inspection",
-    "image_url", "photos", "detail_fetched_at",
-)  # fmt: skip
+# Read off every list card, so a re-crawl overwrites them (raw_values too: a value read cleanly
+# this time clears the unreadable text kept last time); the rest often only on the detail page,
+# so a crawl that skips the detail keeps their stored values.
+CARD_COLUMNS = car_columns("crawled", "card")
+DETAIL_COLUMNS = car_columns("crawled", "detail")
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,13 +175,16 @@ def _outcome(
     return "changed" if updated_at == row["updated_at"] else "unchanged"
 
 
-def known_listings(ids: Sequence[str], *, session: Session, source: str) -> dict[str, Known]:
-    """Return the stored prices of the given listings, keyed by external id."""
-    if not ids:
-        return {}
-    query = select(
-        Car.external_id, Car.price_jpy, Car.total_price_jpy, Car.detail_fetched_at
-    ).where(Car.source == source, Car.external_id.in_(ids))
+def known_listings(
+    *, session: Session, source: str, make_codes: Sequence[str] | None
+) -> dict[str, Known]:
+    """A source's stored listings (of these makers only, unless None) by external id."""
+    query = select(Car.external_id, Car.price_jpy, Car.total_price_jpy, Car.detail_fetched_at)
+    query = query.where(Car.source == source)
+    if make_codes is not None:
+        query = query.where(Car.make_code.in_(make_codes))
+    # Streamed: a buffered result of a 100k-listing maker would double the peak memory.
+    query = query.execution_options(yield_per=10_000)
     return {
         external_id: Known(price, total, fetched is not None)
         for external_id, price, total, fetched in session.execute(query)

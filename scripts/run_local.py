@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         stack.run("migrate", str(BIN / "alembic"), "upgrade", "head")
         stack.run("admin", sys.executable, "-m", "api.create_admin")
         if args.offline:
-            stack.start("replay", sys.executable, "-m", "tests.fakes.carsensor_site",
+            stack.start("replay", sys.executable, "-m", "replay",
                         "--port", str(ports["REPLAY_PORT"]), "--cars", "600")  # fmt: skip
             wait_for(env["CARSENSOR_BASE_URL"] + "/robots.txt", alive)
         stack.start("scrapyd", sys.executable, "-m", "scrapyd", cwd=scrapyd_home)

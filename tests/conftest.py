@@ -2,25 +2,36 @@
 
 import os
 import shutil
+import socket
+import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from core.db import make_engine
+from core.migrate import migrate
 from core.settings import get_settings
-from tests.scrapyd_nodes import build_egg
+from replay.ports import free_port
+from replay.scrapyd_nodes import build_egg
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_HTML = ROOT.parent / "shared" / "carsensor-html"
-PG_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+LOCAL_POSTGRES_PORT = int(os.environ.get("PGPORT") or 5432)
+# The throwaway server's cluster: UTF-8 and C collation whatever the caller's locale, as on the
+# Debian cluster CI uses; no fsync, as it is deleted after the session.
+INITDB_OPTIONS = (
+    "--username=postgres",
+    "--auth=trust",
+    "--encoding=UTF8",
+    "--locale=C.UTF-8",
+    "--no-sync",
 )
 
 
@@ -35,23 +46,95 @@ def no_real_llm() -> Iterator[None]:
     get_settings.cache_clear()
 
 
-def migrate(url: str) -> None:
-    """Run every Alembic migration against `url`."""
-    config = Config(str(ROOT / "alembic.ini"))
-    config.attributes["database_url"] = url
-    config.attributes["configure_logging"] = False
-    command.upgrade(config, "head")
-
-
 def pg_url(database: str) -> str:
-    """The URL of a database on the test PostgreSQL server."""
-    return make_url(PG_ADMIN_URL).set(database=database).render_as_string(hide_password=False)
+    """The URL of a database on the test PostgreSQL server (the `pg_server` fixture's)."""
+    admin_url = os.environ["TEST_POSTGRES_URL"]
+    return make_url(admin_url).set(database=database).render_as_string(hide_password=False)
+
+
+def postgres_bindir() -> Path:
+    """The directory of the installed PostgreSQL server's initdb and pg_ctl."""
+    on_path = shutil.which("initdb")
+    if on_path:
+        return Path(on_path).resolve().parent
+    # Debian keeps them off PATH, in one directory per major version.
+    debian = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda path: int(path.parts[-3])
+    )
+    if not debian:
+        pytest.fail(
+            f"nothing answers on 127.0.0.1:{LOCAL_POSTGRES_PORT} and TEST_POSTGRES_URL is not "
+            "set, and no PostgreSQL server binaries (initdb, pg_ctl) are installed to start a "
+            "server for the tests: apt-get install postgresql"
+        )
+    return debian[-1].parent
+
+
+@contextmanager
+def throwaway_postgres() -> Iterator[str]:
+    """A PostgreSQL server of the installed binaries in a temporary directory, on a free port,
+    trusting `postgres`; its admin URL. Stopped and deleted on exit."""
+    bindir = postgres_bindir()
+    # initdb refuses to run as root; root runs the server as the postgres user Debian creates.
+    user = "postgres" if os.geteuid() == 0 else None
+    home = Path(tempfile.mkdtemp(prefix="carsensor-test-pg-"))
+    if user:
+        shutil.chown(home, user)
+    data, port = home / "data", free_port()
+
+    def pg(*args: str | Path) -> None:
+        done = subprocess.run(
+            args, user=user, cwd=home, capture_output=True, text=True, check=False
+        )
+        if done.returncode:
+            log = home / "log"
+            log_text = log.read_text() if log.exists() else ""
+            pytest.fail(f"{args[0]} failed:\n{done.stdout}{done.stderr}{log_text}")
+
+    try:
+        pg(bindir / "initdb", "-D", data, *INITDB_OPTIONS)
+        options = f"-p {port} -c listen_addresses=127.0.0.1 -k {home} -c fsync=off"
+        pg(bindir / "pg_ctl", "-D", data, "-l", home / "log", "-o", options, "-w", "start")
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        if (data / "postmaster.pid").exists():
+            pg(bindir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def answers(port: int) -> bool:
+    """Whether something accepts TCP connections on 127.0.0.1:`port`."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    except OSError:
+        return False
+    return True
 
 
 @pytest.fixture(scope="session")
-def pg_admin() -> Iterator[Engine]:
+def pg_server() -> Iterator[str]:
+    """The admin URL of the test PostgreSQL server, also in TEST_POSTGRES_URL for the session.
+
+    TEST_POSTGRES_URL when set; else the local server on 127.0.0.1:5432 (PGPORT) when it
+    answers; else a throwaway server started here from the installed binaries.
+    """
+    url = os.environ.get("TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    with ExitStack() as stack:
+        if answers(LOCAL_POSTGRES_PORT):
+            url = f"postgresql+psycopg://postgres@127.0.0.1:{LOCAL_POSTGRES_PORT}/postgres"
+        else:
+            url = stack.enter_context(throwaway_postgres())
+        stack.enter_context(pytest.MonkeyPatch.context()).setenv("TEST_POSTGRES_URL", url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def pg_admin(pg_server: str) -> Iterator[Engine]:
     """An autocommit connection to the server, for CREATE/DROP DATABASE."""
-    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    engine = create_engine(pg_server, isolation_level="AUTOCOMMIT")
     yield engine
     engine.dispose()
 

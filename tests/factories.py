@@ -1,6 +1,12 @@
 """Test data shared by the services' tests: listings as the crawler's pipelines leave them."""
 
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from core.models import utcnow
 from crawler.items import CarItem
+from crawler.storage import car_row, upsert_cars
 
 
 def listing(external_id: str, **values: object) -> CarItem:
@@ -22,3 +28,17 @@ def listing(external_id: str, **values: object) -> CarItem:
     for name, value in values.items():
         setattr(item, name, value)
     return item
+
+
+def store(session: Session, *items: CarItem, at: datetime | None = None) -> None:
+    """Upsert items through the crawler's storage, all seen at `at` (default: now)."""
+    now = at or utcnow()
+    upsert_cars([car_row(item, now=now) for item in items], session=session)
+    session.commit()
+
+
+def store_in_order(session: Session, *items: CarItem) -> None:
+    """Store items one by one a minute apart, so ids and updated_at follow the argument order."""
+    start = utcnow() - timedelta(days=1)
+    for minutes, item in enumerate(items):
+        store(session, item, at=start + timedelta(minutes=minutes))

@@ -6,11 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Body, HTTPException, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
 
 from api.deps import AdminUser, CurrentUser, SessionDep, SettingsDep
 from api.schemas import CrawlList, CrawlRunOut, CrawlStart, CrawlStarted, Problem
 from core import crawls
+from core.db import make_engine, session_factory
 from core.models import CrawlRun
 from core.settings import Settings
 
@@ -73,8 +73,8 @@ async def start_crawl(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             detail=f"Unknown shards: {', '.join(unknown)}; configured: " + ", ".join(configured),
         )
-    # scrapyd is called over blocking HTTP, so the tick runs in a worker thread.
-    started = await run_in_threadpool(_tick_now, request.app.state.sync_sessions, settings, shards)
+    # The scheduler's code is blocking (scrapyd over HTTP), so it runs in a worker thread.
+    started = await run_in_threadpool(_tick_now, settings, shards)
     if started is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "No scrapyd node took the crawl")
     if not started:
@@ -83,17 +83,24 @@ async def start_crawl(
     return CrawlStarted(job_ids=[run.job_id for run in runs], runs=runs)
 
 
-def _tick_now(
-    sessions: sessionmaker[Session], settings: Settings, shards: list[str]
-) -> list[CrawlRun] | None:
-    """The runs started; None when no node took a shard that was not already running."""
+def _tick_now(settings: Settings, shards: list[str]) -> list[CrawlRun] | None:
+    """The runs started; None when no node took a shard that was not already running.
+
+    On a blocking engine of its own for this one call: an admin's click is rare, and the API's
+    process keeps one engine, the async one.
+    """
     cluster = crawls.cluster_from(settings)
-    with sessions() as session:
-        policy = crawls.policy_from(settings, interval=timedelta(0), details=False)
-        started = crawls.tick(cluster, shards, policy, session=session)
-        running = session.scalars(
-            select(CrawlRun.shard).where(
-                CrawlRun.status.in_(crawls.ACTIVE), CrawlRun.shard.in_(shards)
-            )
-        ).all()
+    engine = make_engine(settings.database_url)
+    try:
+        with session_factory(engine)() as session:
+            policy = crawls.policy_from(settings, interval=timedelta(0), details=False)
+            started = crawls.tick(cluster, shards, policy, session=session)
+            running = session.scalars(
+                select(CrawlRun.shard).where(
+                    CrawlRun.status.in_(crawls.ACTIVE), CrawlRun.shard.in_(shards)
+                )
+            ).all()
+            session.commit()
+    finally:
+        engine.dispose()
     return started if started or len(running) == len(set(shards)) else None

@@ -1,7 +1,7 @@
 """The carsensor spider: path-style list pages, then detail pages only where needed."""
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any, Self
 from urllib.parse import urljoin, urlsplit
 
@@ -9,16 +9,15 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
-from sqlalchemy.exc import SQLAlchemyError
 from twisted.python.failure import Failure
 
-from core.db import make_engine, session_factory
 from crawler.detail_pages import DetailPages
 from crawler.items import CarItem
+from crawler.known import KnownListings
 from crawler.lists import ListTarget, Walk, list_target
 from crawler.normalize import man_yen_to_yen
 from crawler.parsing import ListPage, page_number, page_url, parse_list_page
-from crawler.storage import Known, known_listings
+from crawler.storage import Known
 
 DETAIL_MODES = ("new", "all", "none")
 
@@ -53,10 +52,11 @@ class CarsensorSpider(DetailPages):
         self.makes = make_codes(makes)
         # One walk per start URL: the evidence that the crawl saw (or missed) its whole list.
         self.walks: dict[str, Walk] = {}
+        self.known: Mapping[str, Known] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        """Bind the spider to the configured site and, for details=new, the database."""
+        """Bind the spider to the configured site."""
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.base_url = settings.get("CARSENSOR_BASE_URL").rstrip("/")
@@ -66,9 +66,6 @@ class CarsensorSpider(DetailPages):
         spider.anomaly_retries = settings.getint("LIST_ANOMALY_RETRY_TIMES", 3)
         spider.anomaly_backoff = settings.getfloat("LIST_ANOMALY_BACKOFF", 10.0)
         spider.use_playwright = settings.getbool("CARSENSOR_PLAYWRIGHT")
-        database_url = settings.get("DATABASE_URL")
-        spider.engine = make_engine(database_url) if spider.details == "new" else None
-        spider.sessions = session_factory(spider.engine) if spider.engine else None
         return spider
 
     def build_targets(self) -> list[ListTarget]:
@@ -79,7 +76,12 @@ class CarsensorSpider(DetailPages):
         return [list_target(url) for url in dict.fromkeys(urls)]
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        """Start at the first page of every list."""
+        """Start at the first page of every list, knowing by now what is stored (details=new)."""
+        if self.details == "new":
+            known = self.crawler.get_extension(KnownListings)
+            if known is None:
+                self.logger.warning("KnownListings is off; fetching every detail page")
+            self.known = known.listings if known else {}
         for url in self.walks:
             yield self.list_request(url, walk=url)
 
@@ -164,31 +166,19 @@ class CarsensorSpider(DetailPages):
         if self.details == "none":
             yield from cards
             return
-        known = self.lookup([c.external_id for c in cards if c.external_id])
         for card in cards:
-            if card.external_id and card.url and self.needs_detail(card, known):
+            if card.external_id and card.url and self.needs_detail(card):
                 # Details first: the queue drains before more list pages pile up.
                 yield self.detail_request(card, priority=1)
             else:
                 self.crawler.stats.inc_value("details/skipped")
                 yield card
 
-    def lookup(self, ids: list[str]) -> dict[str, Known]:
-        """Stored prices of these listings; empty when details=all or the database is down."""
-        if self.sessions is None or not ids:
-            return {}
-        try:
-            with self.sessions() as session:
-                return known_listings(ids, session=session, source=self.name)
-        except SQLAlchemyError as exc:
-            self.logger.warning("cannot read known listings (%s); fetching their details", exc)
-            return {}
-
-    def needs_detail(self, card: CarItem, known: dict[str, Known]) -> bool:
+    def needs_detail(self, card: CarItem) -> bool:
         """details=new: a detail page only for a new listing, a changed price or no details yet."""
         if self.details == "all":
             return True
-        stored = known.get(card.external_id or "")
+        stored = self.known.get(card.external_id or "")
         if stored is None or not stored.has_detail:
             return True
         try:
@@ -203,11 +193,6 @@ class CarsensorSpider(DetailPages):
         self.logger.error("list page %s failed: %s", request.url, failure.value)
         self.crawler.stats.inc_value("list/failed")  # type: ignore[union-attr]
         self.walks[request.cb_kwargs["walk"]].fail(f"{request.url} failed: {failure.value}")
-
-    def closed(self, reason: str) -> None:
-        """Release the database connections."""
-        if self.engine is not None:
-            self.engine.dispose()
 
 
 def _page_number(response: Response) -> int:

@@ -7,9 +7,11 @@ from typing import Any, Self
 
 import scrapy
 from scrapy.crawler import Crawler
+from sqlalchemy.orm import Session, sessionmaker
 
-from core.db import make_engine, session_factory
+from core.db import session_factory
 from core.models import utcnow
+from crawler.db import crawl_engine
 from crawler.detail_pages import DetailPages
 from crawler.items import SOURCE, CarItem
 from crawler.storage import details_due
@@ -60,25 +62,21 @@ class DetailsSpider(DetailPages):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         """One detail request per due listing; the database is read off the reactor thread."""
-        due = await asyncio.to_thread(self.due)
+        due = await asyncio.to_thread(self.due, session_factory(crawl_engine(self.crawler)))
         self.crawler.stats.set_value("pages/expected", len(due))
         self.logger.info("%d listings due for their details", len(due))
         for item in due:
             yield self.detail_request(item)
 
-    def due(self) -> list[CarItem]:
+    def due(self, sessions: sessionmaker[Session]) -> list[CarItem]:
         """The listings whose details are due, at most `limit`."""
-        engine = make_engine(self.settings.get("DATABASE_URL"))
-        try:
-            with session_factory(engine)() as session:
-                return details_due(
-                    session=session,
-                    source=SOURCE,
-                    limit=self.limit,
-                    fetched_before=utcnow() - self.max_age,
-                )
-        finally:
-            engine.dispose()
+        with sessions() as session:
+            return details_due(
+                session=session,
+                source=SOURCE,
+                limit=self.limit,
+                fetched_before=utcnow() - self.max_age,
+            )
 
     def detail_done(self, item: CarItem, outcome: str) -> CarItem:
         """Count the listing among the pages read, the progress against `pages/expected`."""

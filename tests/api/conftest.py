@@ -1,7 +1,6 @@
 """API fixtures: an app on the fresh test database, a signed-in client, and seeded cars."""
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -12,8 +11,6 @@ from api.app import create_app
 from api.security import create_access_token, hash_password
 from core.models import User, utcnow
 from core.settings import Settings
-from crawler.items import CarItem
-from crawler.storage import car_row, upsert_cars
 from tests.factories import listing
 
 TEST_SECRET = "test-secret-key-that-is-at-least-32-bytes-long"
@@ -32,7 +29,7 @@ def settings(db_url: str) -> Settings:
     return Settings(
         database_url=db_url,
         secret_key=TEST_SECRET,
-        count_cache_seconds=0,
+        totals_check_seconds=0,
         login_max_failures=3,
         login_window_seconds=600,
         cors_origins=["https://app.example"],
@@ -67,20 +64,6 @@ def auth(admin: User, settings: Settings) -> dict[str, str]:
     """A valid bearer header for `admin` (the login path has its own tests)."""
     token = create_access_token(admin.id, settings=settings, now=utcnow())
     return {"Authorization": f"Bearer {token}"}
-
-
-def store(session: Session, *items: CarItem, at: datetime | None = None) -> None:
-    """Upsert items through the crawler's storage, all seen at `at` (default: now)."""
-    now = at or utcnow()
-    upsert_cars([car_row(item, now=now) for item in items], session=session)
-    session.commit()
-
-
-def store_in_order(session: Session, *items: CarItem) -> None:
-    """Store items one by one a minute apart, so ids and updated_at follow the argument order."""
-    start = utcnow() - timedelta(days=1)
-    for minutes, item in enumerate(items):
-        store(session, item, at=start + timedelta(minutes=minutes))
 
 
 # A handful of listings for the fuzzer to find (ids 1..3), one without prices or photos.

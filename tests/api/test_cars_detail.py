@@ -9,12 +9,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.routes import cars as cars_route
-from core.filters import ITEM_COLUMNS
-from core.models import Car, utcnow
-from tests.api.conftest import store, store_in_order
+from core import read
+from core.models import LISTED_COLUMNS, Car, utcnow
 from tests.api.test_cars_list import CARS, expected
 from tests.factories import listing as car
+from tests.factories import store, store_in_order
 
 
 def car_id(session: Session, external_id: str) -> int:
@@ -36,7 +35,7 @@ def test_detail_has_photos_specs_and_price_history(
         (2_016_000, 2_100_000),
         (1_900_000, None),
     ]
-    assert set(ITEM_COLUMNS) <= set(body)
+    assert set(LISTED_COLUMNS) <= set(body)
 
 
 def test_detail_of_an_inactive_car_and_of_a_car_without_photos(
@@ -123,7 +122,7 @@ def test_csv_export_has_the_filtered_rows_in_order(
 ) -> None:
     store_in_order(session, *CARS)
     header, *rows = read_csv(client.get("/api/cars/export.csv", headers=auth))
-    assert header == list(ITEM_COLUMNS)
+    assert header == list(LISTED_COLUMNS)
     assert [row[2] for row in rows] == expected({})
     by_id = {row[2]: dict(zip(header, row, strict=True)) for row in rows}
     assert (
@@ -144,7 +143,7 @@ def test_csv_export_streams_in_batches(
     client: TestClient, session: Session, auth: dict[str, str], monkeypatch: Any
 ) -> None:
     store(session, *(car(f"S{n:04d}") for n in range(250)))
-    monkeypatch.setattr(cars_route, "CSV_BATCH", 100)
+    monkeypatch.setattr(read, "EXPORT_BATCH", 100)
     with client.stream("GET", "/api/cars/export.csv", headers=auth) as response:
         chunks = list(response.iter_raw())
     # The header, then one body message per batch of 100 rows: never the whole table at once.

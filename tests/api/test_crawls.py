@@ -13,9 +13,9 @@ from api.security import create_access_token
 from core import crawls
 from core.models import CrawlRun, User, utcnow
 from core.settings import Settings
-from tests.fakes.carsensor_site import ReplaySite, make_catalog
-from tests.fakes.ports import free_port
-from tests.scrapyd_nodes import Node, deploy
+from replay.ports import free_port
+from replay.scrapyd_nodes import Node, deploy
+from replay.site import ReplaySite, make_catalog
 
 
 @pytest.fixture

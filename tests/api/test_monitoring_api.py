@@ -28,16 +28,17 @@ from sqlalchemy.orm import Session
 import bot.metrics  # noqa: F401 - registers the bot's counters, as `python -m bot` does
 from api.app import create_app
 from api.observability import access_log
-from api.routes import cars as cars_route
-from core import crawls
+from core import crawls, read
 from core.logs import JsonFormatter
 from core.models import CrawlRun, utcnow
 from core.settings import Settings
-from tests.api.conftest import TEST_SECRET, store
-from tests.crawler.crawl_helpers import ROOT, run_crawl
+from replay import ROOT
+from replay.crawl import run_crawl
+from replay.ports import free_port
+from replay.site import ReplaySite, make_catalog
+from tests.api.conftest import TEST_SECRET
 from tests.factories import listing as car
-from tests.fakes.carsensor_site import ReplaySite, make_catalog
-from tests.fakes.ports import free_port
+from tests.factories import store
 
 RULES = ROOT / "docs" / "prometheus-alerts.yml"
 HOUR = timedelta(hours=1)
@@ -271,7 +272,7 @@ def test_a_crash_is_logged_and_answered_under_the_request_id(
     handler = Capture()
     handler.setFormatter(JsonFormatter("api"))
     logging.getLogger("api").addHandler(handler)
-    monkeypatch.setattr(cars_route, "facets", explode)
+    monkeypatch.setattr(read, "facets", explode)
     try:
         response = client.get("/api/cars/facets", headers={**auth, "X-Request-ID": "crash-1"})
     finally:
@@ -361,11 +362,12 @@ def uvicorn_json(sqlite_template: Path, tmp_path: Path) -> Iterator[Uvicorn]:
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    while True:
         try:
             urlopen(f"{url}/metrics", timeout=1).close()
             break
         except OSError:
+            assert time.monotonic() < deadline and process.poll() is None, "the API did not start"
             time.sleep(0.1)
     yield Uvicorn(url, process)
     process.kill()
@@ -423,6 +425,7 @@ def test_a_real_crawl_logs_json_and_shows_in_the_metrics(
             return {"pending": [], "running": [], "finished": [{"id": job}]}
 
     crawls.refresh_runs(Finished(nodes=()), ["http://node:6800"], session=session)
+    session.commit()
     stored = crawl.stat("store/items_stored")
     got = samples(client.get("/metrics").text)
     assert stored > 0 and got[("carsensor_crawl_last_run_items_stored", "TO")] == stored

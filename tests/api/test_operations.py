@@ -1,6 +1,5 @@
 """Health, metrics, the request log, JSON errors, CORS, OpenAPI, create_admin."""
 
-import asyncio
 import importlib
 import json
 import logging
@@ -20,15 +19,15 @@ from sqlalchemy.orm import Session
 
 from api import create_admin
 from api.app import create_app
-from api.cache import TTLCache
 from api.observability import access_log
-from api.routes import cars as cars_route
 from api.security import AccessTokens, create_access_token, decode_access_token
+from core import read
 from core.logs import JsonFormatter
 from core.models import User, utcnow
 from core.settings import Settings, get_settings
-from tests.api.conftest import ADMIN_PASSWORD, TEST_SECRET, store
+from tests.api.conftest import ADMIN_PASSWORD, TEST_SECRET
 from tests.factories import listing as car
+from tests.factories import store
 
 # A PostgreSQL URL on a port nothing listens on: the database is "down".
 DOWN_URL = "postgresql+psycopg://postgres@127.0.0.1:9/carsensor?connect_timeout=2"
@@ -83,7 +82,7 @@ def test_errors_are_json_without_a_traceback(
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom: internal detail /etc/secret")
 
-    monkeypatch.setattr(cars_route, "facets", explode)
+    monkeypatch.setattr(read, "facets", explode)
     response = client.get("/api/cars/facets", headers=auth)
     assert response.status_code == 500
     assert response.json() == {"detail": "Internal Server Error"}
@@ -167,29 +166,12 @@ def test_openapi_documents_the_filters_and_both_login_bodies(client: TestClient)
     )
 
 
-def test_list_parameters_are_documented_as_fastapi_documents_the_export_ones(
-    client: TestClient,
-) -> None:
-    # GET /api/cars reads its query string itself (api.routes.cars._filters_and_page) and
-    # documents it by hand; the export's CarFilters are FastAPI's own `Query()` model.
+def test_list_parameters_are_the_filters_then_the_page(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     listed = paths["/api/cars"]["get"]["parameters"]
     exported = paths["/api/cars/export.csv"]["get"]["parameters"]
     assert listed[: len(exported)] == exported
     assert [p["name"] for p in listed[len(exported) :]] == ["page", "page_size", "cursor"]
-    page = next(p for p in listed if p["name"] == "page")
-    assert page == {
-        "name": "page",
-        "in": "query",
-        "required": False,
-        "schema": {
-            "type": "integer",
-            "maximum": 100000,
-            "minimum": 1,
-            "default": 1,
-            "title": "Page",
-        },
-    }
 
 
 def test_create_admin_is_idempotent(settings: Settings, session: Session, app: FastAPI) -> None:
@@ -216,55 +198,6 @@ def test_create_admin_needs_a_password(settings: Settings) -> None:
     assert create_admin.main(settings.model_copy(update={"admin_password": None})) == 2
 
 
-def test_ttl_cache(monkeypatch: pytest.MonkeyPatch) -> None:
-    now = [100.0]
-    monkeypatch.setattr("api.cache.time.monotonic", lambda: now[0])
-    cache = TTLCache[int](10, max_entries=2)
-    assert cache.get("a") is None and cache.put("a", 1) == 1 and cache.get("a") == 1
-    now[0] += 10
-    assert cache.get("a") is None  # expired
-    cache.put("a", 1)
-    cache.put("b", 2)
-    cache.put("c", 3)  # full: starts over rather than growing
-    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (None, None, 3)
-    off = TTLCache[int](0)
-    assert off.put("a", 1) == 1 and off.get("a") is None
-
-
-def test_concurrent_misses_compute_once() -> None:
-    calls: list[str] = []
-
-    async def count(value: int) -> int:
-        calls.append("count")
-        await asyncio.sleep(0.01)
-        return value
-
-    async def failing() -> int:
-        calls.append("fail")
-        await asyncio.sleep(0.01)
-        raise RuntimeError("database unavailable")
-
-    async def scenario() -> None:
-        cache = TTLCache[int](10)
-        many = [cache.get_or_compute("k", lambda: count(7)) for _ in range(5)]
-        assert await asyncio.gather(*many) == [7] * 5 and calls == ["count"]
-        assert await cache.get_or_compute("k", lambda: count(8)) == 7  # cached
-        # The first computation fails: it raises, and those waiting on it try on their own.
-        calls.clear()
-        results = await asyncio.gather(
-            cache.get_or_compute("f", failing),
-            cache.get_or_compute("f", lambda: count(3)),
-            return_exceptions=True,
-        )
-        assert isinstance(results[0], RuntimeError) and results[1] == 3
-        assert calls == ["fail", "count"]
-        off = TTLCache[int](0)
-        assert await off.get_or_compute("k", lambda: count(1)) == 1
-        assert await off.get_or_compute("k", lambda: count(2)) == 2
-
-    asyncio.run(scenario())
-
-
 def test_a_remembered_access_token_still_expires(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -287,18 +220,28 @@ def test_a_remembered_access_token_still_expires(
         tokens.user_id(token[:-2] + ("AA" if token[-2:] != "AA" else "BB"))
 
 
-def test_totals_are_cached_for_the_configured_seconds(
-    settings: Settings, session: Session, auth: dict[str, str]
+def test_totals_are_kept_until_the_cars_change(
+    settings: Settings, session: Session, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    counted: list[object] = []
+    count = read.count_cars
+
+    async def counting(filters: Any, *, session: Any) -> int:
+        counted.append(filters)
+        return await count(filters, session=session)
+
+    monkeypatch.setattr(read, "count_cars", counting)
     store(session, car("T1"))
-    cached = create_app(settings.model_copy(update={"count_cache_seconds": 60}))
+    cached = create_app(settings.model_copy(update={"totals_check_seconds": 1e-9}))
     with TestClient(cached) as client:
-        assert client.get("/api/cars", headers=auth).json()["total"] == 1
-        store(session, car("T2"))
-        body = client.get("/api/cars", headers=auth).json()
-        # The page is always fresh; the total may lag by up to COUNT_CACHE_SECONDS.
-        assert (len(body["items"]), body["total"]) == (2, 1)
-        assert client.get("/api/cars?make=toyota", headers=auth).json()["total"] == 2
+        for _ in range(3):
+            assert client.get("/api/cars", headers=auth).json()["total"] == 1
+        assert len(counted) == 1  # every sort and page shares the filter set's total
+        assert client.get("/api/cars?sort=price&page=2", headers=auth).json()["total"] == 1
+        assert len(counted) == 1
+        store(session, car("T2"))  # a crawl stored a listing: the next request counts again
+        assert client.get("/api/cars", headers=auth).json()["total"] == 2
+        assert len(counted) == 2
 
 
 def test_the_uvicorn_entry_point_reads_the_environment(

@@ -13,7 +13,8 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy.orm import Session
 
-from tests.api.conftest import CARS_FOR_FUZZING, store
+from tests.api.conftest import CARS_FOR_FUZZING
+from tests.factories import store
 
 EXAMPLES_PER_OPERATION = 40
 

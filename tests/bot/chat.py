@@ -9,8 +9,8 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 
 from crawler.items import CarItem
+from replay.telegram_api import Call, FakeTelegram
 from tests.factories import listing
-from tests.fakes.telegram_api import Call, FakeTelegram
 
 TOKEN = "123456789:TEST-token-for-the-fake-server"
 ANNA = 111  # a Russian-speaking user; in a private chat, the chat id is the user id

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from core.db import make_engine
 from crawler.storage import car_row, upsert_cars
+from replay.telegram_api import FakeTelegram
 from tests.bot.chat import OTHER_CARS, RED_BMWS
-from tests.fakes.telegram_api import FakeTelegram
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -15,16 +15,16 @@ import pytest
 from aiogram import Bot
 from aiohttp import test_utils
 from openai import AsyncOpenAI
-from sqlalchemy import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_bot, build_dispatcher, webhook_app
 from bot.llm import llm_interpreter
 from bot.parser import DEFAULT_RATES
-from core.db import make_engine, session_factory
+from core.db import async_session_factory, make_async_engine
 from core.settings import Settings
+from replay.openai_api import FakeOpenAI, tool_call
+from replay.telegram_api import Call, FakeTelegram
 from tests.bot.chat import ANNA, TOKEN, Clock, Conversation, only_message, url
-from tests.fakes.openai_api import FakeOpenAI, tool_call
-from tests.fakes.telegram_api import Call, FakeTelegram
 
 pytestmark = pytest.mark.anyio
 
@@ -37,24 +37,24 @@ async def open_chat(
 ) -> AsyncIterator[Callable[..., Conversation]]:
     """Start a bot on the fake server and the seeded database, with settings overrides."""
     bots: list[Bot] = []
-    engines: list[Engine] = []
+    engines: list[AsyncEngine] = []
 
     def open_(**overrides: Any) -> Conversation:
         # No .env: a developer's own bot settings must not leak into the test.
         settings = Settings(
             _env_file=None, database_url=cars_db, telegram_bot_token=TOKEN, **overrides
         )
-        engines.append(make_engine(cars_db))
+        engines.append(make_async_engine(Settings(_env_file=None, database_url=cars_db)))
         bots.append(build_bot(TOKEN, telegram.url))
         clock = Clock()
-        dispatcher = build_dispatcher(settings, session_factory(engines[-1]), clock=clock)
+        dispatcher = build_dispatcher(settings, async_session_factory(engines[-1]), clock=clock)
         return Conversation(dispatcher, bots[-1], telegram, clock)
 
     yield open_
     for bot in bots:
         await bot.session.close()
     for engine in engines:
-        engine.dispose()
+        await engine.dispose()
 
 
 async def test_search_lists_count_filters_and_top_five(
@@ -277,12 +277,14 @@ async def test_the_llm_path_neither_applies_a_minus_nor_an_absurd_number(
     openai_server = FakeOpenAI()
     await openai_server.start()
     client = AsyncOpenAI(api_key="sk-test", base_url=openai_server.url, max_retries=0)
-    engine = make_engine(cars_db)
+    engine = make_async_engine(Settings(_env_file=None, database_url=cars_db))
     bot = build_bot(TOKEN, telegram.url)
     settings = Settings(_env_file=None, database_url=cars_db, telegram_bot_token=TOKEN)
     interpret = llm_interpreter(client, "fake-model", {}, DEFAULT_RATES, timeout=5)
     chat = Conversation(
-        build_dispatcher(settings, session_factory(engine), interpret=interpret), bot, telegram
+        build_dispatcher(settings, async_session_factory(engine), interpret=interpret),
+        bot,
+        telegram,
     )
     try:
         # The refused message never reaches the model; the next one gets an out-of-range answer.
@@ -296,7 +298,7 @@ async def test_the_llm_path_neither_applies_a_minus_nor_an_absurd_number(
         await client.close()
         await openai_server.stop()
         await bot.session.close()
-        engine.dispose()
+        await engine.dispose()
 
     assert refused.params["text"].startswith(
         "Не понимаю отрицательные числа и степени: «до -5 млн»."

@@ -5,6 +5,7 @@ import asyncio
 import json
 import os
 import sys
+import time
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,11 @@ from prometheus_client import REGISTRY
 
 from bot.app import build_bot, build_dispatcher
 from bot.parser import ParseResult
-from core.db import make_engine, session_factory
+from core.db import async_session_factory, make_async_engine
 from core.settings import Settings
+from replay.ports import free_port
+from replay.telegram_api import FakeTelegram
 from tests.bot.chat import ANNA, TOKEN, Conversation, only_message
-from tests.fakes.ports import free_port
-from tests.fakes.telegram_api import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,12 +45,12 @@ async def chat(cars_db: str, telegram: FakeTelegram) -> AsyncIterator[Conversati
     async def interpret(text: str, previous: Mapping[str, Any] | None) -> ParseResult:
         raise RuntimeError("the model is down")
 
-    engine = make_engine(cars_db)
+    engine = make_async_engine(Settings(_env_file=None, database_url=cars_db))
     bot = build_bot(TOKEN, telegram.url)
-    dispatcher = build_dispatcher(settings, session_factory(engine), interpret=interpret)
+    dispatcher = build_dispatcher(settings, async_session_factory(engine), interpret=interpret)
     yield Conversation(dispatcher, bot, telegram)
     await bot.session.close()
-    engine.dispose()
+    await engine.dispose()
 
 
 async def test_updates_and_errors_are_counted(chat: Conversation) -> None:
@@ -87,12 +88,14 @@ async def test_python_m_bot_serves_its_metrics_and_logs_json(
     update = {"update_id": 1, "message": message}
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(300):
+            deadline = time.monotonic() + 30
+            while True:
                 try:
                     async with http.post(f"http://127.0.0.1:{hook}/hook", json=update) as posted:
                         assert posted.status == 200
                         break
                 except aiohttp.ClientConnectionError:
+                    assert time.monotonic() < deadline, "the bot's webhook never answered"
                     await asyncio.sleep(0.1)
             async with http.get(f"http://127.0.0.1:{metrics}/metrics") as answer:
                 exposed = await answer.text()

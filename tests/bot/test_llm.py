@@ -21,11 +21,11 @@ from bot.interpret import Interpreter
 from bot.llm import TOOL_NAME, interpreter_for, llm_interpreter
 from bot.parse import main
 from bot.parser import DEFAULT_RATES, parse_query
-from core.db import make_engine, session_factory
+from core.db import async_session_factory, make_async_engine
 from core.settings import Settings
+from replay.openai_api import FakeOpenAI, error, plain, tool_call
+from replay.telegram_api import FakeTelegram
 from tests.bot.chat import ANNA, TOKEN, Conversation, only_message, url
-from tests.fakes.openai_api import FakeOpenAI, error, plain, tool_call
-from tests.fakes.telegram_api import FakeTelegram
 
 pytestmark = pytest.mark.anyio
 
@@ -172,12 +172,12 @@ async def test_no_usable_answer_falls_back_to_the_parser(
 
 async def test_without_a_key_it_is_the_parser() -> None:
     settings = Settings(_env_file=None, openai_api_key=None)
-    engine = make_engine("sqlite://")
+    engine = make_async_engine(Settings(_env_file=None, database_url="sqlite://"))
     try:
-        interpret, client = interpreter_for(settings, session_factory(engine))
+        interpret, client = await interpreter_for(settings, async_session_factory(engine))
         result = await interpret(TEXT, None)
     finally:
-        engine.dispose()
+        await engine.dispose()
     assert client is None
     assert result == parse_query(TEXT)
 
@@ -212,10 +212,10 @@ async def test_bot_searches_with_the_models_filters(
         openai_api_key="sk-test",
         openai_base_url=openai_server.url,
     )
-    engine = make_engine(cars_db)
+    engine = make_async_engine(Settings(_env_file=None, database_url=cars_db))
     bot = build_bot(TOKEN, telegram.url)
-    sessions = session_factory(engine)
-    interpret, client = interpreter_for(settings, sessions)
+    sessions = async_session_factory(engine)
+    interpret, client = await interpreter_for(settings, sessions)
     assert client is not None
     try:
         dispatcher = build_dispatcher(settings, sessions, interpret=interpret)
@@ -231,7 +231,7 @@ async def test_bot_searches_with_the_models_filters(
     finally:
         await client.close()
         await bot.session.close()
-        engine.dispose()
+        await engine.dispose()
 
     # The prompt lists the makes and models of the seeded database.
     assert "- BMW: 3 Series\n- Toyota: Prius" in openai_server.requests[0]["messages"][0]["content"]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.parse import main, understand
+from bot.parse import main
 from bot.parser import Rates, parse_query, words
 from core.filters import CarFilters
 from core.vocab import (
@@ -584,12 +584,6 @@ def test_format_characters_do_not_split_words(char: str) -> None:
 
 
 # --- the entry point and the CLI --------------------------------------------------------------
-
-
-def test_understand_is_the_parser_for_now() -> None:
-    result = understand("Найди красную BMW до 2 млн", today=TODAY)
-    assert result.filters == {"make": "BMW", "color": "red", "price_max": 2_000_000}
-    assert result.source == "rules"
 
 
 def test_today_defaults_to_the_current_year() -> None:

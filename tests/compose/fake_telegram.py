@@ -6,7 +6,7 @@ Answers `POST /bot<token>/<method>` as Telegram would for a bot that starts long
 getMe returns a bot user, getUpdates holds the request for a moment and returns no updates,
 every other method answers true. Each call is logged as `call <method>` on stdout, which the
 smoke test looks for; a sendMessage also logs its chat and text as JSON (a crawl's alert).
-(tests/fakes/telegram_api.py is the richer in-process fake of the bot tests.)
+(replay/telegram_api.py is the richer in-process fake of the bot tests and bench.)
 """
 
 import argparse

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from core import crawls
@@ -219,3 +220,21 @@ def test_scheduler_plan_prints_a_line_per_maker_and_starts_nothing(
     assert ["AD", "Audi", "https://www.carsensor.net/usedcar/bAD/index.html"] in lines
     for shard, _, url in lines:
         assert url.split("/")[-2][1:] in shard.split("+")
+
+
+def test_a_lost_claim_undoes_only_itself(session: Session, db_engine: Engine) -> None:
+    """The round's other changes survive a claim refused by the unique index, for the caller
+    to commit; a claim that wins commits at once."""
+    for shard in ("TO", "NI"):
+        session.add(CrawlRun(shard=shard, node="n", job_id=f"{shard}-1", status="running"))
+    session.commit()
+    lost = session.scalars(select(CrawlRun).where(CrawlRun.shard == "NI")).one()
+    lost.status = "lost"  # as refresh_runs leaves it
+    assert crawls._claim("TO", "http://n1:6800", session=session) is None
+    assert lost.status == "lost"
+    claimed = crawls._claim("NI", "http://n1:6800", session=session)
+    assert claimed is not None
+    with Session(db_engine) as other:
+        rows = other.execute(select(CrawlRun.job_id, CrawlRun.status).order_by(CrawlRun.id))
+        statuses = [tuple(row) for row in rows]
+    assert statuses == [("TO-1", "running"), ("NI-1", "lost"), (claimed.job_id, "pending")]

@@ -16,9 +16,10 @@ import pytest
 
 from core import logs
 from crawler.commands.crawl import shard_of
-from tests.crawler.crawl_helpers import ROOT, run_crawl
-from tests.fakes.carsensor_site import ReplaySite, make_catalog
-from tests.fakes.ports import free_port
+from replay import ROOT
+from replay.crawl import run_crawl
+from replay.ports import free_port
+from replay.site import ReplaySite, make_catalog
 
 
 @pytest.fixture

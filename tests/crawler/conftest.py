@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Engine
 
 from core.db import make_engine
-from tests.fakes.carsensor_site import FakeCar, ReplaySite
+from replay.site import FakeCar, ReplaySite
 
 
 @pytest.fixture

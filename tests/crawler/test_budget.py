@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 
 from core.models import Car, CrawlBudget
 from crawler.budget import Schedule, SiteBudget
-from tests.crawler.crawl_helpers import ROOT, crawl_command, crawl_env
-from tests.fakes.carsensor_site import ReplaySite, make_catalog
-from tests.fakes.ports import free_port
+from crawler.db import crawl_engine
+from replay import ROOT
+from replay.crawl import crawl_command, crawl_env
+from replay.ports import free_port
+from replay.site import ReplaySite, make_catalog
 
 SITE = "127.0.0.1:8081"
 # Float sums of epoch seconds (~1.8e9) are exact to about 2.4e-7 s.
@@ -118,7 +120,7 @@ def test_the_middleware_waits_for_each_slot(db_url: str, engine: Engine) -> None
     started = time.monotonic()
     asyncio.run(both())
     assert time.monotonic() - started >= 0.5 - 0.01  # three slots, 0.25 s apart
-    budget.spider_closed()
+    crawl_engine(crawler).dispose()
 
     assert crawler.stats is not None
     assert crawler.stats.get_value("budget/requests") == 4
@@ -146,7 +148,7 @@ def test_a_slot_missed_by_a_busy_process_is_booked_again(db_url: str, engine: En
         await second
 
     asyncio.run(scenario())
-    budget.spider_closed()
+    crawl_engine(crawler).dispose()
     assert stats.get_value("budget/late") == 1
     assert stats.get_value("budget/requests") == 2
 
@@ -160,7 +162,7 @@ def test_an_idle_job_yields_to_a_list_crawl(db_url: str, engine: Engine) -> None
     )
     budget = SiteBudget.from_crawler(crawler)
     asyncio.run(budget.process_request(Request(f"http://{SITE}/detail")))
-    budget.spider_closed()
+    crawl_engine(crawler).dispose()
 
     assert crawler.stats is not None
     assert crawler.stats.get_value("budget/yielded") >= 1
@@ -193,7 +195,7 @@ def test_an_unreachable_database_drops_the_request() -> None:
     budget = SiteBudget.from_crawler(crawler)
     with pytest.raises(IgnoreRequest):
         asyncio.run(budget.process_request(Request(f"http://{SITE}/a")))
-    budget.spider_closed()
+    crawl_engine(crawler).dispose()
     assert crawler.stats is not None
     assert crawler.stats.get_value("budget/unavailable") == 1
     assert crawler.stats.get_value("budget/requests") is None

@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 
 from core.models import Car, CarPriceHistory, utcnow
-from tests.crawler.crawl_helpers import ROOT, crawl_command, crawl_env, run_crawl
-from tests.fakes.carsensor_site import FakeCar, Fault, ReplaySite, make_catalog
+from replay import ROOT
+from replay.crawl import crawl_command, crawl_env, run_crawl
+from replay.site import FakeCar, Fault, ReplaySite, make_catalog
 
 pytestmark = pytest.mark.slow
 

@@ -17,9 +17,9 @@ from core.models import Car, CarPriceHistory, utcnow
 from crawler.items import CarItem
 from crawler.spiders.details import DetailsSpider
 from crawler.storage import CARD_COLUMNS, car_row, details_due, store_details, upsert_cars
-from tests.crawler.crawl_helpers import Crawl, run_crawl
+from replay.crawl import Crawl, run_crawl
+from replay.site import FakeCar, Fault, ReplaySite, make_catalog
 from tests.factories import listing
-from tests.fakes.carsensor_site import FakeCar, Fault, ReplaySite, make_catalog
 
 DETAIL = "/usedcar/detail/{}/index.html".format
 CAPTCHA = (Path(__file__).parent / "pages" / "detail_captcha.html").read_text()

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 from core.models import Car, CrawlRun
 from crawler import settings as crawler_settings
 from crawler.items import CarItem
-from tests.crawler.crawl_helpers import run_crawl
+from replay.crawl import run_crawl
+from replay.ports import free_port
+from replay.site import FakeCar, Fault, ReplaySite, make_catalog
+from replay.telegram_api import FakeTelegram
 from tests.crawler.test_crawl import age_every_listing
-from tests.fakes.carsensor_site import FakeCar, Fault, ReplaySite, make_catalog
-from tests.fakes.ports import free_port
-from tests.fakes.telegram_api import FakeTelegram
 
 pytestmark = pytest.mark.slow
 

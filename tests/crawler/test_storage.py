@@ -89,13 +89,17 @@ def test_duplicates_in_one_batch_merge(session: Session) -> None:
     assert (car.price_jpy, car.seats) == (999_000, 5)
 
 
-def test_known_listings(session: Session) -> None:
+def test_known_listings_of_a_shards_makers(session: Session) -> None:
     store(session, listing("AU1", detail_fetched=True), listing("AU2"))
-    known = known_listings(["AU1", "AU2", "AU3"], session=session, source="carsensor")
+    store(session, listing("AU3", make="Honda", make_code="HO"))
+    known = known_listings(session=session, source="carsensor", make_codes=["TO"])
     assert set(known) == {"AU1", "AU2"}
     assert known["AU1"].has_detail and not known["AU2"].has_detail
     assert known["AU1"].price_jpy == 2_016_000
-    assert known_listings([], session=session, source="carsensor") == {}
+    assert set(known_listings(session=session, source="carsensor", make_codes=None)) == {
+        "AU1", "AU2", "AU3",
+    }  # fmt: skip
+    assert known_listings(session=session, source="elsewhere", make_codes=None) == {}
 
 
 def test_deactivate_stale_respects_age_and_maker_scope(session: Session) -> None:

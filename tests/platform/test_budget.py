@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from core import crawls
 from core.db import make_engine
 from core.models import Car, CrawlRun
-from tests.crawler.crawl_helpers import TEST_SETTINGS, crawl_env
-from tests.fakes.carsensor_site import ReplaySite, make_catalog
-from tests.scrapyd_nodes import Node, running_nodes
+from replay.crawl import TEST_SETTINGS, crawl_env
+from replay.scrapyd_nodes import Node, running_nodes
+from replay.site import ReplaySite, make_catalog
 
 RATE = 15
 WINDOW = 2.0
@@ -47,11 +47,13 @@ def test_the_budget_is_held_with_two_nodes(db_url: str, egg: Path, tmp_path: Pat
         cluster = crawls.Cluster(nodes=tuple(node.url for node in nodes), timeout=5)
         with Session(engine, expire_on_commit=False) as session:
             started = crawls.tick(cluster, MAKES, policy, session=session)
+            session.commit()
         assert {run.node for run in started} == set(cluster.nodes) and len(started) == 4
         deadline = time.monotonic() + 180
         while True:
             with Session(engine, expire_on_commit=False) as session:
                 crawls.refresh_runs(cluster, cluster.nodes, session=session)
+                session.commit()
                 done = session.scalars(select(CrawlRun)).all()
             if not any(run.status in crawls.ACTIVE for run in done):
                 break

@@ -19,7 +19,7 @@ from urllib.request import Request, urlopen
 
 import pytest
 
-from tests.fakes.ports import free_port
+from replay.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -126,7 +126,9 @@ def test_one_command_runs_the_product_offline_and_ctrl_c_stops_it(
         assert {"TO", "HO"} <= {run["shard"] for run in runs}
         assert not any("Process slot" in line for line in output), "scrapyd debug lines shown"
         if with_bot:
-            # The bot long-polls the Bot API it was pointed at (it may start after the crawl).
+            # The bot long-polls the Bot API it was pointed at; it may start after the crawl
+            # has stored cars, so it gets a deadline of its own.
+            deadline = time.monotonic() + 60
             while not any("call getUpdates" in line for line in bot_calls):
                 assert time.monotonic() < deadline, "".join(output)
                 time.sleep(0.5)

@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 from core import crawls
 from core.db import make_engine
 from core.models import Car, CrawlRun
-from tests.crawler.crawl_helpers import ROOT, TEST_SETTINGS, crawl_env
-from tests.fakes.carsensor_site import FakeCar, Fault, ReplaySite, make_catalog
-from tests.fakes.ports import free_port
-from tests.scrapyd_nodes import running_nodes
+from replay import ROOT
+from replay.crawl import TEST_SETTINGS, crawl_env
+from replay.ports import free_port
+from replay.scrapyd_nodes import running_nodes
+from replay.site import FakeCar, Fault, ReplaySite, make_catalog
 
 # No stats file: the runs' counts must come from the crawls' own reports into crawl_runs.
 SETTINGS = TEST_SETTINGS | {"AUTOTHROTTLE_ENABLED": "False", "CRAWL_REPORT_INTERVAL": "0.5"}
@@ -56,6 +57,16 @@ def runs(engine: Engine) -> list[CrawlRun]:
         return list(session.scalars(select(CrawlRun).order_by(CrawlRun.id)))
 
 
+def tick(
+    engine: Engine, cluster: crawls.Cluster, shards: list[str], policy: crawls.Policy
+) -> list[CrawlRun]:
+    """One scheduling round, committed as the scheduler commits it."""
+    with Session(engine, expire_on_commit=False) as session:
+        started = crawls.tick(cluster, shards, policy, session=session)
+        session.commit()
+    return started
+
+
 def assert_one_active_run_per_shard(engine: Engine) -> None:
     active = Counter(run.shard for run in runs(engine) if run.status in crawls.ACTIVE)
     assert all(count == 1 for count in active.values()), active
@@ -76,20 +87,19 @@ def test_shards_spread_and_survive_a_dead_node(
     ):
         cluster = crawls.Cluster(nodes=(alive.url, doomed.url), timeout=5)
 
-        def tick() -> list[CrawlRun]:
-            with Session(engine, expire_on_commit=False) as session:
-                started = crawls.tick(cluster, shards, POLICY, session=session)
+        def tick_once() -> list[CrawlRun]:
+            started = tick(engine, cluster, shards, POLICY)
             assert_one_active_run_per_shard(engine)
             return started
 
-        first = tick()
+        first = tick_once()
         assert sorted(run.shard for run in first) == shards
         assert Counter(run.node for run in first) == {
             alive.url: len(shards) // 2 + len(shards) % 2,
             doomed.url: len(shards) // 2,
         }
         # Nothing is due while every shard is pending or running.
-        assert tick() == []
+        assert tick_once() == []
 
         deadline = time.monotonic() + 30
         while not doomed.jobs()["running"]:
@@ -98,11 +108,15 @@ def test_shards_spread_and_survive_a_dead_node(
         doomed.kill()
 
         # Lost, and retried by backoff: not at once, nor after the whole interval.
-        assert tick() == []
+        assert tick_once() == []
         lost = [run for run in runs(engine) if run.status == "lost"]
         assert lost and all(run.node == doomed.url for run in lost)
-        time.sleep(3)
-        moved = tick()
+        moved: list[CrawlRun] = []
+        deadline = time.monotonic() + 30
+        while len(moved) < len(lost):
+            assert time.monotonic() < deadline, [run.shard for run in moved]
+            time.sleep(0.2)
+            moved += tick_once()
         assert sorted(run.shard for run in moved) == sorted(run.shard for run in lost)
         assert all(run.node == alive.url for run in moved)
 
@@ -110,7 +124,7 @@ def test_shards_spread_and_survive_a_dead_node(
         while any(run.status in crawls.ACTIVE for run in runs(engine)):
             assert time.monotonic() < deadline, alive.output()
             time.sleep(1)
-            tick()
+            tick_once()
 
     final = runs(engine)
     finished = [run for run in final if run.status == "finished"]
@@ -193,8 +207,7 @@ def test_a_grouped_shard_and_an_incomplete_run_are_recorded_as_such(
             cluster = crawls.Cluster(nodes=(node.url,), timeout=5)
             deadline = time.monotonic() + 120
             while True:
-                with Session(engine, expire_on_commit=False) as session:
-                    crawls.tick(cluster, ["TO", "NI+HO"], POLICY, session=session)
+                tick(engine, cluster, ["TO", "NI+HO"], POLICY)
                 done = runs(engine)
                 if done and not any(run.status in crawls.ACTIVE for run in done):
                     break
@@ -242,8 +255,7 @@ def test_list_pages_first_then_the_details_backfill_with_progress(
             cluster = crawls.Cluster(nodes=(node.url,), timeout=5)
             deadline = time.monotonic() + 180
             while not drained():
-                with Session(engine, expire_on_commit=False) as session:
-                    crawls.tick(cluster, ["TO", "NI"], policy, session=session)
+                tick(engine, cluster, ["TO", "NI"], policy)
                 percents |= {
                     percent
                     for run in runs(engine)
@@ -294,11 +306,10 @@ def test_a_killed_crawl_fails_and_is_retried_by_backoff(
         with running_nodes(tmp_path, env, egg) as (node,):
             cluster = crawls.Cluster(nodes=(node.url,), timeout=5)
 
-            def tick() -> list[CrawlRun]:
-                with Session(engine, expire_on_commit=False) as session:
-                    return crawls.tick(cluster, ["all"], policy, session=session)
+            def tick_once() -> list[CrawlRun]:
+                return tick(engine, cluster, ["all"], policy)
 
-            assert [run.shard for run in tick()] == ["all"]
+            assert [run.shard for run in tick_once()] == ["all"]
             deadline = time.monotonic() + 30
             while not (running := node.jobs()["running"]):
                 assert time.monotonic() < deadline, node.output()
@@ -307,19 +318,21 @@ def test_a_killed_crawl_fails_and_is_retried_by_backoff(
             while node.jobs()["running"]:
                 assert time.monotonic() < deadline, node.output()
                 time.sleep(0.2)
-            assert tick() == []
+            assert tick_once() == []
             (killed,) = runs(engine)
             assert killed.status == "failed"
             assert (
                 killed.reason == "the crawl ended without its final report (killed, or it crashed)"
             )
-            time.sleep(3)
-            (retry,) = tick()
+            deadline = time.monotonic() + 30
+            while not tick_once():
+                assert time.monotonic() < deadline, node.output()
+                time.sleep(0.2)
             deadline = time.monotonic() + 120
             while any(run.status in crawls.ACTIVE for run in runs(engine)):
                 assert time.monotonic() < deadline, node.output()
                 time.sleep(0.5)
-                tick()
+                tick_once()
     final = runs(engine)
     engine.dispose()
     assert [run.status for run in final] == ["failed", "finished"]

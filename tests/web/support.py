@@ -21,8 +21,8 @@ from sqlalchemy import text
 
 from api.app import create_app
 from core.settings import Settings
+from replay.ports import free_port
 from tests.conftest import pg_url
-from tests.fakes.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB_DIST = ROOT / "web" / "dist"
@@ -46,7 +46,7 @@ def e2e_settings(url: str, **extra: Any) -> Settings:
     return Settings(
         database_url=url,
         secret_key=SECRET,
-        count_cache_seconds=0,
+        totals_check_seconds=0,
         login_max_failures=50,
         login_window_seconds=600,
         **extra,

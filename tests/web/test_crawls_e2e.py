@@ -30,8 +30,8 @@ from api.security import hash_password
 from core import crawls
 from core.db import make_engine
 from core.models import CrawlRun, User, utcnow
-from tests.fakes.carsensor_site import ReplaySite, make_catalog
-from tests.scrapyd_nodes import Node, deploy
+from replay.scrapyd_nodes import Node, deploy
+from replay.site import ReplaySite, make_catalog
 from tests.web.support import (
     PASSWORD,
     e2e_settings,
@@ -82,6 +82,7 @@ def keep_runs_fresh(url: str, cluster: crawls.Cluster, stop: threading.Event) ->
             try:
                 with Session(engine) as session:
                     crawls.refresh_runs(cluster, crawls.node_loads(cluster), session=session)
+                    session.commit()
             except Exception:  # e.g. SQLite busy: the next round tries again
                 logger.exception("refreshing the runs failed")
     finally:
@@ -216,9 +217,8 @@ def test_admin_crawls_now_and_watches_the_runs_finish(page: Any, platform: Platf
     shot(page, "crawls")
 
     page.set_viewport_size({"width": 390, "height": 844})
-    page.wait_for_timeout(200)
+    page.wait_for_function("document.documentElement.scrollWidth <= 390")
     shot(page, "crawls-phone")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     # The header link leads back to the cars, which the crawl stored.
     page.set_viewport_size({"width": 1366, "height": 900})
@@ -387,9 +387,8 @@ class TestReportedRuns:
         shot(page, "crawls-progress")
 
         page.set_viewport_size({"width": 390, "height": 844})
-        page.wait_for_timeout(200)
+        page.wait_for_function("document.documentElement.scrollWidth <= 390")
         shot(page, "crawls-progress-phone")
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     def test_checks_show_green_or_red_and_an_alerts_link_finds_its_run(self, page: Any) -> None:
         sign_in(page, "staff")

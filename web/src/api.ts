@@ -5,179 +5,40 @@
  * the server rotates the cookie and replaying a used one revokes the whole session.
  */
 
-export interface Car {
-  id: number;
-  source: string;
-  external_id: string;
-  url: string;
-  make: string | null;
-  make_ja: string | null;
-  model: string | null;
-  model_ja: string | null;
-  grade: string | null;
-  year: number | null;
-  mileage_km: number | null;
-  price_jpy: number | null;
-  total_price_jpy: number | null;
-  color: string | null;
-  color_ja: string | null;
-  body_type: string | null;
-  body_type_ja: string | null;
-  transmission: string | null;
-  transmission_ja: string | null;
-  fuel: string | null;
-  fuel_ja: string | null;
-  engine_cc: number | null;
-  drive: string | null;
-  repair_history: boolean | null;
-  inspection: string | null;
-  prefecture: string | null;
-  city: string | null;
-  shop_name: string | null;
-  shop_url: string | null;
-  image_url: string | null;
-  is_active: boolean;
-  first_seen_at: string | null;
-  last_seen_at: string | null;
-  updated_at: string | null;
-}
+import type { components, paths } from "./api.gen";
 
-export interface PricePoint {
-  price_jpy: number | null;
-  total_price_jpy: number | null;
-  observed_at: string;
-}
-
-export interface CarDetail extends Car {
-  photos: string[] | null;
-  /** The page's text of each value that could not be read (stored NULL) or carried a note. */
-  raw_values?: Record<string, string> | null;
-  seats: number | null;
-  doors: number | null;
-  price_history: PricePoint[];
-}
-
-export interface CarPage {
-  items: Car[];
-  total: number;
-  page: number;
-  page_size: number;
-  next_cursor: string | null;
-}
-
-export interface FacetValue {
-  value: string;
-  count: number;
-}
-
-export interface Facets {
-  makes: (FacetValue & { models: FacetValue[] })[];
-  colors: FacetValue[];
-  body_types: FacetValue[];
-  transmissions: FacetValue[];
-  fuels: FacetValue[];
-  prefectures: FacetValue[];
-}
-
-export interface Me {
-  id: number;
-  username: string;
-  /** May start crawls (POST /api/crawls); absent from an API older than the crawl runs. */
-  is_admin?: boolean;
-}
-
+// The bodies the API sends and takes, as its OpenAPI document declares them (api.gen.ts is
+// generated from it: `make web-types`), under the names the app uses.
+type Schemas = components["schemas"];
+export type Car = Schemas["CarOut"];
+export type CarDetail = Schemas["CarDetail"];
+export type CarPage = Schemas["CarPage"];
+export type PricePoint = Schemas["PricePoint"];
+export type FacetValue = Schemas["FacetValue"];
+export type Facets = Schemas["Facets"];
+export type Me = Schemas["Me"];
 /** An account as GET /api/users lists it (admins only). */
-export interface User {
-  id: number;
-  username: string;
-  is_admin: boolean;
-  is_active: boolean;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface NewUser {
-  username: string;
-  password: string;
-  is_admin: boolean;
-}
-
+export type User = Schemas["UserOut"];
+export type NewUser = Schemas["UserCreate"];
 /** PATCH /api/users/{id}: any of these. */
-export type UserChange = Partial<Pick<User, "is_active" | "is_admin">> & { password?: string };
-
-export type CrawlStatus = "pending" | "running" | "finished" | "incomplete" | "failed" | "lost";
-
-/** One scrapyd job crawling one shard (a maker code, codes joined by "+", or "all"). */
+export type UserChange = Schemas["UserUpdate"];
+/** One scrapyd job crawling one shard (a maker code, codes joined by "+", "all" or "details"). */
+export type CrawlRun = Schemas["CrawlRunOut"];
+export type CrawlStatus = CrawlRun["status"];
 /** One of Spidermon's checks of a run (finish reason, errors, fill rates, completeness…). */
-export interface MonitorResult {
-  name: string;
-  ok: boolean;
-  detail: string | null;
-}
-
-export interface CrawlRun {
-  id: number;
-  shard: string;
-  /** The shard's makers in English; absent from an API older than the plan. */
-  makers?: string[];
-  node: string;
-  job_id: string;
-  status: CrawlStatus;
-  /** Why the run is incomplete (it marked nothing gone), or what flagged it. */
-  reason?: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  /** Progress, written by the crawl every few seconds while it runs (null before its first report). */
-  pages_crawled: number | null;
-  /** The pages its result bars and pagers promise. */
-  pages_expected: number | null;
-  /** Listings seen. */
-  items_scraped: number | null;
-  /** When the crawl last wrote its counters. */
-  progress_at: string | null;
-  /** Computed by the API from the counters: 0–100, and the page rate and time left at it. */
-  percent: number | null;
-  pages_per_second: number | null;
-  eta_seconds: number | null;
-  /** What the run's listings did, and the detail pages it fetched; running totals while it runs. */
-  listings_new: number | null;
-  listings_changed: number | null;
-  listings_unchanged: number | null;
-  listings_gone: number | null;
-  listings_reappeared: number | null;
-  details_fetched: number | null;
-  details_failed: number | null;
-  /** Spidermon's checks once the run ended; null before, or from a crawl without them. */
-  monitors?: MonitorResult[] | null;
-  /** Set when the run ends. */
-  items_stored: number | null;
-  items_dropped: number | null;
-  errors: number | null;
-}
-
+export type MonitorResult = Schemas["MonitorResult"];
 /** GET /api/crawls: the recent runs (newest first), how many are active, the newest one. */
-export interface CrawlOverview {
-  runs: CrawlRun[];
-  active: number;
-  last: CrawlRun | null;
-  can_start: boolean;
-}
-
+export type CrawlOverview = Schemas["CrawlList"];
 /** POST /api/crawls (202). */
-export interface StartedCrawl {
-  job_ids: string[];
-  runs: CrawlRun[];
-}
-
-export interface Health {
-  /** ok, degraded (the data is stale: see `reasons`), or unavailable (no database). */
-  status: string;
-  database: string;
-  last_crawl_at: string | null;
-  data_age_seconds?: number | null;
-  reasons?: string[];
-}
+export type StartedCrawl = Schemas["CrawlStarted"];
+export type Health = Schemas["Health"];
+type Token = Schemas["Token"];
+/**
+ * GET /api/cars's query: core/filters.py's CarFilters (every filter, is_active, sort) and the
+ * paging. urlState.ts derives the app's `Filters` and `Sort` from it, so a filter added to the
+ * API arrives here by `make web-types`.
+ */
+export type CarsQuery = NonNullable<paths["/api/cars"]["get"]["parameters"]["query"]>;
 
 /** The server answered with an error status. */
 export class ApiError extends Error {
@@ -295,7 +156,7 @@ export class ApiClient {
       body: JSON.stringify({ username, password }),
     });
     if (!response.ok) throw await errorFrom(response);
-    const body = (await response.json()) as { access_token: string };
+    const body = (await response.json()) as Token;
     this.setToken(body.access_token);
   }
 
@@ -315,7 +176,7 @@ export class ApiClient {
             if (response.status >= 500) throw await errorFrom(response);
             return false;
           }
-          const body = (await response.json()) as { access_token: string };
+          const body = (await response.json()) as Token;
           this.setToken(body.access_token);
           return true;
         } finally {
@@ -420,7 +281,7 @@ export class ApiClient {
 
   /** GET /api/users (admins; 403 for staff), ordered by username. */
   async users(signal?: AbortSignal): Promise<User[]> {
-    return (await this.json<{ users: User[] }>("/api/users", signal)).users;
+    return (await this.json<Schemas["UserList"]>("/api/users", signal)).users;
   }
 
   /** POST /api/users (admins): 409 when the username is taken, 422 when the password breaks a rule. */

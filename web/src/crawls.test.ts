@@ -24,9 +24,11 @@ function run(changes: Partial<CrawlRun> = {}): CrawlRun {
   return {
     id: 1,
     shard: "TO",
+    makers: ["Toyota"],
     node: "http://127.0.0.1:6800",
     job_id: "TO-abc",
     status: "finished",
+    reason: null,
     created_at: "2026-11-25T00:50:00Z",
     started_at: "2026-11-25T00:50:05Z",
     finished_at: "2026-11-25T00:55:00Z",

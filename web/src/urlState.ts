@@ -1,46 +1,47 @@
 /**
  * The view's state ⇄ the URL query string. Every filter, the sort, the page and the page size
  * live in the URL, so reload, back/forward and a pasted link restore the exact view. Defaults
- * are left out (a clean `/` is the default view), and values the API would reject (422) are
- * dropped on the way in, so a hand-edited link degrades to a wider search, not an error.
+ * are left out (a clean `/` is the default view). Malformed numbers, sorts and page sizes are
+ * dropped on the way in, so a hand-edited link degrades to a wider search. Vocabulary values
+ * (colour, body, …) are only normalised: the API owns the vocabularies and answers 422 for an
+ * unknown one, which the cars page shows with a way to clear the filters.
  */
 
-export const SORTS = [
-  "price", "-price", "year", "-year", "mileage", "-mileage", "updated", "-updated",
-] as const; // prettier-ignore
-export type Sort = (typeof SORTS)[number];
+import type { CarsQuery } from "./api";
+import { FILTER_FIELDS } from "./components/FilterBar";
+import type { FilterField } from "./components/FilterBar";
+
+/** A sort GET /api/cars takes (core/filters.py's Sort), from the generated types. */
+export type Sort = NonNullable<CarsQuery["sort"]>;
+/** A sortable column: a sort without its "-". */
+export type SortColumn = Exclude<Sort, `-${string}`>;
+// Every sort, for reading the URL: `satisfies` refuses a sort the API does not take and asks
+// for one it gains.
+const SORT_SET = {
+  price: true, "-price": true, year: true, "-year": true,
+  mileage: true, "-mileage": true, updated: true, "-updated": true,
+} as const satisfies Record<Sort, true>; // prettier-ignore
+export const SORTS = Object.keys(SORT_SET) as readonly Sort[];
 export const DEFAULT_SORT: Sort = "-updated";
 export const PAGE_SIZES = [20, 50, 100] as const;
 export const DEFAULT_PAGE_SIZE = 20;
 
-// The vocabularies of core/vocab.py (the API answers 422 for anything else).
-export const COLORS = [
-  "white", "black", "gray", "silver", "red", "blue", "green", "yellow", "orange", "brown",
-  "beige", "gold", "purple", "pink", "other",
-] as const; // prettier-ignore
-export const BODY_TYPES = [
-  "sedan", "hatchback", "suv", "minivan", "wagon", "coupe", "convertible", "kei", "truck",
-  "van", "other",
-] as const; // prettier-ignore
-export const TRANSMISSIONS = ["automatic", "cvt", "manual"] as const;
-export const FUELS = ["gasoline", "diesel", "hybrid", "electric", "other"] as const;
+// GET /api/cars's query parameters that are not filters: the view's own, and is_active (the
+// app lists the cars on sale).
+type NotFilters = "sort" | "page" | "page_size" | "cursor" | "is_active";
+// The vocabularies' values (colour, body, …) are string literals in the API's types; the URL
+// may carry any string, which the API answers with a 422.
+type Loose<T> = T extends string ? string : T;
 
-export interface Filters {
-  make?: string;
-  model?: string;
-  q?: string;
-  year_min?: number;
-  year_max?: number;
-  price_min?: number;
-  price_max?: number;
-  mileage_max?: number;
-  color?: string;
-  body_type?: string;
-  transmission?: string;
-  fuel?: string;
-  prefecture?: string;
-  repair_history?: boolean;
-}
+/**
+ * The filters, as GET /api/cars takes them (the generated types of core/filters.py's
+ * CarFilters): a filter the API gains is a key here after `make web-types`, and the compiler
+ * then asks for its entry in FilterBar's FILTER_FIELDS, which is all this module reads.
+ */
+export type Filters = {
+  [K in Exclude<keyof CarsQuery, NotFilters>]?: Loose<NonNullable<CarsQuery[K]>>;
+};
+export type FilterValue = NonNullable<Filters[keyof Filters]>;
 
 export interface ViewState {
   filters: Filters;
@@ -56,31 +57,8 @@ export const DEFAULT_VIEW: ViewState = {
   pageSize: DEFAULT_PAGE_SIZE,
 };
 
-// The order of the keys in a URL: stable, so equal views give equal links.
-export const FILTER_KEYS = [
-  "make", "model", "q", "year_min", "year_max", "price_min", "price_max", "mileage_max",
-  "color", "body_type", "transmission", "fuel", "prefecture", "repair_history",
-] as const satisfies readonly (keyof Filters)[]; // prettier-ignore
-
-const TEXT_LIMITS: Partial<Record<keyof Filters, number>> = {
-  make: 64,
-  model: 128,
-  q: 100,
-  prefecture: 16,
-};
-const INT_RANGES: Partial<Record<keyof Filters, [number, number]>> = {
-  year_min: [1900, 2100],
-  year_max: [1900, 2100],
-  price_min: [0, 10 ** 10],
-  price_max: [0, 10 ** 10],
-  mileage_max: [0, 10 ** 7],
-};
-const CHOICES: Partial<Record<keyof Filters, readonly string[]>> = {
-  color: COLORS,
-  body_type: BODY_TYPES,
-  transmission: TRANSMISSIONS,
-  fuel: FUELS,
-};
+// The order of the keys in a URL (FILTER_FIELDS' order): stable, so equal views give equal links.
+export const FILTER_KEYS = Object.keys(FILTER_FIELDS) as readonly (keyof Filters)[];
 
 function parseInt10(raw: string | null, min: number, max: number): number | undefined {
   if (raw === null || !/^\d+$/.test(raw.trim())) return undefined;
@@ -88,28 +66,31 @@ function parseInt10(raw: string | null, min: number, max: number): number | unde
   return value >= min && value <= max ? value : undefined;
 }
 
-/** The filters in `params` that the API would accept. */
+/** A filter's value as the URL spells it, read as its field's kind says; undefined if malformed. */
+export function parseValue(field: FilterField, raw: string): FilterValue | undefined {
+  switch (field.kind) {
+    case "int":
+      return parseInt10(raw, field.min, field.max);
+    case "flag":
+      return raw === "true" ? true : raw === "false" ? false : undefined;
+    case "text":
+    case "vocabulary": {
+      const text = raw.replace(/\0/g, "").trim();
+      // The API lowercases vocabulary values (core/vocab.py's are lowercase): so do links.
+      const value = field.kind === "text" ? text.slice(0, field.maxLength) : text.toLowerCase();
+      return value || undefined;
+    }
+  }
+}
+
+/** The filters in `params`, normalised; malformed numbers and flags are left out. */
 export function parseFilters(params: URLSearchParams): Filters {
   const filters: Filters = {};
-  const record = filters as Record<string, unknown>;
+  const record = filters as Record<string, FilterValue>;
   for (const key of FILTER_KEYS) {
     const raw = params.get(key);
-    if (raw === null) continue;
-    const range = INT_RANGES[key];
-    const choices = CHOICES[key];
-    const limit = TEXT_LIMITS[key];
-    if (range) {
-      const value = parseInt10(raw, range[0], range[1]);
-      if (value !== undefined) record[key] = value;
-    } else if (choices) {
-      const value = raw.trim().toLowerCase();
-      if (choices.includes(value)) record[key] = value;
-    } else if (key === "repair_history") {
-      if (raw === "true" || raw === "false") record[key] = raw === "true";
-    } else if (limit) {
-      const value = raw.replace(/\0/g, "").trim();
-      if (value) record[key] = value.slice(0, limit);
-    }
+    const value = raw === null ? undefined : parseValue(FILTER_FIELDS[key], raw);
+    if (value !== undefined) record[key] = value;
   }
   // A model only means something under its make; min above max would be a 422.
   if (filters.model && !filters.make) delete filters.model;
@@ -131,7 +112,8 @@ export function parseFilters(params: URLSearchParams): Filters {
 export function parseView(search: string | URLSearchParams): ViewState {
   const params = typeof search === "string" ? new URLSearchParams(search) : search;
   const sortRaw = params.get("sort");
-  const sort = (SORTS as readonly string[]).includes(sortRaw ?? "") ? (sortRaw as Sort) : DEFAULT_SORT;
+  const known = sortRaw !== null && Object.hasOwn(SORT_SET, sortRaw);
+  const sort = known ? (sortRaw as Sort) : DEFAULT_SORT;
   const pageSize = parseInt10(params.get("page_size"), 1, 100) ?? DEFAULT_PAGE_SIZE;
   const page = parseInt10(params.get("page"), 1, 100_000) ?? 1;
   return { filters: parseFilters(params), sort, page, pageSize };
@@ -179,7 +161,7 @@ export function withFilters(view: ViewState, changes: Partial<Filters>): ViewSta
 }
 
 /** Clicking a sortable header: a new column starts in its natural order, the same one flips. */
-export function nextSort(current: Sort, column: "price" | "year" | "mileage" | "updated"): Sort {
+export function nextSort(current: Sort, column: SortColumn): Sort {
   if (current === column) return `-${column}` as Sort;
   if (current === `-${column}`) return column;
   // Cheapest, newest, lowest mileage and most recently updated first.

@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import type { Car, CarPage, Facets } from "../api";
 import { api, ApiError, NetworkError } from "../api";
-import { formatKm, formatPrice, label } from "../format";
 import { useApi, usePriceUnit } from "../hooks";
 import { navigate } from "../router";
 import {
@@ -16,34 +15,8 @@ import {
 import type { Filters, ViewState } from "../urlState";
 import { CarDrawer } from "./CarDrawer";
 import { CarsTable } from "./CarsTable";
-import { FilterBar } from "./FilterBar";
+import { chipText, FilterBar } from "./FilterBar";
 import { Pagination } from "./Pagination";
-
-function chipText(key: keyof Filters, filters: Filters, unit: "yen" | "man"): string {
-  const value = filters[key];
-  switch (key) {
-    case "q":
-      return `“${String(value)}”`;
-    case "year_min":
-      return `from ${value}`;
-    case "year_max":
-      return `to ${value}`;
-    case "price_min":
-      return `≥ ${formatPrice(value as number, unit)}`;
-    case "price_max":
-      return `≤ ${formatPrice(value as number, unit)}`;
-    case "mileage_max":
-      return `≤ ${formatKm(value as number)}`;
-    case "repair_history":
-      return value ? "repaired" : "no repair history";
-    case "make":
-    case "model":
-    case "prefecture":
-      return String(value);
-    default:
-      return label(String(value));
-  }
-}
 
 function Skeleton({ rows }: { rows: number }) {
   return (
@@ -106,6 +79,8 @@ export function CarsPage({ search, carId }: { search: string; carId: number | nu
   void _model;
   const makeFacets = useApi<Facets>(`/api/cars/facets?${filtersToParams(otherFilters)}`);
   const facets = useApi<Facets>(`/api/cars/facets?${filtersToParams(view.filters)}`);
+  // Under no filter: every colour, body, gearbox and fuel the cars have, for the lists.
+  const vocabulary = useApi<Facets>("/api/cars/facets");
 
   const go = useCallback(
     (next: ViewState, options: { replace?: boolean; keepCar?: boolean } = {}) => {
@@ -251,6 +226,7 @@ export function CarsPage({ search, carId }: { search: string; carId: number | nu
         filters={view.filters}
         makeFacets={makeFacets.data}
         facets={facets.data}
+        vocabulary={vocabulary.data}
         unit={unit}
         onUnit={setUnit}
         onChange={change}

@@ -2,10 +2,8 @@ import type { KeyboardEvent } from "react";
 import type { Car } from "../api";
 import { formatDateTime, formatKm, formatPrice, label } from "../format";
 import type { PriceUnit } from "../format";
-import type { Sort } from "../urlState";
+import type { Sort, SortColumn as Column } from "../urlState";
 import { Thumb } from "./Thumb";
-
-type Column = "price" | "year" | "mileage" | "updated";
 
 function SortHeader({
   column,

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from replay import ROOT
 
-# Fast: no site budget (the budget tests turn it on), no delays.
+# A fast test crawl: no site budget (the budget tests turn it on), no delays, small batches.
 TEST_SETTINGS = {
     "CRAWL_SITE_RATE": "0",
     "DOWNLOAD_DELAY": "0",

@@ -1,8 +1,9 @@
-"""Real scrapyd nodes for tests: a process per node, the project's egg, and its deployment.
+"""Real scrapyd nodes on loopback: a process per node, the project's egg, and its deployment.
 
-Used by the scheduler's integration test (tests/platform) and the web app's crawl e2e test
-(tests/web). Each node runs `python -m scrapyd` in its own directory with the repository's
-scrapyd.conf on a free port; the crawls it starts inherit the environment it was given.
+Used by the scheduler's and the crawl API's integration tests, the web app's crawl e2e test and
+the full-site bench. Each node runs `python -m scrapyd` in its own directory with the
+repository's scrapyd.conf on a free port; the crawls it starts inherit the environment it was
+given.
 """
 
 import configparser
@@ -19,9 +20,9 @@ from pathlib import Path
 from urllib.request import urlopen
 
 from core import crawls
-from tests.fakes.ports import free_port
+from replay import ROOT
+from replay.ports import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
 SCRAPYD_DEPLOY = Path(sys.executable).with_name("scrapyd-deploy")
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.loopback import serve
+from replay.loopback import serve
 
 
 @dataclass(frozen=True, slots=True)

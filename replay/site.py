@@ -5,7 +5,7 @@ list cards (div.cassette.js_listTableCassette), the pager's next button, the lea
 and detail pages with spec boxes, spec tables, photo links and JSON-LD. Faults (5xx, 429 with
 Retry-After, slow or truncated responses) are queued per path and served once each.
 
-Run it alone with `python -m tests.fakes.carsensor_site --port 8081 --cars 600`.
+Run it alone with `python -m replay --port 8081 --cars 600`.
 """
 
 import argparse
@@ -582,7 +582,7 @@ class _Handler(BaseHTTPRequestHandler):
 def main() -> None:
     """Serve a generated catalog until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    parser = argparse.ArgumentParser(description="carsensor replay site")
+    parser = argparse.ArgumentParser(prog="python -m replay", description="carsensor replay site")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: all)")
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--cars", type=int, default=600)

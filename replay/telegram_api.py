@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.loopback import serve
+from replay.loopback import serve
 
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Cars", "username": "carsensor_test_bot"}
 

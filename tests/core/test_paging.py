@@ -1,0 +1,69 @@
+"""core.paging: cursors, and pages that cross from the sort key's values into its NULLs."""
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from core.filters import CarFilters
+from core.models import utcnow
+from core.paging import InvalidCursor, Page, decode_cursor, encode_cursor
+from core.read import page_of_cars
+from tests.api.test_cars_list import CARS, expected
+from tests.core.conftest import AsyncWork
+from tests.factories import store_in_order
+
+
+def _cursor(payload: object) -> str:
+    raw = json.dumps(payload).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("cursor", "sort"),
+    [
+        ("%%%", "-updated"),
+        (_cursor({"a": 1}), "-updated"),
+        (_cursor(7), "price"),
+        (_cursor(["price", 100, True]), "price"),  # an id must be an integer, not a boolean
+        (_cursor(["price", 1.5, 3]), "price"),
+        (_cursor(["price", "cheap", 3]), "price"),
+        (_cursor(["updated", "yesterday", 3]), "updated"),
+        (_cursor(["updated", "2026-01-01T00:00:00", 3]), "updated"),  # naive time
+        (_cursor(["-price", 100, 3]), "price"),
+    ],
+)
+def test_garbled_cursors_are_rejected(cursor: str, sort: str) -> None:
+    with pytest.raises(InvalidCursor):
+        decode_cursor(cursor, sort)
+
+
+def test_a_cursor_round_trips() -> None:
+    row = {"id": 9, "price_jpy": 100, "total_price_jpy": None, "updated_at": utcnow()}
+    assert decode_cursor(encode_cursor("-price", row), "-price") == (100, 9)
+    assert decode_cursor(encode_cursor("updated", row), "updated") == (row["updated_at"], 9)
+
+
+def test_a_keyset_page_crosses_from_values_into_the_null_tail(
+    session: Session, read_async: Callable[[AsyncWork], Any]
+) -> None:
+    # Page size 1 puts a cursor on every row, including the last non-NULL and the NULL ones.
+    store_in_order(session, *CARS)
+
+    async def walk(sort: str, session: AsyncSession) -> list[str]:
+        filters, seen, cursor = CarFilters(sort=sort), [], None
+        for _ in range(len(CARS) + 1):
+            page = Page(page_size=1, cursor=cursor)
+            items = await page_of_cars(filters, page, session=session)
+            if not items:
+                break
+            seen.append(items[0]["external_id"])
+            cursor = encode_cursor(sort, items[0])
+        return seen
+
+    for sort in ("price", "-price", "year", "-mileage"):
+        assert read_async(lambda s, sort=sort: walk(sort, s)) == expected({"sort": sort}), sort

@@ -1,0 +1,151 @@
+"""core.read: the cache of totals and facets, and the indexes behind the pages."""
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, cast
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from core.filters import CarFilters
+from core.models import utcnow
+from core.paging import Page, encode_cursor, null_tail, page_query
+from core.read import Totals, page_of_cars
+from tests.api.test_cars_list import CARS
+from tests.core.conftest import AsyncWork
+from tests.factories import store_in_order
+
+
+class FakeSession:
+    """Answers the version query of Totals with `version`, and counts how often it asked."""
+
+    def __init__(self) -> None:
+        self.version = 1
+        self.asked = 0
+
+    async def execute(self, _query: object) -> "FakeSession":
+        self.asked += 1
+        return self
+
+    def scalar(self) -> int:
+        return self.version
+
+
+def test_totals_are_computed_once_per_version_and_key() -> None:
+    calls: list[int] = []
+
+    async def count(value: int) -> int:
+        calls.append(value)
+        await asyncio.sleep(0.01)
+        return value
+
+    async def scenario() -> None:
+        totals, fake = Totals(1e-9), FakeSession()
+        session = cast(AsyncSession, fake)
+        many = [totals.get("k", lambda: count(7), session=session) for _ in range(5)]
+        assert await asyncio.gather(*many) == [7] * 5 and calls == [7]
+        assert await totals.get("k", lambda: count(8), session=session) == 7
+        fake.version = 2  # the cars changed
+        assert await totals.get("k", lambda: count(9), session=session) == 9
+        assert calls == [7, 9]
+
+    asyncio.run(scenario())
+
+
+def test_a_failure_is_not_kept_and_zero_keeps_nothing() -> None:
+    async def fail() -> int:
+        raise RuntimeError("database unavailable")
+
+    async def answer() -> int:
+        return 3
+
+    async def scenario() -> None:
+        totals, session = Totals(1e-9), cast(AsyncSession, FakeSession())
+        with pytest.raises(RuntimeError):
+            await totals.get("k", fail, session=session)
+        assert await totals.get("k", answer, session=session) == 3
+        off = Totals(0)
+        assert await off.get("k", answer, session=session) == 3
+        with pytest.raises(RuntimeError):
+            await off.get("k", fail, session=session)
+
+    asyncio.run(scenario())
+
+
+def test_the_version_is_looked_up_at_most_every_check_seconds() -> None:
+    async def scenario() -> int:
+        totals, fake = Totals(3600), FakeSession()
+        for value in range(5):
+            await totals.get(
+                value, lambda value=value: asyncio.sleep(0, value), session=cast(AsyncSession, fake)
+            )
+        return fake.asked
+
+    assert asyncio.run(scenario()) == 1
+
+
+def test_migration_0005_indexes_serve_their_queries(db_url: str) -> None:
+    """One make by price at depth, and a prefecture's newest, walk their composite indexes."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL plans")
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SET enable_seqscan = off"))
+            for filters, page, index in [
+                (CarFilters(make="Toyota", sort="price"), Page(page=50), "ix_cars_make_price"),
+                (CarFilters(prefecture="東京都"), Page(), "ix_cars_prefecture_updated"),
+            ]:
+                statement = page_query(filters, page)
+                sql = statement.compile(engine, compile_kwargs={"literal_binds": True})
+                plan = "\n".join(row[0] for row in conn.execute(text(f"EXPLAIN {sql}")))
+                assert index in plan, plan
+    finally:
+        engine.dispose()
+
+
+def test_pages_read_through_the_driver_are_what_sqlalchemy_reads(
+    session: Session, read_async: Callable[[AsyncWork], Any]
+) -> None:
+    # On PostgreSQL page_of_cars fetches through asyncpg itself; SQLite takes SQLAlchemy's path.
+    store_in_order(session, *CARS)
+    cases = [
+        (CarFilters(), Page()),
+        (CarFilters(sort="price"), Page(page=2, page_size=3)),
+        (CarFilters(make="toyota", sort="-mileage", q="S"), Page(page_size=2)),
+        (
+            CarFilters(sort="-price"),
+            Page(
+                page_size=4,
+                cursor=encode_cursor(
+                    "-price", {"id": 4, "price_jpy": 900_000, "total_price_jpy": 990_000}
+                ),
+            ),
+        ),
+        (
+            CarFilters(sort="updated"),
+            Page(
+                page_size=5,
+                cursor=encode_cursor(
+                    "updated", {"id": 3, "updated_at": utcnow() - timedelta(days=1)}
+                ),
+            ),
+        ),
+    ]
+
+    async def both(async_session: AsyncSession) -> list[tuple[object, object]]:
+        pairs = []
+        for filters, page in cases:
+            fetched = await page_of_cars(filters, page, session=async_session)
+            plain = (await async_session.execute(page_query(filters, page))).mappings().all()
+            tail = null_tail(filters, page, len(plain))
+            if tail is not None:
+                plain += (await async_session.execute(tail)).mappings().all()
+            pairs.append((fetched, [dict(row) for row in plain]))
+        return pairs
+
+    for fetched, plain in read_async(both):
+        assert fetched == plain and fetched

@@ -1,0 +1,66 @@
+import { createElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
+import { describe, expect, it } from "vitest";
+import { parseView } from "../urlState";
+import { chipText, FILTER_FIELDS, FilterBar } from "./FilterBar";
+
+describe("FilterBar's table of filters", () => {
+  const chips = (search: string, unit: "yen" | "man" = "yen") => {
+    const { filters } = parseView(search);
+    const keys = Object.keys(filters) as (keyof typeof filters)[];
+    return keys.map((key) => chipText(key, filters, unit));
+  };
+
+  it("says each active filter on its chip", () => {
+    expect(
+      chips(
+        "?make=Toyota&model=Aqua&q=hybrid&year_min=2015&year_max=2022&price_min=1000000" +
+          "&price_max=3500000&mileage_max=50000&color=white&body_type=suv&transmission=cvt" +
+          "&fuel=hybrid&prefecture=東京都&repair_history=false",
+      ),
+    ).toEqual([
+      "Toyota", "Aqua", "“hybrid”", "from 2015", "to 2022", "≥ ¥1,000,000", "≤ ¥3,500,000",
+      "≤ 50,000 km", "White", "SUV", "CVT", "Hybrid", "東京都", "no repair history",
+    ]); // prettier-ignore
+    expect(chips("?price_max=3500000&repair_history=true", "man")).toEqual(["≤ 350万円", "repaired"]);
+  });
+
+  it("a text filter's chip is its value as typed, a vocabulary's is labelled", () => {
+    expect(chips("?prefecture=%20北海道%20&color=RED")).toEqual(["Red", "北海道"]);
+  });
+
+  it("an unset filter has no chip text", () => {
+    expect(chipText("color", {}, "yen")).toBe("");
+  });
+
+  it("the bar shows a control for every filter, the search box first", () => {
+    const html = renderToStaticMarkup(
+      createElement(FilterBar, {
+        filters: parseView("?make=Toyota&repair_history=true").filters,
+        makeFacets: null,
+        facets: null,
+        vocabulary: null,
+        unit: "yen",
+        onUnit: () => undefined,
+        onChange: () => undefined,
+        open: false,
+      }),
+    );
+    const ids = [...html.matchAll(/data-testid="([^"]+)"/g)].map((m) => m[1]);
+    const known = [
+      "filter-q", "filter-make", "filter-model", "filter-year-min", "filter-year-max",
+      "unit-yen", "unit-man", "filter-price-min", "filter-price-max", "filter-mileage",
+      "filter-color", "filter-body", "filter-transmission", "filter-fuel", "filter-prefecture",
+      "filter-repair",
+    ]; // prettier-ignore
+    expect(ids.filter((id) => known.includes(id))).toEqual(known);
+    // A field without a control of its own gets its kind's, under its test id.
+    for (const [key, field] of Object.entries(FILTER_FIELDS)) {
+      if (field.Control === undefined) {
+        expect(ids).toContain(field.testId ?? `filter-${key.replace(/_/g, "-")}`);
+      }
+    }
+    expect(html).toContain('<option value="Toyota" selected="">Toyota</option>');
+    expect(html).toContain('<option value="true" selected="">Repaired (修復歴あり)</option>');
+  });
+});
