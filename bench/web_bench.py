@@ -11,6 +11,7 @@ import argparse
 import gzip
 import logging
 import re
+import secrets
 import statistics
 import tempfile
 from pathlib import Path
@@ -19,10 +20,9 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy.orm import Session
 
 from api.create_admin import upsert_admin
-from bench.api_bench import PASSWORD, seed, start_api
+from bench.api_bench import PASSWORD, Build, seed, serve
 from bench.common import scratch_database
 from core.db import make_engine
-from replay.ports import free_port
 
 logger = logging.getLogger("bench.web")
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,13 +82,9 @@ def main() -> None:
             upsert_admin("bench", PASSWORD, session=session)
             session.commit()
         engine.dispose()
-        port = free_port()
-        server = start_api(url, port, Path(tempfile.mkdtemp()) / "api.log", pool_size=5)
-        try:
-            paints, fetches = measure(f"http://127.0.0.1:{port}", args.loads)
-        finally:
-            server.terminate()
-            server.wait()
+        log_dir = Path(tempfile.mkdtemp())
+        with serve(Build("web", ROOT), url, log_dir, secrets.token_urlsafe(32)) as server:
+            paints, fetches = measure(f"http://127.0.0.1:{server.port}", args.loads)
     paint, fetch = statistics.median(paints), statistics.median(fetches)
     logger.info(
         "navigation -> first table row painted: median %.0f ms over %d loads (min %.0f, max %.0f);"
