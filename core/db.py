@@ -4,13 +4,17 @@ Blocking code (the crawler, the scheduler, Alembic, command-line tools) uses `ma
 the API and the bot use `make_async_engine`, on an asyncio driver for the same DATABASE_URL.
 """
 
+from __future__ import annotations
+
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import URL, Dialect, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from core.settings import Settings
 
@@ -42,6 +46,9 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
     one statement (or an insert) that stands on its own. No pre-ping: a connection broken by a
     database restart fails one request with 503 and is then replaced.
     """
+    # Imported here: the crawler's image has no asyncio drivers (the `async-db` extra).
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     url = make_url(settings.database_url)
     backend = url.get_backend_name()
     url = url.set(drivername=ASYNC_DRIVERS.get(backend, url.drivername))
@@ -69,6 +76,8 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
 
 def async_session_factory(engine: AsyncEngine) -> async_sessionmaker[Any]:
     """Async sessions on `engine` that keep their objects readable after commit."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
