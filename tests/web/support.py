@@ -141,3 +141,16 @@ def shot(page: Any, name: str) -> None:
     """A screenshot in test-artifacts/web/<name>.png."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), animations="disabled")
+
+
+def wait_until(page: Any, expression: str, timeout: float = 15) -> None:
+    """Poll the page until the JavaScript `expression` is truthy, or fail after `timeout` s.
+
+    Not `page.wait_for_function`: when its first check is false, Playwright polls a function
+    made from the string inside the page, which the app's CSP (`script-src 'self'`) refuses.
+    `page.evaluate` runs through the DevTools protocol, which CSP does not govern.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
+        page.wait_for_timeout(50)

@@ -40,6 +40,7 @@ from tests.web.support import (
     seeded_site,
     serve,
     shot,
+    wait_until,
 )
 
 require_built_app()
@@ -169,9 +170,7 @@ def test_admin_crawls_now_and_watches_the_runs_finish(page: Any, platform: Platf
     notice = page.get_by_test_id("crawl-notice")
     notice.wait_for()
     assert notice.inner_text().startswith(f"Started {len(SHARDS)} crawl jobs: ")
-    page.wait_for_function(
-        f"document.querySelectorAll('[data-testid=run-row]').length === {len(SHARDS)}"
-    )
+    wait_until(page, f"document.querySelectorAll('[data-testid=run-row]').length === {len(SHARDS)}")
     assert set(statuses(page)) == set(SHARDS)
     assert all(node == platform.node.url.removeprefix("http://") for node in
                page.locator("td.col-node").all_inner_texts())  # fmt: skip
@@ -209,15 +208,15 @@ def test_admin_crawls_now_and_watches_the_runs_finish(page: Any, platform: Platf
         figures = row.get_by_test_id("run-figures").inner_text()
         assert figures == f"{PER_SHARD[shard]} stored · 0 dropped · 0 errors", (shard, figures)
         assert re.fullmatch(r"\d+ s|\d+ min \d\d s", row.locator("td.col-duration").inner_text())
-    page.wait_for_function(
-        "document.querySelector('[data-testid=crawl-status]').innerText.includes('finished')"
+    wait_until(
+        page, "document.querySelector('[data-testid=crawl-status]').innerText.includes('finished')"
     )
     assert status.inner_text().strip() == "Last crawl: just now · finished"
     assert page.get_by_test_id("runs-summary").inner_text() == "idle"
     shot(page, "crawls")
 
     page.set_viewport_size({"width": 390, "height": 844})
-    page.wait_for_function("document.documentElement.scrollWidth <= 390")
+    wait_until(page, "document.documentElement.scrollWidth <= 390")
     shot(page, "crawls-phone")
 
     # The header link leads back to the cars, which the crawl stored.
@@ -261,7 +260,7 @@ def test_crawl_now_explains_a_down_node_and_keyboard_works(page: Any) -> None:
     button = page.get_by_test_id("crawl-now")
     button.focus()
     page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelector('[data-testid=crawl-now]').disabled")
+    wait_until(page, "document.querySelector('[data-testid=crawl-now]').disabled")
     assert button.inner_text().strip() == "Starting…"
     assert len(held) == 1
     held[0].fulfill(
@@ -387,7 +386,7 @@ class TestReportedRuns:
         shot(page, "crawls-progress")
 
         page.set_viewport_size({"width": 390, "height": 844})
-        page.wait_for_function("document.documentElement.scrollWidth <= 390")
+        wait_until(page, "document.documentElement.scrollWidth <= 390")
         shot(page, "crawls-progress-phone")
 
     def test_checks_show_green_or_red_and_an_alerts_link_finds_its_run(self, page: Any) -> None:

@@ -29,6 +29,7 @@ from tests.web.support import (
     seeded_site,
     shot,
     sign_in,
+    wait_until,
 )
 
 require_built_app()
@@ -186,7 +187,7 @@ def test_table_shows_the_seeded_cars_and_pages(page: Any) -> None:
     shot(page, "table-desktop")
     page.set_viewport_size({"width": 390, "height": 844})
     # Cards at phone width: nothing scrolls sideways, once the page has laid out anew.
-    page.wait_for_function("document.documentElement.scrollWidth <= 390")
+    wait_until(page, "document.documentElement.scrollWidth <= 390")
     shot(page, "table-phone")
 
 
