@@ -8,11 +8,14 @@ the working tree's API ("new") and one of the baseline's (a git worktree of `--b
 DATABASE_URL), each a fresh `uvicorn api.main:app` with one worker and DB_POOL_SIZE=32: a
 warm-up, wrk at 32 connections for `--seconds`, wrk at one connection for `--single-seconds`.
 After each new run, the SQL floor: the page queries the new build sends for the same mix
-(core.paging.page_query compiled for asyncpg), at one connection, one after another.
+(core.paging.page_query compiled for asyncpg), at one connection, one after another; and the
+framework floor ("floor", bench/floor_app.py): a bare FastAPI app that answers the same mix
+with those queries on an asyncpg pool, under the same wrk runs.
 
 Every measurement is logged when it is made and the JSON report (`--out`) is rewritten after
 each one, so a failure keeps what was measured; each row count ends with a summary: the runs,
-the ratios new/baseline per round (min/median/max), the SQL floor and the targets.
+the ratios new/baseline and new/floor per round (min/median/max), the SQL floor and the
+targets.
 """
 
 import argparse
@@ -130,10 +133,11 @@ MIX = (
 
 @dataclass(frozen=True)
 class Build:
-    """An API to measure: its name in the report and the checkout it runs from."""
+    """An API to measure: its name in the report, the checkout it runs from, its ASGI app."""
 
     name: str
     root: Path
+    app: str = "api.main:app"
 
 
 @dataclass(frozen=True)
@@ -300,7 +304,7 @@ def check_mix(server: Server, mix: list[tuple[Entry, str]]) -> list[str]:
 
 @contextmanager
 def serve(build: Build, url: str, log_dir: Path, secret: str) -> Iterator[Server]:
-    """A fresh `uvicorn api.main:app` of `build`, one worker, signed in; stopped afterwards."""
+    """A fresh uvicorn of `build`, one worker, signed in; stopped afterwards."""
     port = free_port()
     env = dict(
         os.environ,
@@ -309,9 +313,10 @@ def serve(build: Build, url: str, log_dir: Path, secret: str) -> Iterator[Server
         SECRET_KEY=secret,
         DB_POOL_SIZE=str(CONNECTIONS),
         PYTHONPATH=str(build.root),
+        FLOOR_MIX=str(log_dir / "floor-mix.json"),
     )
     command = [
-        sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(port), "--workers", "1",
+        sys.executable, "-m", "uvicorn", build.app, "--port", str(port), "--workers", "1",
         "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
     log = log_dir / f"{build.name}-{port}.log"
@@ -425,10 +430,12 @@ def measure_api(
     args: argparse.Namespace,
     *,
     export: bool,
+    mix: list[tuple[Entry, str]] | None = None,
 ) -> tuple[dict[str, Any], list[tuple[Entry, str]]]:
-    """One run of `build`: warm-up, 32 connections, then one; and the mix it was given."""
+    """One run of `build`: warm-up, 32 connections, then one; and the mix it was given
+    (`mix`, else its own: cursors it issued)."""
     with serve(build, url, args.log_dir, args.secret) as server:
-        mix = resolve_mix(server, numbers)
+        mix = mix or resolve_mix(server, numbers)
         run: dict[str, Any] = {"failed_requests": check_mix(server, mix)}
         run_wrk(server, mix, args.warmup, CONNECTIONS)
         cpu_before = cpu_seconds(server.pid)
@@ -552,13 +559,15 @@ def summary(section: dict[str, Any], args: argparse.Namespace) -> list[str]:
         for failed in run["failed_requests"]:
             lines.append(f"  {run['build']} round {run['round']}: not 200: {failed}")
     by_round = {(run["build"], run["round"]): run for run in runs}
-    pairs = [
-        (run, by_round[("baseline", run["round"])])
-        for run in runs
-        if run["build"] == "new" and ("baseline", run["round"]) in by_round
-    ]
-    if pairs:
-        lines.append("new / baseline, per round (min / median / max; below 1 is faster for p*):")
+    for other in ("baseline", "floor"):
+        pairs = [
+            (run, by_round[(other, run["round"])])
+            for run in runs
+            if run["build"] == "new" and (other, run["round"]) in by_round
+        ]
+        if not pairs:
+            continue
+        lines.append(f"new / {other}, per round (min / median / max; below 1 is faster for p*):")
         for load in ("c32", "c1"):
             keys = (
                 ("rps", "p50", "p95", "p99", "cpu_ms") if load == "c32" else ("rps", "p50", "p95")
@@ -575,16 +584,17 @@ def summary(section: dict[str, Any], args: argparse.Namespace) -> list[str]:
         )
         lines.append(ratio_line("p50 overall", [f["p50"] for f in floors.values()], " ms"))
         lines.append(ratio_line("p95 overall", [f["p95"] for f in floors.values()], " ms"))
-    news = [run for run in runs if run["build"] == "new"]
-    if news:
-        p95s = [run["c32"]["p95"] for run in news]
+    for build in ("new", "floor"):
+        p95s = [run["c32"]["p95"] for run in runs if run["build"] == build]
+        if not p95s:
+            continue
         met = sum(p95 < P95_TARGET_MS for p95 in p95s)
-        lines.append("Targets, new build:")
+        lines.append(f"Targets, {build} build:")
         lines.append(
             ratio_line(f"p95 at {CONNECTIONS} connections < {P95_TARGET_MS:.0f} ms", p95s, " ms")
             + f"  {'MET' if met == len(p95s) else 'MISSED'}: met in {met} of {len(p95s)} rounds"
         )
-    for build in ("new", "baseline"):
+    for build in ("new", "floor", "baseline"):
         same = [
             (run, floors[run["round"]])
             for run in runs
@@ -594,11 +604,11 @@ def summary(section: dict[str, Any], args: argparse.Namespace) -> list[str]:
             continue
         single = [run["c1"]["p50"] / floor["p50"] for run, floor in same]
         loaded = [run["c32"]["p50"] / floor["p50"] for run, floor in same]
-        if build == "new":
+        if build in ("new", "floor"):
             met = sum(ratio <= RATIO_TARGET for ratio in single)
             verdict = f"  {'MET' if met == len(single) else 'MISSED'}: {met} of {len(single)}"
             lines.append(
-                ratio_line(f"API p50 1 conn / SQL p50 ≤ {RATIO_TARGET}×", single) + verdict
+                ratio_line(f"{build}: p50 1 conn / SQL p50 ≤ {RATIO_TARGET}×", single) + verdict
             )
         else:
             lines.append(ratio_line("baseline: API p50 1 conn / new SQL p50", single))
@@ -664,10 +674,13 @@ def bench_size(
         report.save()
         logger.info("%d rows seeded in %.1f s; pages: %s", rows, section["seed_seconds"],
                     urllib.parse.unquote(str(section["page_numbers"])))  # fmt: skip
+        new_mix: list[tuple[Entry, str]] = []
         for round_ in range(1, args.runs + 1):
             for build in builds:
                 last_new = build.name == "new" and round_ == args.runs
-                run, mix = measure_api(build, url, numbers, args, export=last_new)
+                # The floor answers the new build's requests of this round, cursors included.
+                given = new_mix if build.name == "floor" else None
+                run, mix = measure_api(build, url, numbers, args, export=last_new, mix=given)
                 run.update(round=round_, build=build.name, load=os.getloadavg()[0])
                 section["runs"].append(run)
                 report.save()
@@ -675,6 +688,8 @@ def bench_size(
                 if build.name == "new":
                     new_mix = mix
                     section["mix"] = [[entry.weight, query] for entry, query in mix]
+                    floor_mix = args.log_dir / "floor-mix.json"
+                    floor_mix.write_text(json.dumps([query for _, query in mix]))
                     floor = sql_floor(url, mix, args.sql_repeat)
                     floor["round"] = round_
                     section["sql"].append(floor)
@@ -785,7 +800,11 @@ def main() -> None:
         logger.info("new: %s; baseline: %s", meta["new"], meta["baseline"])
         report = Report(args.out, meta)
         args.log_dir = Path(logs)
-        builds = (Build("new", snapshot), Build("baseline", tree))
+        builds = (
+            Build("new", snapshot),
+            Build("floor", snapshot, app="bench.floor_app:app"),
+            Build("baseline", tree),
+        )
         for rows in args.rows:
             section = report.size(rows)
             try:

