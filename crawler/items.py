@@ -1,67 +1,60 @@
 """The crawler's items: what the spider reads off a page, then what the pipelines derive."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
+from typing import Any, get_args, get_type_hints
+
+from core.models import Car, car_columns
 
 # The `source` of every listing this crawler stores.
 SOURCE = "carsensor"
 
 
 @dataclass(slots=True)
-class CarItem:
-    """One listing. The spider fills the raw text fields; pipelines fill the normalised ones."""
+class ListingRead:
+    """What a crawl knows of a listing besides its `cars` columns."""
 
-    # Identity, read off the list card.
     external_id: str | None = None
-    url: str | None = None
     source: str = SOURCE
 
-    # Raw text as the page shows it.
-    make_ja: str | None = None
-    model_ja: str | None = None
-    grade: str | None = None
+    # The page's text behind the normalised numbers and facts.
     year_raw: str | None = None
     mileage_raw: str | None = None
     price_raw: str | None = None
     total_price_raw: str | None = None
     engine_raw: str | None = None
-    transmission_ja: str | None = None
-    body_type_ja: str | None = None
-    color_ja: str | None = None
-    fuel_ja: str | None = None
     drive_raw: str | None = None
     seats_raw: str | None = None
     doors_raw: str | None = None
     repair_raw: str | None = None
-    inspection: str | None = None
-    prefecture: str | None = None
-    city: str | None = None
-    shop_name: str | None = None
-    shop_url: str | None = None
-    image_url: str | None = None
-    photos: list[str] | None = None
 
     # Normalised field -> the raw text behind it, when it was unreadable or carried a note
-    # (a meter swap): kept for a buyer to read instead of dropping the listing.
+    # (a meter swap): kept for a buyer to read instead of dropping the listing. Stored as
+    # cars.raw_values.
     unparsed: dict[str, str] = field(default_factory=dict)
-
-    # Lifecycle facts the spider learns from the detail request.
-    is_active: bool = True
+    # Whether the detail page was read; stored as cars.detail_fetched_at.
     detail_fetched: bool = False
 
-    # Normalised values, filled by the pipelines.
-    make: str | None = None
-    make_code: str | None = None
-    model: str | None = None
-    year: int | None = None
-    mileage_km: int | None = None
-    price_jpy: int | None = None
-    total_price_jpy: int | None = None
-    engine_cc: int | None = None
-    transmission: str | None = None
-    body_type: str | None = None
-    color: str | None = None
-    fuel: str | None = None
-    drive: str | None = None
-    seats: int | None = None
-    doors: int | None = None
-    repair_history: bool | None = None
+
+def _crawled_fields() -> list[tuple[str, Any, Any]]:
+    """Every `cars` column a crawl writes (core.models' `crawled`), typed as the model types it,
+    with the model's default; but the two that ListingRead's lifecycle fields fill in."""
+    hints = get_type_hints(Car)
+    fields = []
+    for name in car_columns("crawled", "card", "detail"):
+        if name in ("raw_values", "detail_fetched_at"):
+            continue
+        default = Car.__table__.c[name].default
+        value = default.arg if default is not None and default.is_scalar else None
+        fields.append((name, get_args(hints[name])[0], field(default=value)))
+    return fields
+
+
+# One listing: the spider fills the raw text and the columns a page shows as they are (make_ja,
+# prefecture, …); the pipelines fill the normalised columns (make, year, price_jpy, …).
+CarItem = make_dataclass(
+    "CarItem",
+    _crawled_fields(),
+    bases=(ListingRead,),
+    slots=True,
+    namespace={"__module__": __name__, "__doc__": "One listing, as the crawler stores it."},
+)
