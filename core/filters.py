@@ -54,7 +54,7 @@ _MAKES = {make.en.lower(): make.en for make in MAKES}
 _MODELS = {model.lower(): model for make in MAKES for model in models_of(make.en)}
 _LIKE_ESCAPES = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
 # Filters that compare one column with the value as given.
-_EQUAL = ("color", "body_type", "transmission", "fuel", "prefecture", "repair_history")
+_EQUAL = ("color", "body_type", "transmission", "fuel", "prefecture", "repair_history", "drive")
 
 
 class CarFilters(BaseModel):
@@ -78,6 +78,7 @@ class CarFilters(BaseModel):
     fuel: Fuel | None = None
     prefecture: str | None = Field(None, max_length=16, description="e.g. 東京都")
     repair_history: bool | None = None
+    drive: str | None = Field(None, max_length=16, description="Drive as listed, e.g. 4WD")
     is_active: bool = True
     sort: Sort = "-updated"
 
@@ -86,7 +87,7 @@ class CarFilters(BaseModel):
     def _lower(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
 
-    @field_validator("make", "model", "q", "prefecture")
+    @field_validator("make", "model", "q", "prefecture", "drive")
     @classmethod
     def _clean_text(cls, value: str | None) -> str | None:
         if value is not None and "\x00" in value:

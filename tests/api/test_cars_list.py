@@ -24,11 +24,11 @@ CARS = [
     car("A03", model="Alphard", model_ja="アルファード", grade="2.5 S Cパッケージ", year=2021,
         mileage_km=15_000, price_jpy=5_000_000, total_price_jpy=5_300_000, color="white",
         body_type="minivan", transmission="automatic", fuel="gasoline", prefecture="東京都",
-        repair_history=False),
+        repair_history=False, drive="4WD"),
     car("A04", make="Honda", make_ja="ホンダ", make_code="HO", model="Fit", model_ja="フィット",
         grade="13G_F", year=2018, mileage_km=40_000, price_jpy=900_000, total_price_jpy=990_000,
         color="silver", body_type="hatchback", transmission="cvt", fuel="gasoline",
-        prefecture="愛知県", repair_history=False),
+        prefecture="愛知県", repair_history=False, drive="2WD"),
     car("A05", make="Nissan", make_ja="日産", make_code="NI", model="Note", model_ja="ノート",
         grade="e-POWER 100%電動", year=2020, mileage_km=30_000, price_jpy=1_500_000,
         total_price_jpy=1_600_000, color="blue", body_type="hatchback",
@@ -36,7 +36,7 @@ CARS = [
     car("A06", make="Mazda", make_ja="マツダ", make_code="MA", model="CX-5", model_ja="CX-5",
         grade="XD", year=2017, mileage_km=60_000, price_jpy=None, total_price_jpy=None,
         color="red", body_type="suv", transmission="automatic", fuel="diesel",
-        prefecture="北海道", repair_history=False),
+        prefecture="北海道", repair_history=False, drive="4WD"),
     car("A07", make="BMW", make_ja="BMW", make_code="BM", model="3 Series", model_ja="3シリーズ",
         grade="320i Mスポーツ", year=2016, mileage_km=None, price_jpy=2_000_000,
         total_price_jpy=2_100_000, color="black", body_type="sedan", transmission="automatic",
@@ -92,7 +92,7 @@ def expected(params: dict[str, Any]) -> list[str]:
             filters.mileage_max is None
             or (item.mileage_km is not None and item.mileage_km <= filters.mileage_max),
         ]
-        for name in ("color", "body_type", "transmission", "fuel", "prefecture"):
+        for name in ("color", "body_type", "transmission", "fuel", "prefecture", "drive"):
             wanted = getattr(filters, name)
             checks.append(wanted is None or getattr(item, name) == wanted)
         if filters.repair_history is not None:
@@ -145,6 +145,8 @@ FILTER_CASES: list[dict[str, Any]] = [
     {"transmission": "manual"},
     {"fuel": "hybrid"},
     {"prefecture": "東京都"},
+    {"drive": "4WD"},
+    {"drive": "4WD", "sort": "price"},
     {"repair_history": True},
     {"repair_history": False},
     {"is_active": False},

@@ -36,7 +36,8 @@ TEXT = "Найди красную BMW до 2 млн"
 NOTHING = {
     "make": None, "model": None, "year_min": None, "year_max": None, "price_min": None,
     "price_max": None, "mileage_max": None, "color": None, "body_type": None,
-    "transmission": None, "fuel": None, "prefecture": None, "repair_history": None, "sort": None,
+    "transmission": None, "fuel": None, "prefecture": None, "repair_history": None, "drive": None,
+    "sort": None,
 }  # fmt: skip
 
 

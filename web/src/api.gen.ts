@@ -1132,6 +1132,8 @@ export interface operations {
                 /** @description e.g. 東京都 */
                 prefecture?: string | null;
                 repair_history?: boolean | null;
+                /** @description Drive as listed, e.g. 4WD */
+                drive?: string | null;
                 is_active?: boolean;
                 sort?: "price" | "-price" | "year" | "-year" | "mileage" | "-mileage" | "updated" | "-updated";
                 page?: number;
@@ -1198,6 +1200,8 @@ export interface operations {
                 /** @description e.g. 東京都 */
                 prefecture?: string | null;
                 repair_history?: boolean | null;
+                /** @description Drive as listed, e.g. 4WD */
+                drive?: string | null;
                 is_active?: boolean;
                 sort?: "price" | "-price" | "year" | "-year" | "mileage" | "-mileage" | "updated" | "-updated";
             };
@@ -1260,6 +1264,8 @@ export interface operations {
                 /** @description e.g. 東京都 */
                 prefecture?: string | null;
                 repair_history?: boolean | null;
+                /** @description Drive as listed, e.g. 4WD */
+                drive?: string | null;
                 is_active?: boolean;
                 sort?: "price" | "-price" | "year" | "-year" | "mileage" | "-mileage" | "updated" | "-updated";
             };

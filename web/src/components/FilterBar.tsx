@@ -406,6 +406,7 @@ const FIELDS = {
     choices: { false: "None (修復歴なし)", true: "Repaired (修復歴あり)" },
     chip: (repaired) => (repaired ? "repaired" : "no repair history"),
   },
+  drive: { kind: "text", maxLength: 16, label: "Drive" },
 } satisfies FieldTable; // prettier-ignore
 export const FILTER_FIELDS: FieldTable = FIELDS;
 
