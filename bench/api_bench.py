@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -56,7 +56,6 @@ from core.db import make_engine
 from core.filters import CARS, CarFilters, filter_conditions
 from core.models import utcnow
 from core.paging import Page, null_tail, page_query
-from core.read import asyncpg_statement
 from core.vocab import BODY_TYPES, COLORS, FUELS, MAKES, TRANSMISSIONS, models_of
 from replay.ports import free_port
 
@@ -449,6 +448,17 @@ def measure_api(
     return run, mix
 
 
+def asyncpg_statement(statement: Select[Any]) -> tuple[str, list[Any]]:
+    """`statement` as the API's engine sends it: asyncpg's $n SQL and the bound values."""
+    compiled = statement.compile(dialect=DIALECT)
+    params = compiled.construct_params()
+    values = []
+    for name in compiled.positiontup or ():
+        process = compiled.binds[name].type.dialect_impl(DIALECT).bind_processor(DIALECT)
+        values.append(params[name] if process is None else process(params[name]))
+    return str(compiled), values
+
+
 def sql_floor(url: str, mix: list[tuple[Entry, str]], repeat: int) -> dict[str, Any]:
     """The new build's SQL for each request of the mix, one connection, one after another.
 
@@ -461,7 +471,7 @@ def sql_floor(url: str, mix: list[tuple[Entry, str]], repeat: int) -> dict[str, 
     plans = {}
     for _, query in mix:
         filters, page = parse_query(query)
-        plans[query] = (filters, page, asyncpg_statement(page_query(filters, page), DIALECT))
+        plans[query] = (filters, page, asyncpg_statement(page_query(filters, page)))
     order = [query for entry, query in mix for _ in range(entry.weight)] * repeat
     random.Random(7).shuffle(order)
 
@@ -471,7 +481,7 @@ def sql_floor(url: str, mix: list[tuple[Entry, str]], repeat: int) -> dict[str, 
         rows = await conn.fetch(sql, *values)
         tail = null_tail(filters, page, len(rows))
         if tail is not None:
-            tail_sql, tail_values = asyncpg_statement(tail, DIALECT)
+            tail_sql, tail_values = asyncpg_statement(tail)
             await conn.fetch(tail_sql, *tail_values)
         return (time.perf_counter() - started) * 1000
 
@@ -506,7 +516,7 @@ def plan_summaries(url: str, mix: list[tuple[Entry, str]]) -> dict[str, str]:
         try:
             summaries = {}
             for _, query in mix:
-                sql, values = asyncpg_statement(page_query(*parse_query(query)), DIALECT)
+                sql, values = asyncpg_statement(page_query(*parse_query(query)))
                 plan = "\n".join(
                     row[0] for row in await conn.fetch(f"EXPLAIN ANALYZE {sql}", *values)
                 )

@@ -18,9 +18,8 @@ import orjson
 from fastapi import FastAPI, Request, Response
 from sqlalchemy.engine import make_url
 
-from bench.api_bench import CONNECTIONS, DIALECT, parse_query
+from bench.api_bench import CONNECTIONS, asyncpg_statement, parse_query
 from core.paging import page_query
-from core.read import asyncpg_statement
 
 
 async def _keep(connection: object) -> None:
@@ -32,9 +31,7 @@ async def _keep(connection: object) -> None:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """The mix's statements, and a pool of CONNECTIONS connections like the API's."""
     queries = json.loads(Path(os.environ["FLOOR_MIX"]).read_text())
-    app.state.statements = {
-        q: asyncpg_statement(page_query(*parse_query(q)), DIALECT) for q in queries
-    }
+    app.state.statements = {q: asyncpg_statement(page_query(*parse_query(q))) for q in queries}
     url = make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql")
     dsn = url.render_as_string(hide_password=False)
     async with asyncpg.create_pool(

@@ -10,12 +10,9 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import selectinload
-from sqlalchemy.sql.compiler import SQLCompiler
 
 from core.filters import CARS, CarFilters, cars_query, filter_conditions
 from core.models import Car
@@ -40,69 +37,11 @@ async def page_of_cars(
 
     InvalidCursor (core.paging) for a cursor this API did not issue.
     """
-    rows = await _fetch((filters, page), lambda: page_query(filters, page), session=session)
+    rows = (await session.execute(page_query(filters, page))).mappings().all()
     tail = null_tail(filters, page, len(rows))
     if tail is not None:
-        rows += await _fetch(("tail", filters, page, len(rows)), lambda: tail, session=session)
-    return rows
-
-
-# The SQL of each shape of page query (which filters, sort and kind of page), compiled once;
-# and each page's SQL and values as asyncpg takes them, by the filters and page that ask for it.
-_COMPILED: dict[Hashable, SQLCompiler] = {}
-_STATEMENTS: dict[Hashable, tuple[str, list[Any]]] = {}
-_MAX_ENTRIES = 4096
-
-
-async def _fetch(
-    key: Hashable, build: Callable[[], Select[Any]], *, session: AsyncSession
-) -> list[dict[str, Any]]:
-    """The rows of the query `build` makes (`key` names it); on asyncpg through the driver's own
-    prepared statement.
-
-    SQLAlchemy's execution context and result objects cost more CPU than the driver's fetch
-    of a 20-row page, and so does building and compiling the query anew: the API's latency
-    target fails on them (docs/benchmarks.md). The SQL is still SQLAlchemy's.
-    """
-    connection = await session.connection()
-    if connection.dialect.driver != "asyncpg":
-        return [dict(row) for row in (await connection.execute(build())).mappings()]
-    statement = _STATEMENTS.get(key)
-    if statement is None:
-        if len(_STATEMENTS) >= _MAX_ENTRIES:
-            _STATEMENTS.clear()
-        statement = _STATEMENTS[key] = asyncpg_statement(build(), connection.dialect)
-    sql, values = statement
-    raw = await connection.get_raw_connection()
-    driver: Any = raw.driver_connection
-    try:
-        return [dict(record) for record in await driver.fetch(sql, *values)]
-    except Exception as error:
-        if not driver.is_closed():
-            raise
-        # A connection lost under us (a database restart): the pool must drop it, and the
-        # request gets the 503 that SQLAlchemy's own path would give.
-        await connection.invalidate()
-        raise OperationalError(sql, values, error) from error
-
-
-def asyncpg_statement(query: Select[Any], dialect: Dialect) -> tuple[str, list[Any]]:
-    """`query` as SQLAlchemy's asyncpg dialect sends it: the $n SQL and the bound values."""
-    key = query._generate_cache_key()
-    assert key is not None  # every query built here is cacheable
-    compiled = _COMPILED.get(key.key)
-    if compiled is None:
-        if len(_COMPILED) >= _MAX_ENTRIES:
-            _COMPILED.clear()
-        compiled = query.compile(dialect=dialect, cache_key=key)
-        assert isinstance(compiled, SQLCompiler)
-        _COMPILED[key.key] = compiled
-    params = compiled.construct_params(extracted_parameters=key.bindparams) or {}
-    values = []
-    for name in compiled.positiontup or ():
-        process = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-        values.append(params[name] if process is None else process(params[name]))
-    return compiled.string, values
+        rows += (await session.execute(tail)).mappings().all()
+    return [dict(row) for row in rows]
 
 
 def next_cursor(filters: CarFilters, page: Page, rows: Sequence[dict[str, Any]]) -> str | None:

@@ -6,11 +6,9 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
-import orjson
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.deps import EngineDep, SessionDep, TotalsDep, require_access_token
@@ -28,82 +26,28 @@ router = APIRouter(
 )
 
 FiltersQuery = Annotated[CarFilters, Query()]
+PageQuery = Annotated[Page, Query()]
 UTF8_BOM = "\ufeff"  # so Excel reads the Japanese text as UTF-8
 
 
-def _query_parameters(*models: type[BaseModel]) -> list[dict[str, Any]]:
-    """The OpenAPI query parameters of the models' fields, as FastAPI writes them for
-    `Annotated[Model, Query()]`: one optional parameter per field, its JSON schema inline."""
-    parameters = []
-    for model in models:
-        properties = model.model_json_schema()["properties"]
-        for name, field in model.model_fields.items():
-            schema = dict(properties[name])
-            if schema.get("default", ...) is None:  # FastAPI leaves `default: null` out
-                del schema["default"]
-            parameter = {"name": name, "in": "query", "required": field.is_required()}
-            if field.description:
-                parameter["description"] = field.description
-            parameters.append({**parameter, "schema": schema})
-    return parameters
-
-
-async def filters_and_page(request: Request) -> tuple[CarFilters, Page]:
-    """CarFilters and Page from the query string, each validated by pydantic in one call.
-
-    FastAPI reads `Annotated[Model, Query()]` field by field, looking up every alias: a fifth
-    of the worker's CPU per GET /api/cars, on which the latency target fails
-    (docs/benchmarks.md). Errors are FastAPI's 422, with the same `("query", field)` locations.
-    """
-    params = dict(request.query_params)  # a repeated key: the last value, as FastAPI takes
-    errors: list[Any] = []
-    parsed: list[BaseModel] = []
-    for model in (CarFilters, Page):
-        try:
-            parsed.append(model.model_validate(params))
-        except ValidationError as error:
-            errors.extend(
-                {**e, "loc": ("query", *e["loc"])} for e in error.errors(include_url=False)
-            )
-    if errors:
-        raise RequestValidationError(errors)
-    filters, page = parsed
-    assert isinstance(filters, CarFilters) and isinstance(page, Page)
-    return filters, page
-
-
-# The query parameters are read by `filters_and_page`, so FastAPI documents them from
-# `openapi_extra`, exactly as it writes them for the other routes' CarFilters.
-@router.get(
-    "",
-    response_model=CarPage,
-    responses={422: {"model": Problem}},
-    openapi_extra={"parameters": _query_parameters(CarFilters, Page)},
-)
+@router.get("", response_model=CarPage, responses={422: {"model": Problem}})
 async def list_cars(
-    session: SessionDep,
-    totals: TotalsDep,
-    query: Annotated[tuple[CarFilters, Page], Depends(filters_and_page)],
-) -> Response:
+    session: SessionDep, totals: TotalsDep, filters: FiltersQuery, page: PageQuery
+) -> Any:
     """One page of cars matching the filters, with the total and a cursor to the next page."""
-    filters, page = query
     try:
         items = await read.page_of_cars(filters, page, session=session)
     except InvalidCursor as error:
         raise RequestValidationError(
             [{"type": "value_error", "loc": ("query", "cursor"), "msg": str(error)}]
         ) from error
-    body = {
-        "items": items,
-        "total": await totals.total(filters, session=session),
-        "page": page.page,
-        "page_size": page.page_size,
-        "next_cursor": read.next_cursor(filters, page, items),
-    }
-    # CarPage documents the shape; the rows come typed from our own columns, so orjson writes
-    # them as pydantic would (UTC as Z, UTF-8 as is) without validating them again: the
-    # validation and pydantic's writing were another fifth of the CPU the target fails on.
-    return Response(orjson.dumps(body, option=orjson.OPT_UTC_Z), media_type="application/json")
+    return CarPage(
+        items=items,
+        total=await totals.total(filters, session=session),
+        page=page.page,
+        page_size=page.page_size,
+        next_cursor=read.next_cursor(filters, page, items),
+    )
 
 
 @router.get("/facets", response_model=Facets, responses={422: {"model": Problem}})

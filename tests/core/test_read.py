@@ -2,22 +2,15 @@
 
 import asyncio
 import re
-from collections.abc import Callable
-from datetime import timedelta
-from typing import Any, cast
+from typing import cast
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from core.filters import CarFilters
-from core.models import utcnow
-from core.paging import Page, encode_cursor, null_tail, page_query
-from core.read import Totals, page_of_cars
-from tests.api.test_cars_list import CARS
-from tests.core.conftest import AsyncWork
-from tests.factories import store_in_order
+from core.paging import Page, page_query
+from core.read import Totals
 
 
 class FakeSession:
@@ -117,47 +110,3 @@ def test_page_queries_walk_an_index_in_their_order(db_url: str) -> None:
                 assert all(int(rows) <= page.page_size for rows in sorted_rows), plan
     finally:
         engine.dispose()
-
-
-def test_pages_read_through_the_driver_are_what_sqlalchemy_reads(
-    session: Session, read_async: Callable[[AsyncWork], Any]
-) -> None:
-    # On PostgreSQL page_of_cars fetches through asyncpg itself; SQLite takes SQLAlchemy's path.
-    store_in_order(session, *CARS)
-    cases = [
-        (CarFilters(), Page()),
-        (CarFilters(sort="price"), Page(page=2, page_size=3)),
-        (CarFilters(make="toyota", sort="-mileage", q="S"), Page(page_size=2)),
-        (
-            CarFilters(sort="-price"),
-            Page(
-                page_size=4,
-                cursor=encode_cursor(
-                    "-price", {"id": 4, "price_jpy": 900_000, "total_price_jpy": 990_000}
-                ),
-            ),
-        ),
-        (
-            CarFilters(sort="updated"),
-            Page(
-                page_size=5,
-                cursor=encode_cursor(
-                    "updated", {"id": 3, "updated_at": utcnow() - timedelta(days=1)}
-                ),
-            ),
-        ),
-    ]
-
-    async def both(async_session: AsyncSession) -> list[tuple[object, object]]:
-        pairs = []
-        for filters, page in cases:
-            fetched = await page_of_cars(filters, page, session=async_session)
-            plain = (await async_session.execute(page_query(filters, page))).mappings().all()
-            tail = null_tail(filters, page, len(plain))
-            if tail is not None:
-                plain += (await async_session.execute(tail)).mappings().all()
-            pairs.append((fetched, [dict(row) for row in plain]))
-        return pairs
-
-    for fetched, plain in read_async(both):
-        assert fetched == plain and fetched

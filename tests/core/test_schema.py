@@ -94,3 +94,24 @@ def test_models_create_the_indexes_and_constraints_the_migrations_do(
         Base.metadata.create_all(conn)
     engine.dispose()
     assert definitions(declared) == definitions(migrated)
+
+
+def test_migration_0011_samples_the_search_text_finely_and_downgrades(
+    two_databases: tuple[str, str],
+) -> None:
+    url, _ = two_databases
+    if not url.startswith("postgresql"):
+        pytest.skip("a statistics target is PostgreSQL's")
+    target = text(
+        "SELECT attstattarget FROM pg_attribute WHERE attrelid = 'ix_cars_search_trgm'::regclass"
+    )
+    engine = make_engine(url)
+    try:
+        assert alembic(url, "upgrade", "head").returncode == 0
+        with engine.connect() as conn:
+            assert conn.scalar(target) == 1000
+        assert alembic(url, "downgrade", "0010").returncode == 0
+        with engine.connect() as conn:
+            assert conn.scalar(target) in (-1, None)  # the default: -1, NULL from PostgreSQL 17
+    finally:
+        engine.dispose()
