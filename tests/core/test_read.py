@@ -99,6 +99,7 @@ def test_page_queries_walk_an_index_in_their_order(db_url: str) -> None:
                 (CarFilters(sort="year"), Page(), "ix_cars_sort_year"),
                 (CarFilters(make="Toyota", sort="price"), Page(page=50), "ix_cars_make_price"),
                 (CarFilters(prefecture="東京都"), Page(), "ix_cars_prefecture_updated"),
+                (CarFilters(sort="-year"), Page(page=361, page_size=50), "ix_cars_sort_year_desc"),
             ]:
                 statement = page_query(filters, page)
                 sql = statement.compile(engine, compile_kwargs={"literal_binds": True})
@@ -108,5 +109,7 @@ def test_page_queries_walk_an_index_in_their_order(db_url: str) -> None:
                 sorted_rows = re.findall(r"Sort  \(cost=\S+ rows=(\d+)", plan)
                 assert index in plan, plan
                 assert all(int(rows) <= page.page_size for rows in sorted_rows), plan
+                if page.page > 1:  # the rows before the page are skipped in the index alone
+                    assert re.search(rf"Index Only Scan (Backward )?using {index}\b", plan), plan
     finally:
         engine.dispose()
