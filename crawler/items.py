@@ -35,14 +35,20 @@ class ListingRead:
     detail_fetched: bool = False
 
 
+# The `cars` columns a crawl writes (core.models' `crawled`) that are fields of the item: all
+# but the two that ListingRead's `unparsed` and `detail_fetched` fill in.
+ITEM_COLUMNS = tuple(
+    name
+    for name in car_columns("crawled", "card", "detail")
+    if name not in ("raw_values", "detail_fetched_at")
+)
+
+
 def _crawled_fields() -> list[tuple[str, Any, Any]]:
-    """Every `cars` column a crawl writes (core.models' `crawled`), typed as the model types it,
-    with the model's default; but the two that ListingRead's lifecycle fields fill in."""
+    """The ITEM_COLUMNS, typed as the model types them, with the model's defaults."""
     hints = get_type_hints(Car)
     fields = []
-    for name in car_columns("crawled", "card", "detail"):
-        if name in ("raw_values", "detail_fetched_at"):
-            continue
+    for name in ITEM_COLUMNS:
         default = Car.__table__.c[name].default
         value = default.arg if default is not None and default.is_scalar else None
         fields.append((name, get_args(hints[name])[0], field(default=value)))

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateTable
 
 from core.models import Car, CarPriceHistory, car_columns
-from crawler.items import CarItem
+from crawler.items import ITEM_COLUMNS, CarItem
 
 # JSON columns, which psycopg's COPY needs wrapped as Jsonb.
 _JSON_COLUMNS = frozenset({"photos", "raw_values"})
@@ -47,9 +47,7 @@ class Known:
 
 def car_row(item: CarItem, *, now: datetime) -> dict[str, Any]:
     """Map a normalised item onto `cars` column values."""
-    row: dict[str, Any] = {
-        name: getattr(item, name) for name in CARD_COLUMNS + DETAIL_COLUMNS if hasattr(item, name)
-    }
+    row: dict[str, Any] = {name: getattr(item, name) for name in ITEM_COLUMNS}
     row.update(
         source=item.source,
         external_id=item.external_id,

@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 from core.models import Car, CarPriceHistory, utcnow
 from crawler.items import CarItem
 from crawler.storage import (
+    CARD_COLUMNS,
+    DETAIL_COLUMNS,
     Sweep,
     car_row,
     count_active,
@@ -139,3 +141,16 @@ def test_the_sweep_guard_leaves_a_large_share_alone(session: Session) -> None:
     done = deactivate_stale(**kwargs, now=now, make_codes=None, max_share=0.3)  # type: ignore[arg-type]
     assert done == Sweep(active=10, unseen=3, deactivated=3)
     assert count_active(session=session, source="carsensor", make_codes=None) == 7
+
+
+def test_a_row_carries_every_crawled_column_and_the_lifecycle() -> None:
+    # A column core.models marks as crawled reaches the upsert without a word in the crawler.
+    item = CarItem(external_id="AU1", url="https://example.test/AU1", year=2020)
+    item.unparsed["mileage_km"] = "メーター交換歴あり"
+    item.detail_fetched = True
+    now = utcnow()
+    row = car_row(item, now=now)
+    assert set(CARD_COLUMNS + DETAIL_COLUMNS) <= set(row)
+    assert (row["year"], row["is_active"], row["drive"]) == (2020, True, None)
+    assert row["raw_values"] == {"mileage_km": "メーター交換歴あり"}
+    assert row["detail_fetched_at"] == now
