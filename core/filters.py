@@ -33,7 +33,7 @@ CARS = Car.__table__
 EFFECTIVE_PRICE = func.coalesce(CARS.c.total_price_jpy, CARS.c.price_jpy)
 # The sort keys; all but updated_at may be NULL, and NULLs come last in both directions.
 SORT_KEYS: dict[str, ColumnElement[Any]] = {
-    "price": EFFECTIVE_PRICE,
+    "price": CARS.c.total_price_jpy,
     "year": CARS.c.year,
     "mileage": CARS.c.mileage_km,
     "updated": CARS.c.updated_at,

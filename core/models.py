@@ -1,12 +1,13 @@
-"""SQLAlchemy models: the one `cars` table every service reads, and its price history."""
+"""SQLAlchemy models: the one `cars` table every service reads, its price history, and the rest."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Dialect,
     Double,
@@ -66,7 +67,7 @@ def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
     return CheckConstraint(f"{column} IN ({allowed})", name=f"ck_cars_{column}")
 
 
-# The sort key of the price indexes, the same expression as core.filters.EFFECTIVE_PRICE.
+# The price range filter's key, the same expression as core.filters.EFFECTIVE_PRICE.
 _EFFECTIVE_PRICE = func.coalesce(text("total_price_jpy"), text("price_jpy"))
 
 # The `info` of a `cars` column. listed: part of a car in a list, the export and the bot's
@@ -99,20 +100,21 @@ class Car(Base):
         Index("ix_cars_updated_at", "updated_at"),
         Index("ix_cars_stale", "source", "is_active", "last_seen_at"),
         # Migration 0002: one index per sort of GET /api/cars, and on PostgreSQL a DESC NULLS
-        # LAST twin of each nullable key (SQLite reads the ascending one backwards).
+        # LAST twin of each nullable key (SQLite reads the ascending one backwards). The price
+        # sort is by total price since migration 0012.
         Index(
             "ix_cars_sort_price",
             "is_active",
-            _EFFECTIVE_PRICE,
+            "total_price_jpy",
             "id",
-            postgresql_include=["total_price_jpy", "price_jpy"],
+            postgresql_include=["price_jpy"],
         ),
         Index(
             "ix_cars_sort_price_desc",
             "is_active",
-            desc(_EFFECTIVE_PRICE).nulls_last(),
+            desc("total_price_jpy").nulls_last(),
             desc("id"),
-            postgresql_include=["total_price_jpy", "price_jpy"],
+            postgresql_include=["price_jpy"],
         ).ddl_if(dialect="postgresql"),
         Index("ix_cars_sort_year", "is_active", "year", "id"),
         Index(
@@ -146,9 +148,9 @@ class Car(Base):
             "ix_cars_make_price",
             "make",
             "is_active",
-            _EFFECTIVE_PRICE,
+            "total_price_jpy",
             "id",
-            postgresql_include=["total_price_jpy", "price_jpy", "model"],
+            postgresql_include=["price_jpy", "model"],
         ),
         Index("ix_cars_prefecture_updated", "prefecture", "is_active", "updated_at", "id"),
     )
@@ -357,3 +359,27 @@ class CrawlBudget(Base):
     # The end of the last slot booked by anyone, and the last slot a list crawl booked.
     next_at: Mapped[float] = mapped_column(Double, default=0.0)
     list_at: Mapped[float] = mapped_column(Double, default=0.0)
+
+
+class ChatState(Base):
+    """A Telegram chat's conversation (aiogram's FSM state and data), shared by bot processes."""
+
+    __tablename__ = "chat_states"
+
+    # aiogram's StorageKey as "bot:chat:user:thread:business:destiny" (bot.storage).
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[dict[str, object] | None] = mapped_column(JsonObject)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ExchangeRate(Base):
+    """The yen price of one unit of a currency, as the last refresh from a rates feed read it."""
+
+    __tablename__ = "exchange_rates"
+
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)  # USD, EUR, RUB
+    yen_per_unit: Mapped[float] = mapped_column(Double)
+    as_of: Mapped[date] = mapped_column(Date)  # the feed's own date for the rate
+    source: Mapped[str] = mapped_column(Text)  # the feed's address
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

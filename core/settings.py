@@ -1,5 +1,6 @@
 """Settings every service reads, from the environment (and an optional .env file)."""
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -75,15 +76,21 @@ class Settings(BaseSettings):
     crawl_alert_chat_ids: Annotated[list[str], NoDecode] = []
     web_base_url: str = "http://127.0.0.1:8000"
 
+    # Money (core.money): the yen price of a dollar, a euro and a rouble, and the day they were
+    # read, until a refresh from RATES_FEED_URL (a feed like open.er-api.com/v6/latest/JPY,
+    # read daily by the scheduler; unset: never) stores newer ones.
+    yen_per_usd: float = Field(150.0, gt=0)
+    yen_per_eur: float = Field(160.0, gt=0)
+    yen_per_rub: float = Field(1.8, gt=0)
+    rates_as_of: date | None = date(2026, 12, 1)
+    rates_feed_url: str | None = None
+
     # The Telegram bot (python -m bot).
     telegram_bot_token: SecretStr | None = None
     telegram_api_base: str | None = None  # a local Bot API server, e.g. http://127.0.0.1:8081
     bot_allowed_users: Annotated[list[int], NoDecode] = []  # empty: anyone may use the bot
     bot_rate_limit_messages: int = Field(20, ge=1)
     bot_rate_limit_seconds: float = Field(60.0, gt=0)
-    yen_per_usd: float = Field(150.0, gt=0)
-    yen_per_eur: float = Field(160.0, gt=0)
-    yen_per_rub: float = Field(1.8, gt=0)
     # Set: Telegram posts updates to this public HTTPS URL instead of the bot polling.
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
@@ -116,7 +123,9 @@ class Settings(BaseSettings):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
-    @field_validator("secret_key", "bot_metrics_port", mode="before")
+    @field_validator(
+        "secret_key", "bot_metrics_port", "rates_as_of", "rates_feed_url", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # Compose passes SECRET_KEY= when .env leaves it out: that means "use the key file".

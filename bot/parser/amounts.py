@@ -17,7 +17,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from bot.parser.phrases import WORD_CHARS, alternation
+from bot.parser.phrases import alternation
+from core.lexicon import WORD_CHARS
 
 Side = Literal["min", "max"]
 Kind = Literal["price", "mileage", "year", "age", "none"]

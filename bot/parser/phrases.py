@@ -9,61 +9,26 @@ A model found is then taken on over the words that make it a longer model of the
 """
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from bot.parser import words
-from core import vocab
+from core import lexicon, vocab
+from core.lexicon import (
+    KANA_CONTINUATIONS,
+    WORD_CHARS,
+    Folded,
+    fold_phrase,
+    is_katakana,
+    word_end,
+    word_start,
+)
+from core.prefectures import CITIES, PREFECTURES
 from core.vocab import MAKES, models_of
 
-# --- folding ----------------------------------------------------------------------------------
-
-_TRANSLATE = {
-    **{ord(c): "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"},
-    ord("〜"): "~",
-    ord("・"): " ",
-    ord("ё"): "е",
-}
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff々"
-_CJK_SPACE = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
-# х5, а4, м3 typed in Cyrillic are the Latin model names.
-_HOMOGLYPHS = re.compile(r"(?<![a-zа-я])([хаем])(?=\d)")
-_LATIN_OF = {"х": "x", "а": "a", "е": "e", "м": "m"}
-WORD_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzабвгдежзийклмнопрстуфхцчшщъыьэюя")
 _NOT_AFTER_WORD = "(?<![0-9a-zа-я])"
 _NOT_BEFORE_WORD = "(?![0-9a-zа-я])"
-# A katakana word goes on with these, so ミラ in ミラー (mirror) is no Daihatsu Mira.
-_KANA_CONTINUATIONS = frozenset("ーァィゥェォャュョッヮヵヶ")
-# 令和元年 is the era's first year: 令和1年.
-_FIRST_YEAR = re.compile("(平成|令和|昭和)元年")
-
-
-@dataclass(frozen=True, slots=True)
-class Folded:
-    """A message folded for matching: `text` is lower-case, `cased` the same letters as typed."""
-
-    text: str
-    cased: str
-
-
-def fold(raw: str) -> Folded:
-    """No format characters, NFKC, one dash and space, no spaces in Japanese, lower case, ё as е."""
-    # Zero-width and bidi characters (Unicode category Cf) would split Toy\u200bota in two;
-    # ASCII has none.
-    visible = raw if raw.isascii() else "".join(c for c in raw if unicodedata.category(c) != "Cf")
-    cased = " ".join(unicodedata.normalize("NFKC", visible).translate(_TRANSLATE).split())
-    cased = _FIRST_YEAR.sub(r"\g<1>1年", _CJK_SPACE.sub("", cased))
-    # Lower-case letter by letter so that `text` and `cased` keep the same length.
-    text = "".join(c if len(low := c.lower()) != 1 else low for c in cased).translate(_TRANSLATE)
-    text = _HOMOGLYPHS.sub(lambda m: _LATIN_OF[m.group(1)], text)
-    return Folded(text, cased)
-
-
-def fold_phrase(phrase: str) -> str:
-    """A table spelling, folded the same way as a message."""
-    return fold(phrase).text
 
 
 def alternation(spellings: Iterable[str], *, glued: bool = False) -> str:
@@ -128,7 +93,7 @@ _INNER_COLON = re.compile(r"(?<=\w):(?=\w)")
 
 
 def _is_popular(make: str, model: str, spelling: str) -> bool:
-    """Whether a vocab spelling of a model counts without its make (see words.POPULAR_MODELS).
+    """Whether a vocab spelling of a model counts without its make (see lexicon.POPULAR_MODELS).
 
     A model of a maker outside the 15 major ones needs its make (a rare import's ターボ, シエラ,
     V8 or D5), unless POPULAR_MODELS lists it.
@@ -146,11 +111,11 @@ def _check_models(pairs: set[tuple[str, str]], table: str) -> None:
         raise ValueError(f"words.{table}: models core.vocab does not know: {unknown}")
 
 
-_POPULAR = frozenset(words.POPULAR_MODELS)
+_POPULAR = frozenset(lexicon.POPULAR_MODELS)
 _MAJOR_MAKES = frozenset(make.en for make in MAKES if make.major)
 _check_models(set(_POPULAR), "POPULAR_MODELS")
-_check_models(set(words.MODEL_WORDS), "MODEL_WORDS")
-_check_models(set(words.MODEL_SLANG), "MODEL_SLANG")
+_check_models(set(lexicon.MODEL_WORDS), "MODEL_WORDS")
+_check_models(set(lexicon.MODEL_SLANG), "MODEL_SLANG")
 _FUEL_ENDINGS = tuple(
     fold_phrase(s) for fuel in ("hybrid", "electric") for s in words.FUEL_WORDS[fuel]
 )
@@ -188,7 +153,7 @@ def _body_styles() -> dict[tuple[str, str, str], str]:
 
 
 def _model_entries() -> Iterator[tuple[str, Meaning]]:
-    """Every spelling of every model, from core.vocab and words.MODEL_WORDS."""
+    """Every spelling of every model, from core.vocab and lexicon.MODEL_WORDS."""
     bodies = _body_styles()
     for make, model, spellings in _vocab_models():
         for spelling in spellings:
@@ -203,7 +168,7 @@ def _model_entries() -> Iterator[tuple[str, Meaning]]:
             popular = _is_popular(make, model, spelling)
             body = bodies.get((make, model, spelling))
             yield spelling, Meaning("model", model, make, needs_make=not popular, body_type=body)
-    for needs_make, table in ((False, words.MODEL_WORDS), (True, words.MODEL_SLANG)):
+    for needs_make, table in ((False, lexicon.MODEL_WORDS), (True, lexicon.MODEL_SLANG)):
         for (make, model), spellings_ in table.items():
             for spelling in spellings_:
                 yield fold_phrase(spelling), Meaning("model", model, make, needs_make)
@@ -211,7 +176,7 @@ def _model_entries() -> Iterator[tuple[str, Meaning]]:
 
 def _entries() -> Iterator[tuple[str, Meaning]]:
     """(folded spelling, meaning) for every table."""
-    for make, names in words.make_names().items():
+    for make, names in lexicon.make_names().items():
         yield from ((fold_phrase(name), Meaning("make", make)) for name in names)
     yield from _model_entries()
     tables: dict[str, dict[str, tuple[str, ...]]] = {
@@ -227,13 +192,13 @@ def _entries() -> Iterator[tuple[str, Meaning]]:
             yield from ((fold_phrase(s), Meaning(field, value)) for s in spellings)
     for flag, spellings in words.REPAIR_WORDS.items():
         yield from ((fold_phrase(s), Meaning("repair_history", flag)) for s in spellings)
-    for prefecture, *foreign in words.PREFECTURES:
-        short = prefecture if prefecture == "北海道" else prefecture[:-1]  # 東京都 → 東京
-        for name in (prefecture, short, *words.ru_noun(*foreign)):
-            yield fold_phrase(name), Meaning("prefecture", prefecture)
-    for prefecture, cities in words.CITIES.items():
-        for name in words.ru_noun(*cities):
-            yield fold_phrase(name), Meaning("prefecture", prefecture)
+    for prefecture in PREFECTURES:
+        foreign = lexicon.ru_noun(prefecture.en.lower(), prefecture.ru.lower(), *prefecture.also)
+        for name in (prefecture.ja, prefecture.short, *foreign):
+            yield fold_phrase(name), Meaning("prefecture", prefecture.ja)
+    for prefecture_ja, cities in CITIES.items():
+        for name in lexicon.ru_noun(*cities):
+            yield fold_phrase(name), Meaning("prefecture", prefecture_ja)
 
 
 def _build_index() -> dict[str, tuple[Meaning, ...]]:
@@ -343,32 +308,9 @@ def _typo(word: str) -> str | None:
 
 def _fits(folded: Folded, start: int, end: int, phrase: str) -> bool:
     """Whether `phrase` at text[start:end] ends where a word ends, and has the right case."""
-    text = folded.text
-    if end < len(text):
-        after = text[end]
-        if phrase[-1] in WORD_CHARS and after in WORD_CHARS:
-            return False
-        if _is_katakana(phrase[-1]) and after in _KANA_CONTINUATIONS:
-            return False
+    if not word_end(folded.text, end, phrase):
+        return False
     return phrase not in _UPPERCASE_ONLY or folded.cased[start:end] == _UPPERCASE_ONLY[phrase]
-
-
-def _is_katakana(char: str) -> bool:
-    return "\u30a0" <= char <= "\u30ff"
-
-
-def _word_start(text: str, i: int, previous_end: int) -> bool:
-    """Whether a phrase may start at text[i]: not inside a Latin, Cyrillic or katakana word.
-
-    A katakana phrase may follow another found phrase (トヨタプリウス), but not the middle of an
-    unknown word (バン in アバント).
-    """
-    if i == 0 or i == previous_end:
-        return True
-    char, before = text[i], text[i - 1]
-    if char in WORD_CHARS:
-        return before not in WORD_CHARS
-    return not (_is_katakana(char) and _is_katakana(before))
 
 
 def _extensions() -> dict[tuple[str, str], tuple[tuple[str, tuple[Meaning, ...]], ...]]:
@@ -389,7 +331,7 @@ def _extensions() -> dict[tuple[str, str], tuple[tuple[str, tuple[Meaning, ...]]
                 continue
             if base[-1] in WORD_CHARS and phrase[i] in WORD_CHARS:
                 continue  # "fit" is no word of "fitta"
-            if _is_katakana(base[-1]) and phrase[i] in _KANA_CONTINUATIONS:
+            if is_katakana(base[-1]) and phrase[i] in KANA_CONTINUATIONS:
                 continue
             if any(m.field != "model" for m in INDEX.get(rest, ())):
                 continue
@@ -435,9 +377,9 @@ def find_phrases(folded: Folded) -> list[Match]:
     matches: list[Match] = []
     while i < len(text):
         char = text[i]
-        word_start = _word_start(text, i, matches[-1].end if matches else 0)
+        at_start = word_start(text, i, matches[-1].end if matches else 0)
         found = None
-        if word_start:
+        if at_start:
             for length in _LENGTHS.get(char, ()):
                 phrase = text[i : i + length]
                 if (
@@ -447,7 +389,7 @@ def find_phrases(folded: Folded) -> list[Match]:
                 ):
                     found = Match(i, i + length, INDEX[phrase])
                     break
-        if found is None and word_start and char in _LETTERS:
+        if found is None and at_start and char in _LETTERS:
             end = i
             while end < len(text) and text[end] in WORD_CHARS:
                 end += 1

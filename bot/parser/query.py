@@ -32,9 +32,9 @@ from bot.parser.phrases import (
     Meaning,
     alternation,
     find_phrases,
-    fold,
 )
 from core.filters import CarFilters
+from core.lexicon import fold
 
 MAX_CHARS = 4096  # Telegram's longest message; anything past it is ignored
 FIELDS = frozenset(CarFilters.model_fields) - {"is_active"}

@@ -15,6 +15,7 @@ import pytest
 from bot.parse import main
 from bot.parser import Rates, parse_query, words
 from core.filters import CarFilters
+from core.prefectures import PREFECTURES
 from core.vocab import (
     body_type_from_ja,
     color_from_ja,
@@ -378,7 +379,7 @@ def test_prefectures(text: str, prefecture: str) -> None:
 
 
 def test_every_prefecture_is_one_carfilters_accepts() -> None:
-    names = [row[0] for row in words.PREFECTURES]
+    names = [prefecture.ja for prefecture in PREFECTURES]
     assert len(set(names)) == 47
     for name in names:
         assert parse(name) == {"prefecture": name}
