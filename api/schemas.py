@@ -1,6 +1,6 @@
 """Response and request bodies of the API."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal, get_args, get_type_hints
 
 from pydantic import (
@@ -15,6 +15,7 @@ from pydantic import (
 
 from core import crawls, vocab
 from core.models import LISTED_COLUMNS, SHOWN_COLUMNS, Car
+from core.prefectures import prefecture_by_ja
 
 
 class Credentials(BaseModel):
@@ -65,10 +66,21 @@ class PricePoint(BaseModel):
     observed_at: datetime
 
 
-class _CarDetail(BaseModel):
-    """What a car's detail adds to its SHOWN columns."""
+class _Car(BaseModel):
+    """What the API adds to every car: the prefecture's English name."""
 
     model_config = ConfigDict(from_attributes=True)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def prefecture_en(self) -> str | None:
+        """The prefecture in English (Osaka for 大阪府), or None when unknown."""
+        found = prefecture_by_ja(getattr(self, "prefecture", None))
+        return found.en if found else None
+
+
+class _CarDetail(_Car):
+    """What a car's detail adds to its SHOWN columns."""
 
     price_history: list[PricePoint]
 
@@ -81,7 +93,7 @@ class _CarDetail(BaseModel):
 # The car's fields are declared once, in core.models.Car; these models derive from it.
 CarOut = create_model(
     "CarOut",
-    __config__=ConfigDict(from_attributes=True),
+    __base__=_Car,
     __doc__="A car as the list, the export and the bot show it.",
     **_car_fields(LISTED_COLUMNS),
 )
@@ -286,3 +298,26 @@ class PasswordChange(BaseModel):
 
     old_password: Password
     new_password: Password
+
+
+class PrefectureName(BaseModel):
+    """A prefecture as listings store it (ja), in English and in Russian."""
+
+    ja: str
+    en: str
+    ru: str
+
+
+class RatesOut(BaseModel):
+    """The yen price of one dollar, euro and rouble, and the day it held."""
+
+    yen_per: dict[str, float] = Field(description="Currency code → yen for one unit")
+    as_of: date | None
+    source: Literal["settings", "feed"]
+
+
+class Reference(BaseModel):
+    """What the clients show beside the cars: prefecture names and exchange rates."""
+
+    prefectures: list[PrefectureName]
+    rates: RatesOut

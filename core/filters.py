@@ -6,12 +6,13 @@ parameters). `order_by` is the sort (ties broken by id, so pages are stable); co
 cuts the sorted result into pages and core.read runs the queries.
 """
 
-import unicodedata
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import ColumnElement, Select, String, func, literal_column, select
+from sqlalchemy.sql.elements import KeyedColumnElement
 
+from core.lexicon import canonical_query
 from core.models import LISTED_COLUMNS, Car
 from core.vocab import BODY_TYPES, COLORS, FUELS, MAKES, TRANSMISSIONS, models_of
 
@@ -32,7 +33,7 @@ CARS = Car.__table__
 # Same expression as the indexes of migrations 0001 and 0005, so PostgreSQL can use them.
 EFFECTIVE_PRICE = func.coalesce(CARS.c.total_price_jpy, CARS.c.price_jpy)
 # The sort keys; all but updated_at may be NULL, and NULLs come last in both directions.
-SORT_KEYS: dict[str, ColumnElement[Any]] = {
+SORT_KEYS: dict[str, KeyedColumnElement[Any]] = {
     "price": CARS.c.total_price_jpy,
     "year": CARS.c.year,
     "mileage": CARS.c.mileage_km,
@@ -65,7 +66,10 @@ class CarFilters(BaseModel):
     make: str | None = Field(None, max_length=64, description="Canonical make, e.g. Toyota")
     model: str | None = Field(None, max_length=128, description="Canonical model, e.g. Prius")
     q: str | None = Field(
-        None, max_length=100, description="Free text over make, model and grade (EN or JA)"
+        None,
+        max_length=100,
+        description="Free text over make, model and grade; make and model aliases in Russian, "
+        "English or Japanese (приус, ランクル) read as the canonical names",
     )
     year_min: int | None = Field(None, ge=1900, le=2100)
     year_max: int | None = Field(None, ge=1900, le=2100)
@@ -110,6 +114,14 @@ def _canonical(column: ColumnElement[Any], value: str, names: dict[str, str]) ->
     return column == canonical if canonical else func.lower(column) == value.lower()
 
 
+def search_terms(q: str | None) -> list[str]:
+    """The words of a free-text search, aliases read as canonical names, each once, at most 8."""
+    terms: dict[str, str] = {}
+    for term in canonical_query(q or "").split():
+        terms.setdefault(term.casefold(), term)
+    return list(terms.values())[:8]
+
+
 def filter_conditions(filters: CarFilters) -> list[ColumnElement[bool]]:
     """The WHERE conditions for `filters`, as SQLAlchemy expressions with bound values."""
     conditions = [CARS.c.is_active == filters.is_active]
@@ -117,7 +129,7 @@ def filter_conditions(filters: CarFilters) -> list[ColumnElement[bool]]:
         conditions.append(_canonical(CARS.c.make, filters.make, _MAKES))
     if filters.model is not None:
         conditions.append(_canonical(CARS.c.model, filters.model, _MODELS))
-    for term in unicodedata.normalize("NFKC", filters.q or "").split()[:8]:
+    for term in search_terms(filters.q):
         pattern = f"%{term.translate(_LIKE_ESCAPES)}%"
         conditions.append(SEARCH_TEXT.ilike(pattern, escape="\\"))
     for key, low, high in (

@@ -9,8 +9,10 @@ index from the same tables and the same folding.
 
 import re
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass
 
+from core import vocab
 from core.vocab import MAKES
 
 # --- folding ----------------------------------------------------------------------------------
@@ -355,3 +357,83 @@ def make_names() -> dict[str, tuple[str, ...]]:
     return {
         make.en: (make.en, make.ja, *make.aliases, *MAKE_WORDS.get(make.en, ())) for make in MAKES
     }
+
+
+# --- aliases in a search ----------------------------------------------------------------------
+
+
+def _alias_table() -> dict[str, tuple[str, str | None]]:
+    """Folded alias → (the canonical make or model, the make it counts only beside, if any).
+
+    Only what a listing's own text does not say: a listing holds the canonical and carsensor's
+    Japanese names already. A spelling that names two makes or models is left as typed; one
+    that names a make and a model (мини) is the make.
+    """
+    found: defaultdict[str, set[tuple[str, str | None]]] = defaultdict(set)
+    for make, names in make_names().items():
+        for name in names[1:]:
+            found[fold_phrase(name)].add((make, None))
+    for model in vocab.MODELS:
+        for alias in model.aliases:
+            found[fold_phrase(alias)].add((model.en, None))
+    for words, bound in ((MODEL_WORDS, False), (MODEL_SLANG, True)):
+        for (make, name), spellings in words.items():
+            for spelling in spellings:
+                found[fold_phrase(spelling)].add((name, make if bound else None))
+    makes = {make.en for make in MAKES}
+    table: dict[str, tuple[str, str | None]] = {}
+    for spelling, meanings in found.items():
+        chosen = {meaning for meaning in meanings if meaning[0] in makes} or meanings
+        if len(chosen) == 1 and (meaning := chosen.pop())[0].lower() != spelling:
+            table[spelling] = meaning
+    return table
+
+
+_ALIASES = _alias_table()
+_ALIAS_LENGTHS: dict[str, tuple[int, ...]] = {
+    first: tuple(sorted({len(s) for s in _ALIASES if s[0] == first}, reverse=True))
+    for first in {s[0] for s in _ALIASES}
+}
+
+
+def _ends(text: str, end: int) -> bool:
+    """Whether an alias found in a search ends a word: ミニ is no word of ミニバン (minivan)."""
+    if end == len(text):
+        return True
+    before, after = text[end - 1], text[end]
+    both_letters = before in WORD_CHARS and after in WORD_CHARS
+    return not (both_letters or (is_katakana(before) and is_katakana(after)))
+
+
+def canonical_query(text: str) -> str:
+    """`text` with every make and model alias in it replaced by the canonical name.
+
+    приус → Prius, ланд крузер прадо → Land Cruiser Prado, ランクル → Land Cruiser; the longest
+    alias at each place wins, and slang that needs its make (тойота рафик) counts only beside
+    it. An alias must be a whole word, in kana too: トヨタプリウス stays as typed, as a listing
+    never says it so. Everything else stays as typed (folded: NFKC, lower case, ё as е).
+    """
+    folded = " ".join(unicodedata.normalize("NFKC", text).translate(_TRANSLATE).split()).lower()
+    folded = _HOMOGLYPHS.sub(lambda m: _LATIN_OF[m.group(1)], folded)
+    found: list[tuple[int, int, str, str | None]] = []
+    i = 0
+    while i < len(folded):
+        match = None
+        if word_start(folded, i, 0):
+            for length in _ALIAS_LENGTHS.get(folded[i], ()):
+                spelling = folded[i : i + length]
+                if len(spelling) == length and spelling in _ALIASES and _ends(folded, i + length):
+                    match = (i, i + length, *_ALIASES[spelling])
+                    break
+        if match is None:
+            i += 1
+        else:
+            found.append(match)
+            i = match[1]
+    named = {name.lower() for _, _, name, _ in found} | set(folded.split())
+    parts, end = [], 0
+    for start, stop, name, needs in found:
+        if needs is None or needs.lower() in named:
+            parts += [folded[end:start], f" {name} "]
+            end = stop
+    return " ".join("".join([*parts, folded[end:]]).split())

@@ -10,10 +10,10 @@ import logging
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,7 @@ from core.settings import Settings
 log = logging.getLogger(__name__)
 
 CURRENCIES = ("USD", "EUR", "RUB")
-MAN = 10_000  # 万: carsensor writes prices in units of 10,000 yen
+REFRESH_EVERY = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +93,12 @@ def parse_feed(payload: Mapping[str, Any]) -> tuple[dict[str, float], date]:
     if not isinstance(updated, int):
         raise ValueError("the answer has no time_last_update_unix")
     return yen_per, datetime.fromtimestamp(updated, UTC).date()
+
+
+def rates_due(*, session: Session) -> bool:
+    """Whether no refresh has stored rates in the last day."""
+    fetched = session.scalar(select(func.max(ExchangeRate.fetched_at)))
+    return fetched is None or datetime.now(UTC) - fetched >= REFRESH_EVERY
 
 
 def refresh_rates(url: str, *, session: Session, timeout: float = 10.0) -> Rates:

@@ -36,12 +36,8 @@ class InvalidCursor(ValueError):
 
 def _key_of(sort: str, row: Mapping[str, Any]) -> Any:
     """The sort key's value in a result row, as a cursor keeps it."""
-    name = sort.lstrip("-")
-    if name == "price":
-        return row["price_jpy"] if row["total_price_jpy"] is None else row["total_price_jpy"]
-    if name == "updated":
-        return row["updated_at"].isoformat()
-    return row["mileage_km" if name == "mileage" else name]
+    value = row[SORT_KEYS[sort.lstrip("-")].name]
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def encode_cursor(sort: str, row: Mapping[str, Any]) -> str:

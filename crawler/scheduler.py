@@ -8,7 +8,8 @@ node, as with `docker compose --scale scrapyd=3`), SCRAPYD_USERNAME / SCRAPYD_PA
 CRAWL_SHARDS (empty: the plan), CRAWL_INTERVAL (seconds between two crawls of a shard),
 CRAWL_RETRY_DELAYS (the backoff after an incomplete, failed or lost run), CRAWL_SITE_RATE (the
 requests per second every job shares), CRAWL_DETAILS* (the details backfill), CRAWL_POLL
-(seconds between ticks; each tick also logs the progress of running crawls) and LOG_FORMAT.
+(seconds between ticks; each tick also logs the progress of running crawls), RATES_FEED_URL
+(exchange rates, read once a day when set) and LOG_FORMAT.
 It keeps no state of its own: `crawl_runs` (DATABASE_URL) is the record, so it may restart freely.
 """
 
@@ -18,17 +19,19 @@ import os
 import signal
 import sys
 import threading
+import time
 from types import FrameType
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from core import crawls
+from core import crawls, money
 from core.db import make_engine, session_factory
 from core.logs import configure_logging
 from core.models import CrawlRun
 from core.settings import Settings, get_settings
 
 logger = logging.getLogger("crawler.scheduler")
+RATES_RETRY_SECONDS = 3600.0  # between two looks at the exchange rates' age
 
 
 def run_tick(settings: Settings, sessions: sessionmaker[Session]) -> list[CrawlRun]:
@@ -42,6 +45,25 @@ def run_tick(settings: Settings, sessions: sessionmaker[Session]) -> list[CrawlR
         )
         session.commit()
     return started
+
+
+def refresh_rates(settings: Settings, sessions: sessionmaker[Session]) -> bool:
+    """Store the feed's exchange rates when the last ones are a day old; False if that failed.
+
+    Unreachable feeds are common (no internet, an outage): the old rates stay and the next
+    attempt is an hour later.
+    """
+    url = settings.rates_feed_url
+    with sessions() as session:
+        if not url or not money.rates_due(session=session):
+            return True
+        try:
+            money.refresh_rates(url, session=session)
+        except (OSError, ValueError) as error:
+            logger.warning("exchange rates not refreshed from %s: %s", url, error)
+            return False
+        session.commit()
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,9 +98,13 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    rates_tried = -RATES_RETRY_SECONDS
     while not stop.is_set():
         try:
             run_tick(settings, sessions)
+            if time.monotonic() - rates_tried >= RATES_RETRY_SECONDS:
+                rates_tried = time.monotonic()
+                refresh_rates(settings, sessions)
         except Exception:
             # A database outage must not kill the service; the next tick tries again.
             logger.exception("tick failed")

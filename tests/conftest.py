@@ -1,13 +1,16 @@
 """Shared fixtures: migrated PostgreSQL and SQLite databases, and the carsensor replay site."""
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -205,3 +208,45 @@ def shared_html() -> Path:
 def egg(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The crawler's egg (core + crawler), as scrapyd-deploy builds it; built once per run."""
     return build_egg(tmp_path_factory.mktemp("project"))
+
+
+class RatesFeed:
+    """A stand-in for open.er-api.com's /v6/latest/JPY on loopback: serves `body`, counts calls."""
+
+    def __init__(self) -> None:
+        self.body: object = {
+            "result": "success",
+            "base_code": "JPY",
+            "time_last_update_unix": 1_796_515_200,  # 2026-12-06 00:00 UTC
+            "rates": {"JPY": 1, "USD": 0.00625, "EUR": 0.005, "RUB": 0.5},
+        }
+        self.status = 200
+        self.calls = 0
+        feed = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                feed.calls += 1
+                payload = json.dumps(feed.body).encode()
+                self.send_response(feed.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Quiet: the test output is not the place for access lines."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/v6/latest/JPY"
+
+
+@pytest.fixture
+def rates_feed() -> Iterator[RatesFeed]:
+    """A public exchange-rates feed, faked on loopback (the real one is on the internet)."""
+    feed = RatesFeed()
+    thread = threading.Thread(target=feed.server.serve_forever, daemon=True)
+    thread.start()
+    yield feed
+    feed.server.shutdown()
+    feed.server.server_close()

@@ -62,7 +62,7 @@ def effective_price(item: Any) -> int | None:
 
 
 SORT_KEYS: dict[str, Callable[[Any], Any]] = {
-    "price": effective_price,
+    "price": lambda item: item.total_price_jpy,  # the "Total price" column: none last
     "year": lambda item: item.year,
     "mileage": lambda item: item.mileage_km,
     "updated": lambda item: CARS.index(item),  # stored in list order
@@ -183,13 +183,13 @@ def test_hand_checked_orders(client: TestClient, session: Session, auth: dict[st
 
     # Default: most recently updated first; inactive A09 hidden.
     assert get() == ["A11", "A10", "A08", "A07", "A06", "A05", "A04", "A03", "A02", "A01"]
-    # Total price, else body price; A06 has neither and comes last both ways. A01 and A07 tie
-    # on 2,100,000 and break by id; A10/A11 tie on 950,000 (body price).
+    # Total price; the four cars without one (A02, A10, A11 show only a body price) come last
+    # both ways. A01 and A07 tie on 2,100,000 and break by id.
     assert get(sort="price") == [
-        "A08", "A10", "A11", "A04", "A02", "A05", "A01", "A07", "A03", "A06",
+        "A08", "A04", "A05", "A01", "A07", "A03", "A02", "A06", "A10", "A11",
     ]  # fmt: skip
     assert get(sort="-price") == [
-        "A03", "A07", "A01", "A05", "A02", "A04", "A11", "A10", "A08", "A06",
+        "A03", "A07", "A01", "A05", "A04", "A08", "A11", "A10", "A06", "A02",
     ]  # fmt: skip
     assert get(sort="year")[-1] == "A08" and get(sort="-year")[-1] == "A08"
     assert get(sort="mileage")[-1] == "A07" and get(sort="-mileage")[-1] == "A07"
@@ -205,7 +205,8 @@ def test_items_carry_every_field(
     body = client.get("/api/cars", headers=auth).json()
     assert body["page"] == 1 and body["page_size"] == 20 and body["total"] == 1
     item = body["items"][0]
-    assert list(item) == list(LISTED_COLUMNS)
+    assert list(item) == [*LISTED_COLUMNS, "prefecture_en"]
+    assert item["prefecture"] == "東京都" and item["prefecture_en"] == "Tokyo"
     assert item["make_ja"] == "トヨタ" and item["model_ja"] == "プリウス"
     assert item["price_jpy"] == 2_016_000 and item["total_price_jpy"] == 2_100_000
     assert item["first_seen_at"].endswith("Z") or item["first_seen_at"].endswith("+00:00")
@@ -324,3 +325,51 @@ def test_unknown_parameters_and_blank_values_are_ignored(
         "/api/cars", params={"colour": "red", "utm_source": "x", "make": "", "q": " "}, headers=auth
     )
     assert ids(response) == ["B1"]
+
+
+ALIAS_CARS = [
+    car("L01"),  # a Toyota Prius
+    car("L02", model="Land Cruiser", model_ja="ランドクルーザー200", grade="ZX"),
+    car("L03", model="Land Cruiser Prado", model_ja="ランドクルーザープラド", grade="TX"),
+    car("L04", make="Honda", make_ja="ホンダ", make_code="HO", model="Fit", model_ja="フィット"),
+    car("L05", make="Volkswagen", make_ja="フォルクスワーゲン", make_code="VW", model="Golf",
+        model_ja="ゴルフ", grade="GTI"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("alias", "canonical", "found"),
+    [
+        ("приус", "Prius", ["L01"]),
+        ("Приуса", "Prius", ["L01"]),
+        ("ланд крузер прадо", "Land Cruiser Prado", ["L03"]),
+        ("ランクル", "Land Cruiser", ["L03", "L02"]),
+        ("ランクルプラド", "Land Cruiser Prado", ["L03"]),
+        ("крузак", "Land Cruiser", ["L03", "L02"]),
+        ("хонда фит", "Honda Fit", ["L04"]),
+        ("гольф gti", "Golf GTI", ["L05"]),
+        ("ベンツ", "Mercedes-Benz", []),
+    ],
+)
+def test_aliases_find_the_same_cars_as_the_canonical_names(
+    client: TestClient,
+    session: Session,
+    auth: dict[str, str],
+    alias: str,
+    canonical: str,
+    found: list[str],
+) -> None:
+    store_in_order(session, *ALIAS_CARS)
+
+    def search(q: str) -> list[str]:
+        return ids(client.get("/api/cars", params={"q": q}, headers=auth))
+
+    assert search(alias) == search(canonical) == found
+
+
+def test_an_unknown_word_beside_an_alias_still_narrows(
+    client: TestClient, session: Session, auth: dict[str, str]
+) -> None:
+    store_in_order(session, *ALIAS_CARS)
+    assert ids(client.get("/api/cars", params={"q": "крузак tx"}, headers=auth)) == ["L03"]
+    assert ids(client.get("/api/cars", params={"q": "приус zzz"}, headers=auth)) == []

@@ -43,8 +43,10 @@ def test_garbled_cursors_are_rejected(cursor: str, sort: str) -> None:
 
 
 def test_a_cursor_round_trips() -> None:
-    row = {"id": 9, "price_jpy": 100, "total_price_jpy": None, "updated_at": utcnow()}
-    assert decode_cursor(encode_cursor("-price", row), "-price") == (100, 9)
+    row = {"id": 9, "price_jpy": 100, "total_price_jpy": 110, "updated_at": utcnow()}
+    assert decode_cursor(encode_cursor("-price", row), "-price") == (110, 9)
+    no_total = {**row, "total_price_jpy": None}
+    assert decode_cursor(encode_cursor("price", no_total), "price") == (None, 9)
     assert decode_cursor(encode_cursor("updated", row), "updated") == (row["updated_at"], 9)
 
 

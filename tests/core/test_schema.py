@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 
 from core.db import make_engine
 from core.models import Base
@@ -113,5 +113,27 @@ def test_migration_0011_samples_the_search_text_finely_and_downgrades(
         assert alembic(url, "downgrade", "0010").returncode == 0
         with engine.connect() as conn:
             assert conn.scalar(target) in (-1, None)  # the default: -1, NULL from PostgreSQL 17
+    finally:
+        engine.dispose()
+
+
+def test_migration_0012_sorts_by_total_price_and_downgrades(
+    two_databases: tuple[str, str],
+) -> None:
+    url, _ = two_databases
+    assert alembic(url, "upgrade", "head").returncode == 0
+    price_index = definitions(url)["ix_cars_sort_price"]
+    assert "total_price_jpy" in price_index and "coalesce" not in price_index.lower()
+    assert {"exchange_rates", "chat_states"} <= set(inspect_tables(url))
+    assert alembic(url, "downgrade", "0011").returncode == 0
+    assert "coalesce" in definitions(url)["ix_cars_sort_price"].lower()
+    assert not {"exchange_rates", "chat_states"} & set(inspect_tables(url))
+    assert alembic(url, "upgrade", "head").returncode == 0
+
+
+def inspect_tables(url: str) -> list[str]:
+    engine = make_engine(url)
+    try:
+        return inspect(engine).get_table_names()
     finally:
         engine.dispose()

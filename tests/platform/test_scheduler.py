@@ -13,17 +13,20 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from core import crawls
-from core.db import make_engine
-from core.models import Car, CrawlRun
+from core.db import make_engine, session_factory
+from core.models import Car, CrawlRun, ExchangeRate, utcnow
+from core.settings import Settings
+from crawler import scheduler
 from replay import ROOT
 from replay.crawl import TEST_SETTINGS, crawl_env
 from replay.ports import free_port
 from replay.scrapyd_nodes import running_nodes
 from replay.site import FakeCar, Fault, ReplaySite, make_catalog
+from tests.conftest import RatesFeed
 
 # No stats file: the runs' counts must come from the crawls' own reports into crawl_runs.
 SETTINGS = TEST_SETTINGS | {"AUTOTHROTTLE_ENABLED": "False", "CRAWL_REPORT_INTERVAL": "0.5"}
@@ -337,3 +340,27 @@ def test_a_killed_crawl_fails_and_is_retried_by_backoff(
     engine.dispose()
     assert [run.status for run in final] == ["failed", "finished"]
     assert final[1].items_scraped == len(catalog)
+
+
+def test_the_scheduler_reads_the_rates_feed_once_a_day_and_outlives_its_outage(
+    db_url: str, session: Session, rates_feed: RatesFeed, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = make_engine(db_url)
+    sessions = session_factory(engine)
+    try:
+        assert scheduler.refresh_rates(Settings(database_url=db_url), sessions)  # no feed set
+        assert rates_feed.calls == 0
+        settings = Settings(database_url=db_url, rates_feed_url=rates_feed.url)
+        assert scheduler.refresh_rates(settings, sessions)
+        assert scheduler.refresh_rates(settings, sessions)  # fresh: not read again
+        assert rates_feed.calls == 1
+        session.execute(update(ExchangeRate).values(fetched_at=utcnow() - timedelta(days=2)))
+        session.commit()
+        rates_feed.status = 502
+        with caplog.at_level(logging.WARNING, logger="crawler.scheduler"):
+            assert not scheduler.refresh_rates(settings, sessions)
+        assert "exchange rates not refreshed" in caplog.text and rates_feed.calls == 2
+        kept = session.scalars(select(ExchangeRate.yen_per_unit).order_by("currency")).all()
+        assert kept == [200.0, 2.0, 160.0]  # EUR, RUB, USD from the first read
+    finally:
+        engine.dispose()
