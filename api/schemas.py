@@ -14,6 +14,7 @@ from pydantic import (
 )
 
 from core import crawls, vocab
+from core.filters import CarFilters
 from core.models import LISTED_COLUMNS, SHOWN_COLUMNS, Car
 from core.prefectures import prefecture_by_ja
 
@@ -43,11 +44,10 @@ class Token(BaseModel):
 class Me(BaseModel):
     """The signed-in user."""
 
-    model_config = ConfigDict(from_attributes=True)
-
     id: int
     username: str
     is_admin: bool
+    telegram_linked: bool = Field(description="Whether alerts have a Telegram chat to go to")
 
 
 def _car_fields(names: tuple[str, ...]) -> dict[str, Any]:
@@ -321,3 +321,38 @@ class Reference(BaseModel):
 
     prefectures: list[PrefectureName]
     rates: RatesOut
+
+
+Language = Literal["en", "ru", "ja"]
+Currency = Literal["JPY", "USD", "EUR", "RUB"]
+
+
+class SavedSearchIn(BaseModel):
+    """Filters to be told about, with a name, and the language and currency of the alerts."""
+
+    name: str = Field(min_length=1, max_length=200)
+    filters: CarFilters
+    language: Language = "en"
+    currency: Currency = "JPY"
+
+
+class SavedSearchOut(BaseModel):
+    """A saved search."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    filters: dict[str, Any] = Field(description="GET /api/cars's filters, as saved")
+    language: Language
+    currency: Currency
+    created_at: datetime
+    last_alert_at: datetime | None
+
+
+class LinkCode(BaseModel):
+    """A one-time code that links the user's Telegram chat: send `command` to the bot."""
+
+    code: str
+    command: str
+    expires_at: datetime

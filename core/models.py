@@ -237,6 +237,10 @@ class User(Base):
     """A person who may sign in to the API, with an argon2 password hash."""
 
     __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("telegram_chat_id", name="uq_users_telegram_chat_id"),
+        UniqueConstraint("link_code_hash", name="uq_users_link_code_hash"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -249,6 +253,11 @@ class User(Base):
     # Access tokens issued before this instant are refused: set when the user is disabled,
     # demoted or gets a new password (migration 0008).
     tokens_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The Telegram chat the user's saved searches alert, linked by a one-time code the web app
+    # shows and the bot reads (/link CODE); the code is kept only as its SHA-256 (migration 0013).
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    link_code_hash: Mapped[str | None] = mapped_column(String(64))
+    link_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RefreshToken(Base):
@@ -383,3 +392,34 @@ class ExchangeRate(Base):
     as_of: Mapped[date] = mapped_column(Date)  # the feed's own date for the rate
     source: Mapped[str] = mapped_column(Text)  # the feed's address
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SavedSearch(Base):
+    """Filters someone asked to be told about: new matching cars and price drops (core.alerts).
+
+    Saved in the web app by a user (alerts go to the user's linked chat) or in the bot by a
+    chat (/watch). Changes up to `alerted_until` have been told, or were there before it was
+    saved.
+    """
+
+    __tablename__ = "saved_searches"
+    __table_args__ = (
+        CheckConstraint(
+            "user_id IS NOT NULL OR chat_id IS NOT NULL", name="ck_saved_searches_owner"
+        ),
+        Index("ix_saved_searches_user_id", "user_id"),
+        Index("ix_saved_searches_chat_id", "chat_id"),
+        Index("ix_saved_searches_alerted_until", "alerted_until"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(200))
+    # core.filters.CarFilters as JSON, only the fields that are set.
+    filters: Mapped[dict[str, object]] = mapped_column(JsonObject)
+    language: Mapped[str] = mapped_column(String(2), default="en")  # the alert's: en, ru, ja
+    currency: Mapped[str] = mapped_column(String(3), default="JPY")  # the alert's prices
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    alerted_until: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -11,14 +11,17 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from core.models import ExchangeRate
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    # Only the API and the bot read rates asynchronously; the crawler has no greenlet.
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +69,7 @@ def _merged(settings: Settings, stored: list[ExchangeRate]) -> Rates:
     )
 
 
-async def current_rates(*, session: AsyncSession, settings: Settings) -> Rates:
+async def current_rates(*, session: "AsyncSession", settings: Settings) -> Rates:
     """The rates to convert with now."""
     stored = (await session.execute(select(ExchangeRate))).scalars().all()
     return _merged(settings, list(stored))

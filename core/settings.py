@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     bot_allowed_users: Annotated[list[int], NoDecode] = []  # empty: anyone may use the bot
     bot_rate_limit_messages: int = Field(20, ge=1)
     bot_rate_limit_seconds: float = Field(60.0, gt=0)
+    # Saved searches (core.alerts): the bot looks for a crawl that stored anything every
+    # ALERT_POLL_SECONDS and tells each search of new cars and drops of this many percent.
+    alert_poll_seconds: float = Field(15.0, gt=0)
+    alert_price_drop_percent: float = Field(5.0, gt=0, lt=100)
+    saved_searches_per_owner: int = Field(50, ge=1)
     # Set: Telegram posts updates to this public HTTPS URL instead of the bot polling.
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None

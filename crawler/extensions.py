@@ -2,14 +2,17 @@
 
 import json
 import logging
+import socket
 import time
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, insert, update
 from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet import task, threads
 from twisted.internet.defer import Deferred
@@ -20,13 +23,17 @@ from crawler import monitors
 from crawler.db import crawl_engine
 
 logger = logging.getLogger(__name__)
+MANUAL_SHARD = "manual"
 
 
 class RunReport:
     """Write the crawl's counters into its `crawl_runs` row every CRAWL_REPORT_INTERVAL seconds,
     and its verdict when it ends: the scheduler and the web app read its progress there.
 
-    Only a job the scheduler started has a row: scrapyd passes its id as the `_job` argument.
+    A job the scheduler started has a row: scrapyd passes its id as the `_job` argument. A
+    crawl started by hand (`scrapy crawl`, or scrapyd's schedule.json called directly) has none
+    until it ends: then it records itself as a finished run of the shard "manual", so that the
+    crawls page shows it and saved searches are alerted after it (core.alerts).
     """
 
     def __init__(self, crawler: Crawler, interval: float) -> None:
@@ -47,12 +54,11 @@ class RunReport:
 
     def spider_opened(self, spider: Spider) -> None:
         """Start reporting, if a scheduler's run is behind this crawl."""
-        self.job = getattr(spider, "_job", None)
-        if not self.job:
-            return
         self.engine = crawl_engine(self.crawler)
-        self.loop = task.LoopingCall(self.report_progress)
-        self.loop.start(self.interval, now=True)
+        self.job = getattr(spider, "_job", None)
+        if self.job:
+            self.loop = task.LoopingCall(self.report_progress)
+            self.loop.start(self.interval, now=True)
 
     def report_progress(self) -> Deferred[bool]:
         """Write the counters off the reactor thread; a failed write waits for the next one."""
@@ -83,13 +89,32 @@ class RunReport:
             values["fill_rates"] = stats.get(monitors.FILL_RATES)
         try:
             with self.engine.begin() as connection:
-                connection.execute(
+                written = connection.execute(
                     update(CrawlRun).where(CrawlRun.job_id == self.job).values(values)
                 )
+                if final and not written.rowcount:
+                    connection.execute(insert(CrawlRun).values(self.manual_run(values)))
         except SQLAlchemyError as exc:
             logger.warning("could not report progress of %s: %s", self.job, exc)
             return False
         return True
+
+    def manual_run(self, report: dict[str, object]) -> dict[str, object]:
+        """The finished crawl_runs row of a crawl no scheduler started."""
+        assert self.crawler.stats is not None
+        started = self.crawler.stats.get_value("start_time")
+        return {
+            **report,
+            "shard": MANUAL_SHARD,
+            "node": socket.gethostname(),
+            "job_id": self.job or f"manual-{uuid.uuid4().hex}",
+            "status": report["outcome"],
+            "started_at": started.replace(tzinfo=started.tzinfo or UTC)
+            if isinstance(started, datetime)
+            else None,
+            "finished_at": report["progress_at"],
+            "created_at": report["progress_at"],
+        }
 
 
 class StatsFile:

@@ -1,5 +1,7 @@
-"""Shared fixtures: migrated PostgreSQL and SQLite databases, and the carsensor replay site."""
+"""Shared fixtures: migrated PostgreSQL and SQLite databases (and async reads on them), the
+carsensor replay site, and a fake exchange-rates feed."""
 
+import asyncio
 import json
 import os
 import shutil
@@ -8,19 +10,21 @@ import subprocess
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from core.db import make_engine
+from core.db import async_session_factory, make_async_engine, make_engine
 from core.migrate import migrate
-from core.settings import get_settings
+from core.settings import Settings, get_settings
 from replay.ports import free_port
 from replay.scrapyd_nodes import build_egg
 
@@ -250,3 +254,24 @@ def rates_feed() -> Iterator[RatesFeed]:
     yield feed
     feed.server.shutdown()
     feed.server.server_close()
+
+
+AsyncWork = Callable[[AsyncSession], Awaitable[Any]]
+
+
+@pytest.fixture
+def read_async(db_url: str) -> Callable[[AsyncWork], Any]:
+    """Run `work(session)` on an AsyncSession of the test database, in a loop of its own."""
+
+    def run(work: AsyncWork) -> Any:
+        async def main() -> Any:
+            engine = make_async_engine(Settings(database_url=db_url))
+            try:
+                async with async_session_factory(engine)() as session:
+                    return await work(session)
+            finally:
+                await engine.dispose()
+
+        return asyncio.run(main())
+
+    return run

@@ -248,7 +248,12 @@ async def logout(
 @router.get("/me", responses={401: _ERRORS[401]})
 async def me(user: CurrentUser) -> Me:
     """Who the access token belongs to (an active user), for the web app's header."""
-    return Me.model_validate(user)
+    return Me(
+        id=user.id,
+        username=user.username,
+        is_admin=user.is_admin,
+        telegram_linked=user.telegram_chat_id is not None,
+    )
 
 
 @router.delete(

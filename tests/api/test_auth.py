@@ -177,6 +177,7 @@ def test_me_names_the_signed_in_user(client: TestClient, admin: User, settings: 
         "id": admin.id,
         "username": "admin",
         "is_admin": True,
+        "telegram_linked": False,
     }
     assert_unauthorized(client.get("/api/me"))
     assert_unauthorized(

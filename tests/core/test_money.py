@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 from core.models import ExchangeRate
 from core.money import current_rates, parse_feed, rates_due, refresh_rates, settings_rates
 from core.settings import Settings
-from tests.conftest import RatesFeed
-from tests.core.conftest import AsyncWork
+from tests.conftest import AsyncWork, RatesFeed
 
 SETTINGS = Settings(yen_per_usd=150, yen_per_eur=160, yen_per_rub=1.8, rates_as_of="2026-12-01")
 

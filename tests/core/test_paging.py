@@ -14,7 +14,7 @@ from core.models import utcnow
 from core.paging import InvalidCursor, Page, decode_cursor, encode_cursor
 from core.read import page_of_cars
 from tests.api.test_cars_list import CARS, expected
-from tests.core.conftest import AsyncWork
+from tests.conftest import AsyncWork
 from tests.factories import store_in_order
 
 

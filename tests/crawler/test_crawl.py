@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, update
 
-from core.models import Car, CarPriceHistory, utcnow
+from core.models import Car, CarPriceHistory, CrawlRun, utcnow
 from replay import ROOT
 from replay.crawl import crawl_command, crawl_env, run_crawl
 from replay.site import FakeCar, Fault, ReplaySite, make_catalog
@@ -315,6 +315,19 @@ def test_a_run_counts_what_its_listings_did_exactly(
     third = run_crawl(db_url, site.base_url, tmp_path, "-a", "details=none")
     assert (third.stat("listings/reappeared"), third.stat("listings/new")) == (1, 0)
     assert third.stat("listings/unchanged") == 71 and third.stat("listings/changed") == 0
+    # Started by hand, each crawl recorded itself as a finished run when it ended.
+    with engine.connect() as conn:
+        runs = conn.execute(
+            select(CrawlRun.shard, CrawlRun.status, CrawlRun.listings_new, CrawlRun.items_stored)
+            .where(CrawlRun.finished_at.is_not(None), CrawlRun.progress_at.is_not(None))
+            .order_by(CrawlRun.id)
+        ).all()
+    assert [run[:3] for run in runs] == [
+        ("manual", "finished", 72),
+        ("manual", "finished", 3),
+        ("manual", "finished", 0),
+    ]
+    assert all(run.items_stored for run in runs)
 
 
 def test_maker_crawl_without_pager_and_with_page_limit(
