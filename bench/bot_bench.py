@@ -1,10 +1,12 @@
 """Bot reply latency without the LLM: an update in, to sendMessage out, on 200k cars in PostgreSQL.
 
 Seeds a scratch database (bench.api_bench's COPY seeding), then feeds the real dispatcher (rule
-parser, middlewares, handlers) one message update at a time; aiogram sends its reply over HTTP
-to the replay package's fake Bot API server on loopback. Each latency runs from the start of
-`feed_update` to the fake server receiving the sendMessage. In the same run it times the
-database work of the same searches alone (`run_search`, the floor) and prints the ratio.
+parser, middlewares, handlers, the chat's context in the database) one message update at a
+time; aiogram sends its reply over HTTP to the replay package's fake Bot API server on
+loopback. Each latency runs from the start of `feed_update` to the fake server receiving the
+sendMessage (after the album of the first cars' photos, which the seeded cars have). In the
+same run it times the database work of the same searches alone (`run_search`, the floor) and
+prints the ratio.
 """
 
 import argparse
@@ -16,15 +18,13 @@ from datetime import UTC, datetime
 
 from aiogram.types import Update
 from aiohttp import web
-from sqlalchemy.orm import Session
 
 from bench.api_bench import seed
 from bench.common import scratch_database
 from bot.app import build_bot, build_dispatcher
-from bot.interpret import rates_from, rule_interpreter
 from bot.parser import parse_query
 from bot.search import run_search
-from core.db import make_engine, session_factory
+from core.db import async_session_factory, make_async_engine
 from core.settings import Settings
 from replay.telegram_api import FakeTelegram
 
@@ -94,11 +94,9 @@ async def bot_latencies(url: str, texts: list[str]) -> list[float]:
     settings = Settings(_env_file=None, database_url=url, telegram_bot_token=TOKEN)
     telegram = TimedTelegram()
     await telegram.start()
-    engine = make_engine(url)
+    engine = make_async_engine(settings)
     bot = build_bot(TOKEN, telegram.url)
-    dispatcher = build_dispatcher(
-        settings, session_factory(engine), interpret=rule_interpreter(rates_from(settings))
-    )
+    dispatcher = build_dispatcher(settings, async_session_factory(engine))
     latencies = []
     try:
         for number, text in enumerate(texts, start=1):
@@ -107,29 +105,29 @@ async def bot_latencies(url: str, texts: list[str]) -> list[float]:
             started = time.perf_counter()
             await dispatcher.feed_update(bot, update)
             methods = [call.method for call in telegram.calls[before:]]
-            if methods != ["sendMessage"]:
+            if methods[-1:] != ["sendMessage"] or methods.count("sendMessage") != 1:
                 raise RuntimeError(f"{text!r}: the bot called {methods}, not one sendMessage")
             latencies.append((telegram.arrivals[-1] - started) * 1000)
     finally:
         await bot.session.close()
         await telegram.stop()
-        engine.dispose()
+        await engine.dispose()
     return latencies
 
 
-def sql_latencies(url: str, texts: list[str]) -> list[float]:
+async def sql_latencies(url: str, texts: list[str]) -> list[float]:
     """Milliseconds of the database work alone (run_search on the parsed filters), per text."""
-    engine = make_engine(url)
+    engine = make_async_engine(Settings(_env_file=None, database_url=url))
     latencies = []
     try:
-        with Session(engine) as session:
+        async with async_session_factory(engine)() as session:
             for text in texts:
                 filters = parse_query(text).filters
                 started = time.perf_counter()
-                run_search(filters, 0, session=session)
+                await run_search(filters, 0, session=session)
                 latencies.append((time.perf_counter() - started) * 1000)
     finally:
-        engine.dispose()
+        await engine.dispose()
     return latencies
 
 
@@ -148,7 +146,7 @@ def main() -> None:
         seed(url, args.cars)
         logger.info("seeded %d cars in %.1f s", args.cars, time.perf_counter() - started)
         bot = asyncio.run(bot_latencies(url, texts))[WARMUP:]
-        sql = sql_latencies(url, texts)[WARMUP:]
+        sql = asyncio.run(sql_latencies(url, texts))[WARMUP:]
     bot_p50, bot_p95 = statistics.median(bot), percentile(bot, 0.95)
     sql_p50, sql_p95 = statistics.median(sql), percentile(sql, 0.95)
     logger.info("")

@@ -1,4 +1,5 @@
-"""Wiring: the Bot (optionally on a local Bot API server) and the Dispatcher with middlewares."""
+"""Wiring: the Bot (optionally on a local Bot API server) and the Dispatcher with middlewares,
+its chats' context in the database (bot.storage)."""
 
 import time
 from collections.abc import Callable
@@ -14,10 +15,10 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.handlers import make_router
-from bot.interpret import Interpreter, rates_from, rule_interpreter
+from bot.interpret import Interpreter, rule_interpreter
 from bot.metrics import MetricsMiddleware
 from bot.middlewares import AccessMiddleware, DbSessionMiddleware, RateLimitMiddleware
-from bot.state import ChatMemory
+from bot.storage import DbStorage
 from core.settings import Settings
 
 
@@ -35,10 +36,13 @@ def build_dispatcher(
     interpret: Interpreter | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> Dispatcher:
-    """The dispatcher: metrics, access, rate limit and DB session middlewares, then handlers."""
+    """The dispatcher: metrics, access, rate limit, FSM context and DB session middlewares,
+    then handlers; the chats' FSM state and data in the database of `sessions`."""
     dispatcher = Dispatcher(
-        memory=ChatMemory(),
-        interpret=interpret or rule_interpreter(rates_from(settings)),
+        storage=DbStorage(sessions),
+        disable_fsm=True,  # its middleware, which reads the chat's state, is registered below
+        settings=settings,
+        interpret=interpret or rule_interpreter,
     )
     # Outer middlewares run in the order registered: a stranger or a flood never costs a query.
     dispatcher.update.outer_middleware(MetricsMiddleware())
@@ -48,6 +52,7 @@ def build_dispatcher(
             settings.bot_rate_limit_messages, settings.bot_rate_limit_seconds, clock=clock
         )
     )
+    dispatcher.update.outer_middleware(dispatcher.fsm)
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessions))
     dispatcher.include_router(make_router())
     return dispatcher

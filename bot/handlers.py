@@ -1,27 +1,48 @@
 """The bot's handlers: /start, /help, /reset, a search in free text, and its buttons.
 
-A search reply lists PAGE_SIZE cars with inline buttons. "More" sends the next page as a new
+A search reply lists PAGE_SIZE cars with inline buttons, after the photos of the first cars
+that have one (a photo, or an album of up to ALBUM). "More" sends the next page as a new
 message, so the cars already shown stay in the chat; a sort button edits its own message in
-place (same search, new order) and becomes the chat's sort for follow-ups.
+place (same search, new order) and becomes the chat's sort for follow-ups. The chat's last
+search is kept in the FSM data (bot.state), so any bot process, before or after a restart,
+refines it and pages it.
 """
 
+import dataclasses
+import logging
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandStart
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    MediaUnion,
+    Message,
+    User,
+)
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.interpret import Interpreter
 from bot.search import PAGE_SIZE, Outcome, run_search
-from bot.state import ChatMemory, Search
+from bot.state import Search, forget, last_search, next_id, save
 from core.filters import Sort
+from core.money import current_rates
+from core.settings import Settings
+
+log = logging.getLogger("bot.handlers")
 
 # Each sort button's first tap; tapping the active one reverses it.
 SORT_BUTTONS = (("sort_price", "price"), ("sort_year", "-year"), ("sort_mileage", "mileage"))
+ALBUM = 3  # the first cars whose photos go above a search reply
 
 
 class CarsButton(CallbackData, prefix="cars"):
@@ -58,50 +79,94 @@ def keyboard(search: Search, outcome: Outcome, offset: int) -> InlineKeyboardMar
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+def money(search: Search) -> texts.Money:
+    """How the search's replies show prices."""
+    return texts.Money(search.currency, search.rates)
+
+
 def reply_text(search: Search, outcome: Outcome, offset: int) -> str:
     """The search reply, or for no cars: say so and name the one filter to relax."""
     if outcome.count or offset:
         return texts.search_reply(
             search.language, search.filters, outcome.cars, outcome.count, offset,
-            search.conversions, search.ignored,
+            money(search), search.ignored, search.unknown,
         )  # fmt: skip
     return texts.nothing_reply(
-        search.language, search.filters, search.conversions, outcome.relaxation, search.ignored
-    )
+        search.language, search.filters, money(search), outcome.relaxation, search.ignored,
+        search.unknown,
+    )  # fmt: skip
+
+
+def user_language(user: User | None) -> str:
+    """The language of the user's Telegram app, as the bot speaks it."""
+    return texts.language_of(user.language_code if user else None)
+
+
+async def send_photos(
+    bot: Bot, chat_id: int, search: Search, cars: Sequence[Mapping[str, Any]]
+) -> None:
+    """The photos of those of `cars` that have one, captioned: one photo, or an album.
+
+    Telegram fetches each URL itself; when it cannot (or refuses), the reply goes on without
+    photos: the text that follows holds every car.
+    """
+    shown = [(number, car) for number, car in enumerate(cars, start=1) if car["image_url"]]
+    captions = [texts.car_lines(search.language, n, car, money(search)) for n, car in shown]
+    try:
+        if len(shown) == 1:
+            await bot.send_photo(chat_id, shown[0][1]["image_url"], caption=captions[0])
+        elif shown:
+            media: list[MediaUnion] = [
+                InputMediaPhoto(media=car["image_url"], caption=caption)
+                for (_, car), caption in zip(shown, captions, strict=True)
+            ]
+            await bot.send_media_group(chat_id, media)
+    except TelegramAPIError as error:
+        log.warning("no photos for chat %s: %s", chat_id, error)
 
 
 async def start(message: Message) -> None:
-    """/start and /help: what the bot does, with examples in three languages."""
-    await message.answer(texts.HELP)
+    """/start and /help: what the bot does, with examples, in the user's language."""
+    await message.answer(texts.help_text(user_language(message.from_user)))
 
 
-async def reset(message: Message, memory: ChatMemory) -> None:
+async def reset(message: Message, state: FSMContext) -> None:
     """/reset: forget the chat's search, so the next message starts afresh."""
-    previous = memory.get(message.chat.id)
-    memory.forget(message.chat.id)
-    user_language = texts.language_of(
-        message.from_user.language_code if message.from_user else None
-    )
-    await message.answer(texts.message(previous.language if previous else user_language, "reset"))
+    previous = await last_search(state)
+    await forget(state)
+    language = previous.language if previous else user_language(message.from_user)
+    await message.answer(texts.message(language, "reset"))
 
 
 async def search(
-    message: Message, session: AsyncSession, memory: ChatMemory, interpret: Interpreter
+    message: Message,
+    bot: Bot,
+    session: AsyncSession,
+    state: FSMContext,
+    interpret: Interpreter,
+    settings: Settings,
 ) -> None:
     """Free text: understand it (refining the chat's last search), then answer with cars."""
-    previous = memory.get(message.chat.id)
-    result = await interpret(message.text or "", previous.filters if previous else None)
+    previous = await last_search(state)
+    rates = await current_rates(session=session, settings=settings)
+    result = await interpret(message.text or "", previous.filters if previous else None, rates)
+    language = result.language or user_language(message.from_user)
+    # Refused or not understood, nothing is searched: the chat's last search stays as it was.
     if result.problem is not None:
-        # Refused, not searched: the chat's last search stays as it was.
-        await message.answer(texts.bad_number(result.language, result.problem))
+        await message.answer(texts.bad_number(language, result.problem))
         return
     if not result.filters:
-        await message.answer(texts.message(result.language, "not_understood"))
+        await message.answer(texts.not_understood(language, result.unknown))
         return
-    outcome = await run_search(result.filters, 0, session=session)
-    found = memory.remember(
-        message.chat.id, result.filters, result.language, result.conversions, result.ignored
-    )
+    # Prices show in the currency asked in; a follow-up keeps its search's.
+    kept = previous.currency if previous and result.followup else "JPY"
+    found = Search(
+        next_id(previous), result.filters, language, result.currency or kept, rates,
+        result.ignored, result.unknown,
+    )  # fmt: skip
+    outcome = await run_search(found.filters, 0, session=session)
+    await save(state, found)
+    await send_photos(bot, message.chat.id, found, outcome.cars[:ALBUM])
     await message.answer(reply_text(found, outcome, 0), reply_markup=keyboard(found, outcome, 0))
 
 
@@ -110,13 +175,13 @@ async def button(
     callback_data: CarsButton,
     bot: Bot,
     session: AsyncSession,
-    memory: ChatMemory,
+    state: FSMContext,
 ) -> None:
     """More or a sort button: the next page as a new message, or this page re-sorted."""
     chat = query.message.chat if query.message else None
-    found = memory.get(chat.id) if chat else None
+    found = await last_search(state)
     if chat is None or query.message is None or found is None or found.id != callback_data.search:
-        language = found.language if found else texts.language_of(query.from_user.language_code)
+        language = found.language if found else user_language(query.from_user)
         await query.answer(texts.message(language, "outdated"), show_alert=True)
         return
     filters: dict[str, Any] = {**found.filters, "sort": callback_data.sort}
@@ -124,6 +189,7 @@ async def button(
     outcome = await run_search(filters, offset, session=session)
     if callback_data.action == "sort":
         found.filters = filters
+        await save(state, found)
         await bot.edit_message_text(
             reply_text(found, outcome, offset),
             chat_id=chat.id,
@@ -132,7 +198,7 @@ async def button(
         )
     else:
         # This page under the sort its button was made with, not the chat's newest sort.
-        shown = Search(found.id, filters, found.language, found.conversions, found.ignored)
+        shown = dataclasses.replace(found, filters=filters)
         await bot.send_message(
             chat.id,
             reply_text(shown, outcome, offset),

@@ -2,8 +2,10 @@
 
 The model reads the message (and the chat's previous filters) and calls `search_cars`, whose
 JSON schema comes from `CarFilters`. The rule parser still runs first: it gives the reply
-language and the currency conversions, and it is the answer whenever the model cannot give one
-(no key, an error, a timeout, no tool call).
+language, the currency conversions and the words it could not read, and it is the answer
+whenever the model cannot give one (no key, an error, a timeout, no tool call, or nothing new:
+an answer that only repeats the previous search would show old results for a message the bot
+did not understand).
 """
 
 import asyncio
@@ -22,10 +24,11 @@ from openai.types.chat import (
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.interpret import Interpreter, rates_from, rule_interpreter
-from bot.parser import ParseResult, Rates
+from bot.interpret import Interpreter, rule_interpreter
+from bot.parser import ParseResult
 from bot.parser.query import FIELDS, validate
 from core.filters import CarFilters
+from core.money import Rates
 from core.read import facets
 from core.settings import Settings
 
@@ -82,8 +85,8 @@ You turn a used-car search message (Russian, English or Japanese) into one call 
 {TOOL_NAME}. Always call the tool; use null for anything the message does not ask for.
 - make and model: only the canonical English names below, exactly as written.
 - Prices are total prices in yen. Amounts without a currency are yen ("2 млн" = 2000000, \
-"150万円" = 1500000, "800k" = 800000). Other currencies: 1 USD = {rates.usd:g} yen, \
-1 EUR = {rates.eur:g} yen, 1 RUB = {rates.rub:g} yen.
+"150万円" = 1500000, "800k" = 800000). Other currencies: \
+{", ".join(f"1 {currency} = {yen:g} yen" for currency, yen in rates.yen_per.items())}.
 - mileage_max is in kilometres. repair_history false means no accident or repair history.
 - sort: "price" cheapest first, "-year" newest first, "mileage" lowest mileage first.
 - Follow-ups: when a previous search is given and the message refines it ("cheaper?", \
@@ -106,17 +109,16 @@ def _tool_arguments(response: ChatCompletion) -> dict[str, Any] | None:
 
 
 def llm_interpreter(
-    client: AsyncOpenAI, model: str, makes_models: MakesModels, rates: Rates, timeout: float
+    client: AsyncOpenAI, model: str, makes_models: MakesModels, timeout: float
 ) -> Interpreter:
     """An Interpreter asking `model` through `client`, falling back to the rule parser."""
     tools = [tool_schema()]
-    prompt = system_prompt(makes_models, rates)
-    rules = rule_interpreter(rates)
 
-    async def interpret(text: str, previous: Mapping[str, Any] | None) -> ParseResult:
-        ruled = await rules(text, previous)
+    async def interpret(text: str, previous: Mapping[str, Any] | None, rates: Rates) -> ParseResult:
+        ruled = await rule_interpreter(text, previous, rates)
         if ruled.problem:
             return ruled  # a negative amount or an exponent: refused before any model is asked
+        prompt = system_prompt(makes_models, rates)
         messages: list[ChatCompletionMessageParam] = [{"role": "system", "content": prompt}]
         if previous:
             context = f"Previous search: {json.dumps(previous, ensure_ascii=False)}"
@@ -145,6 +147,9 @@ def llm_interpreter(
                 {name: ruled.filters[name] for name in _PRICE_FIELDS if name in ruled.filters}
             )
         filters, dropped, ignored = validate(fields)
+        if not filters or filters == validate(previous or {})[0]:
+            log.warning("LLM asked for nothing new, using the rule parser")
+            return ruled
         # The model merges a follow-up itself; it did if it kept any of the previous filters.
         kept = previous is not None and any(filters.get(k) == v for k, v in previous.items())
         return dataclasses.replace(
@@ -153,6 +158,7 @@ def llm_interpreter(
             followup=kept,
             notes=(*map(str, ruled.conversions), *dropped),
             ignored=tuple(ignored),
+            unknown=(),  # the model read every word
             source="llm",
         )
 
@@ -179,9 +185,8 @@ async def interpreter_for(
 
     The caller closes the client (`await client.close()`) in the event loop that used it.
     """
-    rates = rates_from(settings)
     if settings.openai_api_key is None or not settings.openai_api_key.get_secret_value():
-        return rule_interpreter(rates), None
+        return rule_interpreter, None
     client = AsyncOpenAI(
         api_key=settings.openai_api_key.get_secret_value(),
         base_url=settings.openai_base_url,
@@ -190,6 +195,6 @@ async def interpreter_for(
     )
     makes_models = await load_makes_models(sessions)
     interpret = llm_interpreter(
-        client, settings.openai_model, makes_models, rates, settings.openai_timeout_seconds
+        client, settings.openai_model, makes_models, settings.openai_timeout_seconds
     )
     return interpret, client

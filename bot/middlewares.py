@@ -1,19 +1,47 @@
-"""Outer middlewares, run for every update in this order: access, rate limit, DB session."""
+"""Outer middlewares, run for every update in this order: access, rate limit, (aiogram's FSM
+context,) DB session."""
 
 import math
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Collection
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.types import Chat, TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.state import LRU
 from bot.texts import language_of, message
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class LRU(Generic[_K, _V]):
+    """A dict that forgets its least recently used keys beyond `size`."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[_K, _V] = OrderedDict()
+
+    def get(self, key: _K) -> _V | None:
+        """The value of `key`, now the most recently used, or None."""
+        if key not in self._items:
+            return None
+        self._items.move_to_end(key)
+        return self._items[key]
+
+    def put(self, key: _K, value: _V) -> None:
+        """Store `value`, forgetting the least recently used key if full."""
+        self._items[key] = value
+        self._items.move_to_end(key)
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+    def pop(self, key: _K) -> None:
+        """Forget `key`, if known."""
+        self._items.pop(key, None)
 
 
 async def _tell(bot: Bot, event: TelegramObject, chat: Chat | None, text: str) -> None:
@@ -42,7 +70,10 @@ class AccessMiddleware(BaseMiddleware):
 
 
 class RateLimitMiddleware(BaseMiddleware):
-    """At most `limit` updates per chat in any `window` seconds; the rest are dropped."""
+    """At most `limit` updates per chat in any `window` seconds; the rest are dropped.
+
+    Counted per process: a flood is held off by whichever process it reaches.
+    """
 
     def __init__(
         self,

@@ -7,7 +7,7 @@ built-in rule parser as its fallback, else the parser alone (bot.llm.interpreter
     python -m bot.parse < queries.txt                  # one query per line, one object per line
 
 Only the filters that are set are printed; notes (currency rates used, words ignored) go to
-stderr.
+stderr. Foreign prices are converted at the settings' rates (YEN_PER_USD…).
 """
 
 import argparse
@@ -21,6 +21,7 @@ from typing import TextIO
 from bot.interpret import Interpreter
 from bot.llm import interpreter_for
 from core.db import async_session_factory, make_async_engine
+from core.money import Rates, settings_rates
 from core.settings import Settings, get_settings
 
 
@@ -41,18 +42,18 @@ async def _interpret_all(
     finally:
         await engine.dispose()
     try:
-        await _print_filters(interpret, queries, stdout, stderr)
+        await _print_filters(interpret, settings_rates(settings), queries, stdout, stderr)
     finally:
         if client is not None:
             await client.close()
 
 
 async def _print_filters(
-    interpret: Interpreter, queries: Iterable[str], stdout: TextIO, stderr: TextIO
+    interpret: Interpreter, rates: Rates, queries: Iterable[str], stdout: TextIO, stderr: TextIO
 ) -> None:
     """One JSON line of filters per query, and its notes on stderr."""
     for query in queries:
-        result = await interpret(query.rstrip("\n"), None)
+        result = await interpret(query.rstrip("\n"), None, rates)
         stdout.write(json.dumps(result.filters, ensure_ascii=False) + "\n")
         stdout.flush()
         stderr.writelines(f"note: {note}\n" for note in result.notes)

@@ -1,79 +1,72 @@
-"""What the bot remembers per chat, in memory and bounded: the last search, for follow-ups."""
+"""A chat's last search, kept in aiogram's FSM data (bot.storage: the database), so follow-ups
+and buttons work after a restart and whichever bot process gets the update."""
 
-import itertools
-from collections import OrderedDict
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+import time
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-from bot.parser import Conversion
+from aiogram.fsm.context import FSMContext
 
-_K = TypeVar("_K")
-_V = TypeVar("_V")
+from core.money import Rates
 
-
-class LRU(Generic[_K, _V]):
-    """A dict that forgets its least recently used keys beyond `size`."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[_K, _V] = OrderedDict()
-
-    def get(self, key: _K) -> _V | None:
-        """The value of `key`, now the most recently used, or None."""
-        if key not in self._items:
-            return None
-        self._items.move_to_end(key)
-        return self._items[key]
-
-    def put(self, key: _K, value: _V) -> None:
-        """Store `value`, forgetting the least recently used key if full."""
-        self._items[key] = value
-        self._items.move_to_end(key)
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
-
-    def pop(self, key: _K) -> None:
-        """Forget `key`, if known."""
-        self._items.pop(key, None)
+KEY = "search"  # the FSM data key; others are free for later features
 
 
 @dataclass(slots=True)
 class Search:
-    """A chat's last search: its id (the buttons carry it), filters and language."""
+    """A chat's last search: its id (the buttons carry it), filters, language and money."""
 
     id: int
     filters: dict[str, Any]
     language: str
-    conversions: tuple[Conversion, ...] = field(default=())
-    ignored: tuple[str, ...] = field(default=())  # values the search could not use, as shown
+    currency: str  # prices are shown in it, yen beside; JPY: yen alone
+    rates: Rates  # the rates of the search's conversion, shown with their date
+    ignored: tuple[str, ...] = ()  # values the search could not use, as shown
+    unknown: tuple[str, ...] = ()  # words of the message the bot could not read
+
+    def to_data(self) -> dict[str, Any]:
+        """The search as JSON-ready FSM data."""
+        as_of = self.rates.as_of.isoformat() if self.rates.as_of else None
+        return {
+            "id": self.id, "filters": self.filters, "language": self.language,
+            "currency": self.currency, "ignored": list(self.ignored), "unknown": list(self.unknown),
+            "rates": {"yen_per": dict(self.rates.yen_per), "as_of": as_of,
+                      "source": self.rates.source},
+        }  # fmt: skip
+
+    @classmethod
+    def from_data(cls, data: Any) -> "Search | None":
+        """The search stored by `to_data`; None for none (or one of an older shape)."""
+        try:
+            rates = data["rates"]
+            as_of = date.fromisoformat(rates["as_of"]) if rates["as_of"] else None
+            return cls(
+                int(data["id"]), dict(data["filters"]), str(data["language"]),
+                str(data["currency"]), Rates(dict(rates["yen_per"]), as_of, str(rates["source"])),
+                tuple(data["ignored"]), tuple(data["unknown"]),
+            )  # fmt: skip
+        except (KeyError, TypeError, ValueError):
+            return None
 
 
-class ChatMemory:
-    """The last search of each chat; chats beyond `size` are forgotten, oldest first."""
+async def last_search(state: FSMContext) -> Search | None:
+    """The chat's last search, if it has one."""
+    return Search.from_data((await state.get_data()).get(KEY))
 
-    def __init__(self, size: int = 10_000) -> None:
-        self._searches: LRU[int, Search] = LRU(size)
-        # Ids start at the clock, so a button sent before a restart never matches a new search.
-        self._ids = itertools.count(int(datetime.now(UTC).timestamp() * 1000))
 
-    def get(self, chat_id: int) -> Search | None:
-        """The chat's last search, if it is remembered."""
-        return self._searches.get(chat_id)
+async def save(state: FSMContext, search: Search) -> None:
+    """Make `search` the chat's last search."""
+    await state.update_data({KEY: search.to_data()})
 
-    def remember(
-        self,
-        chat_id: int,
-        filters: dict[str, Any],
-        language: str,
-        conversions: tuple[Conversion, ...] = (),
-        ignored: tuple[str, ...] = (),
-    ) -> Search:
-        """Make `filters` the chat's last search, under a new id."""
-        search = Search(next(self._ids), filters, language, conversions, ignored)
-        self._searches.put(chat_id, search)
-        return search
 
-    def forget(self, chat_id: int) -> None:
-        """Drop the chat's search (/reset)."""
-        self._searches.pop(chat_id)
+async def forget(state: FSMContext) -> None:
+    """Drop the chat's search (/reset), leaving any other data."""
+    await state.update_data({KEY: None})
+
+
+def next_id(previous: Search | None) -> int:
+    """A new search id: the clock in ms, so a button of a search before a restart or in
+    another process never matches a newer one; above the previous id at any rate."""
+    now = time.time_ns() // 1_000_000
+    return max(now, previous.id + 1) if previous else now

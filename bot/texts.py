@@ -1,45 +1,62 @@
-"""What the bot says, in Russian, English and Japanese: messages, filter labels and car lines."""
+"""What the bot says, in Russian, English and Japanese: messages, filter labels and car lines.
+
+Prices are yen, or, when the user asked in dollars, euros or roubles, that currency with the
+yen beside it ("$18,400 (¥2,760,000)"), at the rate the reply states with its date.
+"""
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 from html import escape
 from typing import Any
 
-from bot.parser import Conversion
 from bot.search import Relaxation
+from core.money import Rates
+from core.prefectures import prefecture_by_ja
 
 LANGUAGES = ("ru", "en", "ja")
 
-HELP = """🚗 <b>Поиск машин на carsensor.net</b>
-Напишите, что ищете, обычным текстом:
-• Найди красную BMW до 2 млн
-• тойота приус от 2018 без ДТП
-• а подешевле? (уточняет прошлый поиск)
+# Queries the bot answers, shown in /help and when a message is not understood.
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "ru": ("Найди красную BMW до 2 млн", "тойота приус от 2018 без ДТП",
+           "седан до полутора миллионов на автомате"),
+    "en": ("white SUV under 2 million with less than 30000 km", "Honda Fit automatic after 2017",
+           "VW Golf GTI under $20,000"),
+    "ja": ("トヨタ プリウス 100万円以下", "白のSUV 2019年以降", "ゴルフGTI 200万円以下"),
+}  # fmt: skip
 
-🚗 <b>Used cars from carsensor.net</b>
-Just write what you want:
-• white SUV under 2 million with less than 30000 km
-• Honda Fit automatic after 2017
-• only automatic (refines the last search)
-
-🚗 <b>カーセンサーの中古車検索</b>
-探している車を書いてください:
-• トヨタ プリウス 100万円以下
-• 白のSUV 2019年以降
-
-Prices without a currency are yen; $, € and ₽ are converted.
-/reset — новый поиск · new search · リセット"""
+_HELP = {
+    "ru": (
+        "🚗 <b>Поиск машин на carsensor.net</b>\nНапишите, что ищете, обычным текстом, "
+        "например:\n{examples}\nУточнить последний поиск: «а подешевле?», «только автомат».\n"
+        "Цены без валюты — в иенах; $, € и ₽ пересчитаю по курсу.\n/reset — начать заново"
+    ),
+    "en": (
+        "🚗 <b>Used cars from carsensor.net</b>\nJust write what you want, for example:\n"
+        "{examples}\nRefine the last search: “cheaper?”, “only automatic”.\n"
+        "Prices without a currency are yen; $, € and ₽ are converted.\n/reset — start afresh"
+    ),
+    "ja": (
+        "🚗 <b>カーセンサーの中古車検索</b>\n探している車を書いてください。例:\n{examples}\n"
+        "前回の検索を絞り込む: 「もっと安い」「オートマだけ」\n"
+        "通貨のない金額は円です。$・€・₽は換算します。\n/reset — 最初から"
+    ),
+}
 
 MESSAGES: dict[str, dict[str, str]] = {
     "ru": {
         "found": "Найдено: {count}",
         "filters": "Фильтры: {filters}",
         "rate": "курс: 1 {currency} = {rate} ¥",
+        "as_of": " на {date}",
         "shown": "Показаны {first}–{last} из {count}",
         "nothing": "Ничего не нашлось.",
         "relax": "Без условия «{filter}» нашлось бы: {count}.",
         "relax_none": "Попробуйте другой запрос или /reset.",
         "ignored": "Не учтено (недопустимое значение): {fields}",
-        "not_understood": "Не понял, что искать. Например: «Найди красную BMW до 2 млн». /help",
+        "unknown": "Не понял: {words}",
+        "not_understood": "Не понял, что искать.",
+        "try": "Попробуйте так:",
         "bad_number": (
             "Не понимаю отрицательные числа и степени: «{amount}». Искать не стал. "
             "Напишите сумму обычным числом, например: «5 млн», «до 1,5 млн», «от 500 тыс», "
@@ -57,12 +74,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "found": "Found: {count}",
         "filters": "Filters: {filters}",
         "rate": "rate: 1 {currency} = ¥{rate}",
+        "as_of": " as of {date}",
         "shown": "Showing {first}–{last} of {count}",
         "nothing": "Nothing found.",
         "relax": "Without “{filter}” there would be {count}.",
         "relax_none": "Try another search or /reset.",
         "ignored": "Ignored (not a valid value): {fields}",
-        "not_understood": "I did not get what to look for. Try: “white SUV under 2 million”. /help",
+        "unknown": "Not understood: {words}",
+        "not_understood": "I did not get what to look for.",
+        "try": "Try something like:",
         "bad_number": (
             "I do not understand negative numbers or exponents: “{amount}”, so I did not "
             "search. Write the amount as a plain number, e.g. “5 million”, “under 1.5 million”, "
@@ -80,12 +100,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "found": "該当: {count}台",
         "filters": "条件: {filters}",
         "rate": "レート: 1 {currency} = {rate}円",
+        "as_of": "（{date}時点）",
         "shown": "{count}台中 {first}–{last}台目",
         "nothing": "該当する車はありません。",
         "relax": "「{filter}」を外すと{count}台あります。",
         "relax_none": "別の条件で検索するか /reset してください。",
         "ignored": "無効な条件を無視しました: {fields}",
-        "not_understood": "検索条件が分かりませんでした。例: 「トヨタ プリウス 100万円以下」 /help",
+        "unknown": "分からない言葉: {words}",
+        "not_understood": "検索条件が分かりませんでした。",
+        "try": "例えば:",
         "bad_number": (
             "マイナスの数や指数表記は使えません: 「{amount}」。検索していません。"
             "「500万円」「150万円以下」「5万km以内」「2018年以降」のように書いてください。"
@@ -103,19 +126,20 @@ MESSAGES: dict[str, dict[str, str]] = {
 # Field labels, and the sort buttons' labels under "sort_price" and so on.
 LABELS: dict[str, dict[str, str]] = {
     "ru": {
-        "make": "марка", "model": "модель", "q": "текст", "color": "цвет", "body_type": "кузов",
+        "make": "марка", "model": "модель", "q": "комплектация", "color": "цвет",
+        "body_type": "кузов",
         "transmission": "КПП", "fuel": "топливо", "year": "год", "price": "цена",
         "mileage": "пробег", "prefecture": "префектура", "sort": "сортировка", "km": "км",
         "sort_price": "Цена", "sort_year": "Год", "sort_mileage": "Пробег",
     },
     "en": {
-        "make": "make", "model": "model", "q": "text", "color": "colour", "body_type": "body",
+        "make": "make", "model": "model", "q": "grade", "color": "colour", "body_type": "body",
         "transmission": "gearbox", "fuel": "fuel", "year": "year", "price": "price",
         "mileage": "mileage", "prefecture": "prefecture", "sort": "sort", "km": "km",
         "sort_price": "Price", "sort_year": "Year", "sort_mileage": "Mileage",
     },
     "ja": {
-        "make": "メーカー", "model": "車種", "q": "キーワード", "color": "色",
+        "make": "メーカー", "model": "車種", "q": "グレード", "color": "色",
         "body_type": "ボディ", "transmission": "ミッション", "fuel": "燃料", "year": "年式",
         "price": "価格",
         "mileage": "走行距離", "prefecture": "地域", "sort": "並び順", "km": "km",
@@ -165,6 +189,33 @@ VALUES: dict[str, dict[str, str]] = {
 }  # fmt: skip
 
 _CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "RUB": "₽"}
+# How each language writes a day: 01.12.2026, 2026-12-01, 2026年12月1日.
+_DATES = {"ru": "{:%d.%m.%Y}", "en": "{:%Y-%m-%d}", "ja": "{0.year}年{0.month}月{0.day}日"}
+_QUOTES = {"ru": "«{}»", "en": "“{}”", "ja": "「{}」"}
+_UNKNOWN_SHOWN = 5  # words, each cut at 30 characters: a pasted essay is not echoed back
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """How a reply shows prices: in `currency`, converted at `rates`; JPY is yen alone."""
+
+    currency: str
+    rates: Rates
+
+    def show(self, yen_amount: int) -> str:
+        """¥1,890,000 (189万円), or $12,600 (¥1,890,000)."""
+        if self.currency == "JPY":
+            return yen(yen_amount)
+        value = f"{self.rates.from_yen(yen_amount, self.currency):,.0f}"
+        sign = _CURRENCY_SIGNS[self.currency]
+        shown = f"{value} {sign}" if self.currency == "RUB" else f"{sign}{value}"
+        return f"{shown} (¥{yen_amount:,})"
+
+
+def help_text(language: str) -> str:
+    """/start and /help: what the bot does, with examples, in `language`."""
+    examples = "\n".join(f"• {escape(example)}" for example in EXAMPLES[language])
+    return _HELP[language].format(examples=examples)
 
 
 def message(language: str, key: str, **values: object) -> str:
@@ -193,11 +244,19 @@ def yen(amount: int) -> str:
     return f"¥{amount:,} ({man}万円)"
 
 
-def describe_filter(language: str, name: str, value: Any) -> str:
+def prefecture_name(language: str, name: str) -> str:
+    """A prefecture as listings store it (東京都) in `language`: Токио, Tokyo, 東京都."""
+    prefecture = prefecture_by_ja(name)
+    if prefecture is None or language == "ja":
+        return name
+    return prefecture.ru if language == "ru" else prefecture.en
+
+
+def describe_filter(language: str, name: str, value: Any, money: Money) -> str:
     """One filter as the user reads it: "цена ≤ ¥2,000,000 (200万円)", "цвет: красный"."""
     if name in ("price_min", "price_max"):
         sign = "≥" if name == "price_min" else "≤"
-        return f"{label(language, 'price')} {sign} {yen(value)}"
+        return f"{label(language, 'price')} {sign} {money.show(value)}"
     if name in ("year_min", "year_max"):
         sign = "≥" if name == "year_min" else "≤"
         return f"{label(language, 'year')} {sign} {value}"
@@ -207,21 +266,41 @@ def describe_filter(language: str, name: str, value: Any) -> str:
         return value_name(language, f"repair_{str(value).lower()}")
     if name in ("color", "body_type", "transmission", "fuel", "sort"):
         value = value_name(language, value)
+    elif name == "prefecture":
+        value = prefecture_name(language, value)
     return f"{label(language, name)}: {value}"
 
 
-def describe_filters(language: str, filters: Mapping[str, Any]) -> str:
+def describe_filters(language: str, filters: Mapping[str, Any], money: Money) -> str:
     """Every filter set, joined by " · "."""
-    return " · ".join(describe_filter(language, name, value) for name, value in filters.items())
+    return " · ".join(
+        describe_filter(language, name, value, money) for name, value in filters.items()
+    )
 
 
-def describe_rate(language: str, conversion: Conversion) -> str:
-    """The rate a foreign price was converted at: "курс: 1 $ = 150 ¥"."""
-    currency = _CURRENCY_SIGNS.get(conversion.currency, conversion.currency)
-    return message(language, "rate", currency=currency, rate=f"{conversion.rate:g}")
+def day(language: str, when: date) -> str:
+    """A date the way `language` writes it."""
+    return _DATES.get(language, _DATES["en"]).format(when)
 
 
-def car_lines(language: str, number: int, car: Mapping[str, Any]) -> str:
+def describe_rate(language: str, money: Money) -> str:
+    """The rate prices are shown at: "курс: 1 $ = 150 ¥ на 01.12.2026"."""
+    currency = _CURRENCY_SIGNS[money.currency]
+    rate = message(
+        language, "rate", currency=currency, rate=f"{money.rates.yen_per[money.currency]:g}"
+    )
+    if money.rates.as_of is None:
+        return rate
+    return rate + message(language, "as_of", date=day(language, money.rates.as_of))
+
+
+def quoted(language: str, words: Sequence[str]) -> str:
+    """Words as the language quotes them, the first few, each cut short."""
+    quote = _QUOTES.get(language, _QUOTES["en"])
+    return ", ".join(quote.format(word[:30]) for word in words[:_UNKNOWN_SHOWN])
+
+
+def car_lines(language: str, number: int, car: Mapping[str, Any], money: Money) -> str:
     """A car in three lines: name and grade; year, mileage, price and prefecture; the link."""
     name = " ".join(
         str(part)
@@ -235,8 +314,8 @@ def car_lines(language: str, number: int, car: Mapping[str, Any]) -> str:
     details = [
         str(car["year"]) if car["year"] else "",
         f"{car['mileage_km']:,} {label(language, 'km')}" if car["mileage_km"] is not None else "",
-        yen(price) if price is not None else message(language, "no_price"),
-        escape(car["prefecture"] or ""),
+        money.show(price) if price is not None else message(language, "no_price"),
+        escape(prefecture_name(language, car["prefecture"] or "")),
     ]
     link = f'<a href="{escape(car["url"])}">{message(language, "link")}</a>'
     return "\n".join((title, " · ".join(part for part in details if part), link))
@@ -245,16 +324,19 @@ def car_lines(language: str, number: int, car: Mapping[str, Any]) -> str:
 def _understood(
     language: str,
     filters: Mapping[str, Any],
-    conversions: Sequence[Conversion],
+    money: Money,
     ignored: Sequence[str],
+    unknown: Sequence[str],
 ) -> list[str]:
-    """What the bot understood: the filters, each rate it used, and what it had to ignore."""
-    lines = [
-        escape(message(language, "filters", filters=describe_filters(language, filters))),
-        *(escape(describe_rate(language, conversion)) for conversion in conversions),
-    ]
+    """What the bot understood: the filters, the rate, what it ignored and did not know."""
+    described = describe_filters(language, filters, money)
+    lines = [escape(message(language, "filters", filters=described))]
+    if money.currency != "JPY":
+        lines.append(escape(describe_rate(language, money)))
     if ignored:
         lines.append(escape(message(language, "ignored", fields=", ".join(ignored))))
+    if unknown:
+        lines.append(escape(message(language, "unknown", words=quoted(language, unknown))))
     return lines
 
 
@@ -264,16 +346,17 @@ def search_reply(
     cars: Sequence[Mapping[str, Any]],
     count: int,
     offset: int,
-    conversions: Sequence[Conversion] = (),
+    money: Money,
     ignored: Sequence[str] = (),
+    unknown: Sequence[str] = (),
 ) -> str:
-    """The answer to a search: the count, the filters, the rates used, and one page of cars."""
+    """The answer to a search: the count, the filters, the rate used, and one page of cars."""
     lines = [
         f"<b>{message(language, 'found', count=count)}</b>",
-        *_understood(language, filters, conversions, ignored),
+        *_understood(language, filters, money, ignored, unknown),
     ]
     for number, car in enumerate(cars, start=offset + 1):
-        lines += ["", car_lines(language, number, car)]
+        lines += ["", car_lines(language, number, car, money)]
     if cars:
         shown = message(language, "shown", first=offset + 1, last=offset + len(cars), count=count)
         lines += ["", shown]
@@ -283,21 +366,31 @@ def search_reply(
 def nothing_reply(
     language: str,
     filters: Mapping[str, Any],
-    conversions: Sequence[Conversion],
+    money: Money,
     relaxation: Relaxation | None,
     ignored: Sequence[str] = (),
+    unknown: Sequence[str] = (),
 ) -> str:
     """No cars: say so, what was understood, and the one filter to drop (and what it finds)."""
     lines = [
         f"<b>{message(language, 'nothing')}</b>",
-        *_understood(language, filters, conversions, ignored),
+        *_understood(language, filters, money, ignored, unknown),
     ]
     if relaxation is None:
         lines.append(escape(message(language, "relax_none")))
     else:
-        dropped = describe_filter(language, relaxation.field, relaxation.value)
+        dropped = describe_filter(language, relaxation.field, relaxation.value, money)
         lines.append(escape(message(language, "relax", filter=dropped, count=relaxation.count)))
     return "\n".join(lines)
+
+
+def not_understood(language: str, unknown: Sequence[str]) -> str:
+    """A message that asks for nothing the bot knows: say so, name its words, give examples."""
+    lines = [message(language, "not_understood")]
+    if unknown:
+        lines.append(message(language, "unknown", words=quoted(language, unknown)))
+    lines += [message(language, "try"), *(f"• {example}" for example in EXAMPLES[language])]
+    return escape("\n".join([*lines, "/help"]))
 
 
 def language_of(language_code: str | None) -> str:

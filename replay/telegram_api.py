@@ -2,7 +2,10 @@
 
 aiogram reaches it through `AiohttpSession(api=TelegramAPIServer.from_base(server.url))`, so a
 test exercises the real HTTP requests the bot makes (`POST /bot<token>/<method>`, form data)
-and then asserts on `server.calls`.
+and then asserts on `server.calls`, refused ones included.
+
+Photos by URL (sendPhoto, sendMediaGroup) are answered as Telegram answers once it has fetched
+them; a URL in `unreachable` gets the error Telegram gives for a URL it cannot fetch.
 """
 
 import itertools
@@ -20,11 +23,13 @@ BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Cars", "username": "carse
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One Bot API request: the method, its parameters (JSON ones decoded), what it answered."""
+    """One Bot API request: the method, its parameters (JSON ones decoded), what it answered
+    (`result`, or for a refused request None and the `error` description)."""
 
     method: str
     params: dict[str, Any]
     result: Any
+    error: str | None = None
 
     @property
     def buttons(self) -> list[list[dict[str, Any]]]:
@@ -52,6 +57,7 @@ class FakeTelegram:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.url = ""
+        self.unreachable: set[str] = set()  # photo URLs Telegram cannot fetch
         self._message_ids = itertools.count(100)
         self._runner: web.AppRunner | None = None
 
@@ -71,18 +77,46 @@ class FakeTelegram:
         """The calls of one method, in order."""
         return [call for call in self.calls if call.method == method]
 
-    def _message(self, params: dict[str, Any], message_id: int) -> dict[str, Any]:
-        """The Message object Telegram returns for a message the bot sent or edited."""
-        message = {
+    def _message(
+        self, params: dict[str, Any], message_id: int, photo: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The Message object Telegram returns for a message the bot sent or edited; with
+        `photo` (an InputMediaPhoto, or sendPhoto's own parameters), a photo message."""
+        message: dict[str, Any] = {
             "message_id": message_id,
             "date": int(datetime.now(UTC).timestamp()),
             "chat": {"id": int(params["chat_id"]), "type": "private"},
             "from": BOT_USER,
-            "text": params.get("text", ""),
         }
+        if photo is None:
+            message["text"] = params.get("text", "")
+        else:
+            # Telegram stores the fetched picture and answers with its sizes, not the URL.
+            size = {"file_id": f"photo-{message_id}", "file_unique_id": f"p{message_id}"}
+            message["photo"] = [size | {"width": 320, "height": 240}]
+            if photo.get("caption"):
+                message["caption"] = photo["caption"]
         if "reply_markup" in params:
             message["reply_markup"] = params["reply_markup"]
         return message
+
+    def _refusal(self, method: str, params: dict[str, Any]) -> str | None:
+        """Why Telegram would refuse the call, or None."""
+        if method in ("sendMessage", "editMessageText") and not params.get("text"):
+            return "Bad Request: text is empty"
+        if method == "sendPhoto" and params.get("photo") in self.unreachable:
+            return "Bad Request: failed to get HTTP URL content"
+        if method == "sendMediaGroup":
+            media = params.get("media") or []
+            if not 2 <= len(media) <= 10:
+                return "Bad Request: media group must include 2-10 items"
+            for number, item in enumerate(media, start=1):
+                if item.get("media") in self.unreachable:
+                    return (
+                        f"Bad Request: failed to send message #{number} with the error "
+                        'message "WEBPAGE_CURL_FAILED"'
+                    )
+        return None
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -90,8 +124,9 @@ class FakeTelegram:
             params = await request.json()
         else:
             params = {name: _decode(str(value)) for name, value in (await request.post()).items()}
-        if method in ("sendMessage", "editMessageText") and not params.get("text"):
-            error = {"ok": False, "error_code": 400, "description": "Bad Request: text is empty"}
+        if (refusal := self._refusal(method, params)) is not None:
+            self.calls.append(Call(method, params, None, refusal))
+            error = {"ok": False, "error_code": 400, "description": refusal}
             return web.json_response(error, status=400)
         result: Any
         if method == "getMe":
@@ -100,6 +135,13 @@ class FakeTelegram:
             result = self._message(params, next(self._message_ids))
         elif method == "editMessageText":
             result = self._message(params, int(params["message_id"]))
+        elif method == "sendPhoto":
+            result = self._message(params, next(self._message_ids), photo=params)
+        elif method == "sendMediaGroup":
+            result = [
+                self._message(params, next(self._message_ids), photo=item)
+                for item in params["media"]
+            ]
         else:  # answerCallbackQuery, deleteWebhook, setMyCommands…: Telegram answers true
             result = True
         self.calls.append(Call(method, params, result))

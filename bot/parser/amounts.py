@@ -148,11 +148,23 @@ _WORDS_AFTER = _table(
     (("くらい", "ぐらい", "程度", "前後", "ish", "or so", "примерно", "около"), _FILLER),
 )  # fmt: skip
 
-# Words that are a number and its multiplier: "до ляма", "under a million".
-_NUMBER_WORDS = {
+# Two to ten in words ("до двух миллионов", "under two million"); "one" is too often no number.
+_NUMERALS = {
+    2: ("два", "две", "двух", "two"), 3: ("три", "трех", "three"),
+    4: ("четыре", "четырех", "four"), 5: ("пять", "пяти", "five"), 6: ("шесть", "шести", "six"),
+    7: ("семь", "семи", "seven"), 8: ("восемь", "восьми", "eight"),
+    9: ("девять", "девяти", "nine"), 10: ("десять", "десяти", "ten"),
+}  # fmt: skip
+# Numbers written as words, (number, multiplier): "до ляма" and "under a million" are a
+# million; "полтора ляма" is 1.5 and the unit after it.
+_NUMBER_WORDS: dict[str, tuple[float, float | None]] = {
     **dict.fromkeys(("миллион", "миллиона", "лям", "ляма", "лимон", "лимона", "million",
-                     "a million", "one million"), 1e6),
-    **dict.fromkeys(("полмиллиона", "пол миллиона", "пол ляма", "полляма", "half a million"), 5e5),
+                     "a million", "one million"), (1, 1e6)),
+    **dict.fromkeys(("полмиллиона", "пол миллиона", "пол ляма", "полляма", "half a million"),
+                    (1, 5e5)),
+    **dict.fromkeys(("полтора", "полторы", "полутора", "one and a half", "one-and-a-half"),
+                    (1.5, None)),
+    **{word: (number, None) for number, words in _NUMERALS.items() for word in words},
 }  # fmt: skip
 _NUMBER = re.compile(
     r"(?<![0-9a-z.,])(\d{1,3}(?:[ .,]\d{3})+(?![0-9])|\d+(?:[.,]\d+)?)"
@@ -241,7 +253,8 @@ def _read(text: str, match: re.Match[str], floor: int) -> Amount:
         if power := _EXPONENT.match(text, match.end()):
             amount = replace(amount, end=power.end(), exponent=True)
     else:
-        amount = Amount(1, word, match.start(), match.start(), match.end(), _NUMBER_WORDS[word])
+        number, multiplier = _NUMBER_WORDS[word]
+        amount = Amount(number, word, match.start(), match.start(), match.end(), multiplier)
     # Words before `floor` belong to the previous number: in "до 2 млн от 2018", "от" is 2018's.
     window_start = max(floor, match.start() - _LOOK_BACK)
     window = text[window_start : match.start()]

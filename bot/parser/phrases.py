@@ -5,7 +5,9 @@ built once at import from `words.py` and `core.vocab`; a scan tries, at each pos
 longest spelling first, so ランドクルーザープラド wins over ランドクルーザー and "mini van" over
 "mini". Latin and Cyrillic spellings must stand as whole words; Japanese ones need no spaces.
 A model found is then taken on over the words that make it a longer model of the same make
-(импреза wrx, Jimny シエラ), whatever script each part is in.
+(импреза wrx, Jimny シエラ), whatever script each part is in, and two models of one make side
+by side, one's name within the other's, are the longer one (ленд крузер прадо, рендж ровер
+эвок). A grade after a model is a grade (golf gti: the Golf, graded GTI), searched as text.
 """
 
 import re
@@ -52,7 +54,8 @@ def alternation(spellings: Iterable[str], *, glued: bool = False) -> str:
 class Meaning:
     """What a phrase sets: a filter field and its value, or a follow-up's comparative."""
 
-    field: str  # a CarFilters field, or "relative" (cheaper, newer, less_mileage)
+    # A CarFilters field (q: a grade), or "relative" (cheaper, newer, less_mileage).
+    field: str
     value: str | bool
     make: str | None = None  # for a model, its make
     needs_make: bool = False  # a model spelling that counts only when its make is named
@@ -152,10 +155,34 @@ def _body_styles() -> dict[tuple[str, str, str], str]:
     }
 
 
+def _graded_models() -> frozenset[tuple[str, str]]:
+    """(make, model) of the models that are another model of the make and a grade word.
+
+    Listings name the Golf GTI, outside carsensor's catalogue; it is read as the Golf with
+    the grade GTI, so that "golf gti" finds the Golfs whose grade says GTI. Catalogue models
+    (the Civic Type R) stay models.
+    """
+    grades = {fold_phrase(s) for spellings in words.GRADE_WORDS.values() for s in spellings}
+    coded = {(row.make, row.en) for row in vocab.MODELS if row.code}
+    graded = set()
+    for row in vocab.MODELS:
+        base, _, last = row.en.rpartition(" ")
+        if (
+            (row.make, row.en) not in coded
+            and fold_phrase(last) in grades
+            and (base in models_of(row.make))
+        ):
+            graded.add((row.make, row.en))
+    return frozenset(graded)
+
+
 def _model_entries() -> Iterator[tuple[str, Meaning]]:
     """Every spelling of every model, from core.vocab and lexicon.MODEL_WORDS."""
     bodies = _body_styles()
+    graded = _graded_models()
     for make, model, spellings in _vocab_models():
+        if (make, model) in graded:
+            continue
         for spelling in spellings:
             if spelling.isdigit():
                 continue  # 86, 911, 2008: only right after the make (NUMERIC_MODELS)
@@ -186,6 +213,7 @@ def _entries() -> Iterator[tuple[str, Meaning]]:
         "fuel": words.FUEL_WORDS,
         "sort": words.SORT_WORDS,
         "relative": words.RELATIVE_WORDS,
+        "q": words.GRADE_WORDS,
     }
     for field, table in tables.items():
         for value, spellings in table.items():
@@ -235,8 +263,27 @@ def _needs_make(meaning: Meaning) -> bool:
     return meaning.needs_make
 
 
+def _free_longer(index: dict[str, tuple[Meaning, ...]]) -> None:
+    """A model spelled as a model that needs no make and more words counts without its make
+    too: "impreza wrx" is the Impreza WRX, as "импреза wrx" is (see `_extend`)."""
+    for phrase, meanings in index.items():
+        for i in range(1, len(phrase)):
+            # A word ends at a space or a dash, or where katakana meets another script.
+            if phrase[i] not in " -" and is_katakana(phrase[i - 1]) == is_katakana(phrase[i]):
+                continue
+            free = {m.make for m in index.get(phrase[:i].rstrip(" -"), ()) if m.field == "model"
+                    and not m.needs_make}  # fmt: skip
+            if free:
+                index[phrase] = tuple(
+                    replace(m, needs_make=False) if m.field == "model" and m.make in free else m
+                    for m in meanings
+                )
+                break
+
+
 _MAKE_ORDER = {make.en: i for i, make in enumerate(MAKES)}
 INDEX = _build_index()
+_free_longer(INDEX)
 
 
 def _lengths() -> dict[str, tuple[int, ...]]:
@@ -401,6 +448,27 @@ def find_phrases(folded: Folded) -> list[Match]:
         if found is None:
             i += 1
         else:
-            matches.append(_extend(folded, found))
-            i = matches[-1].end
+            found = _extend(folded, found)
+            if matches and (longer := _longer_model(text, matches[-1], found)):
+                matches[-1] = longer
+            else:
+                matches.append(found)
+            i = found.end
     return matches
+
+
+def _longer_model(text: str, first: Match, second: Match) -> Match | None:
+    """Two models of one make side by side, one's name within the other's, as one match of
+    the longer: "ленд крузер прадо" and "рендж ровер эвок" whatever their spellings."""
+    if text[first.end : second.start].strip(" -"):
+        return None
+    for a in first.meanings:
+        for b in second.meanings:
+            if a.field != "model" or b.field != "model" or a.make != b.make:
+                continue
+            short, long = sorted((a, b), key=lambda m: len(str(m.value)))
+            if set(str(short.value).split()) < set(str(long.value).split()):
+                needs_make = a.needs_make and b.needs_make
+                meaning = replace(long, needs_make=needs_make)
+                return Match(first.start, second.end, (meaning,), first.typo_of or second.typo_of)
+    return None

@@ -1,14 +1,20 @@
 """The rule-based parser: a message, and the chat's last search, in; CarFilters fields out.
 
 Steps: fold the text; find the known phrases (makes, models, colours…); read the numbers
-(prices, mileages, years); decide whether the message refines `previous` or starts afresh;
-apply comparatives ("а подешевле?"); validate with CarFilters, dropping what it rejects.
+(prices, mileages, years); name the words left unread; decide whether the message refines
+`previous` or starts afresh; apply comparatives ("а подешевле?"); validate with CarFilters,
+dropping what it rejects.
 A negative number or an exponent refuses the whole message (`problem`): read without its
 sign, "до -5 млн" would search up to 5 million.
 
 Choices a reader may look for:
 - a model names its make (прадо → Toyota); a named make limits the models to its own;
 - the first make, model, colour… named wins; the others are in `notes`;
+- a message that reads as nothing (greetings, questions, unknown words) gives no filters, even
+  after a search: the bot says it did not understand rather than repeat the last results;
+- a follow-up is a message that says so ("а…", "only…", "cheaper") or names one criterion and
+  nothing else ("white", "до 1 млн"); a car, a search verb, two criteria or an unknown word
+  start a new search ("японский седан" after a BMW is no BMW);
 - "2 млн" alone is the most one pays (price_max); "prius 2018" is that one year;
 - "after 2017" and "newer than 2015" are strict (2018 on, 2016 on); "от 2018" is not;
 - "cheaper" shrinks price_min and price_max to 80 % (rounded to ¥10,000), or sorts by price
@@ -17,7 +23,7 @@ Choices a reader may look for:
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -34,24 +40,18 @@ from bot.parser.phrases import (
     find_phrases,
 )
 from core.filters import CarFilters
-from core.lexicon import fold
+from core.lexicon import Folded, fold
+from core.money import Rates, settings_rates
+from core.settings import Settings
 
 MAX_CHARS = 4096  # Telegram's longest message; anything past it is ignored
 FIELDS = frozenset(CarFilters.model_fields) - {"is_active"}
 _RANGES = (("price_min", "price_max"), ("year_min", "year_max"))
 _SHRINK = 0.8
-
-
-@dataclass(frozen=True, slots=True)
-class Rates:
-    """Yen per unit of each foreign currency; the bot passes the ones from its settings."""
-
-    usd: float = 150.0
-    eur: float = 160.0
-    rub: float = 1.8
-
-
-DEFAULT_RATES = Rates()
+# Filters that make one criterion between them.
+_CRITERIA = {"price_min": "price", "price_max": "price", "year_min": "year", "year_max": "year"}
+# The settings' own defaults, not the environment's: the bot passes the current rates.
+DEFAULT_RATES = settings_rates(Settings.model_construct())
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +62,7 @@ class Conversion:
     amount: float
     rate: float
     yen: int
+    as_of: date | None = None  # the day the rate held
 
     def __str__(self) -> str:
         rate = f"1 {self.currency} = ¥{self.rate:g}"
@@ -73,11 +74,14 @@ class ParseResult:
     """What a message asks for, and how the parser got there."""
 
     filters: dict[str, Any]  # CarFilters fields, only those set, validated
-    language: str  # "ru", "en" or "ja": the language to answer in
+    # "ru", "en" or "ja": the message's language; None when it has only names and numbers.
+    language: str | None
     followup: bool = False  # merged into the previous search
     conversions: tuple[Conversion, ...] = ()
     notes: tuple[str, ...] = ()  # in English: rates used, what was ignored or dropped
     ignored: tuple[str, ...] = ()  # "name=value" of each field CarFilters rejected
+    unknown: tuple[str, ...] = ()  # words the parser could not read, as typed
+    currency: str | None = None  # the currency a price was given in (JPY for "円"), if any
     source: str = "rules"  # the LLM path will say "llm"
     # An amount refused as typed (-5 млн, 5e6): the filters are empty and no search is run.
     problem: str | None = None
@@ -85,18 +89,39 @@ class ParseResult:
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _CYRILLIC = re.compile(r"[а-я]")
+_LATIN = re.compile(r"[a-z]")
 _SEARCH = re.compile(alternation(words.SEARCH_WORDS))
 _FOLLOWUP = re.compile(
     f"^[^0-9a-zа-я\u3040-\u30ff\u4e00-\u9fff]*(?:{alternation(words.FOLLOWUP_OPENERS)})"
     f"|{alternation(words.FOLLOWUP_WORDS)}"
 )
+# Words that ask for nothing, and never count as unknown.
+_FILLER = re.compile(
+    alternation((*words.STOP_WORDS, *words.SEARCH_WORDS, *words.FOLLOWUP_OPENERS,
+                 *words.FOLLOWUP_WORDS))
+)  # fmt: skip
+# A word: Latin or Cyrillic letters and digits, or a run of katakana and kanji (hiragana is
+# grammar: の, で, ください).
+_WORD = re.compile(r"[0-9a-zа-я]+|[\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff々]{2,}")
 
 
-def detect_language(text: str) -> str:
-    """The language to answer in: ja for any kana or kanji, else ru for Cyrillic, else en."""
+def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """`text` with each span replaced by spaces."""
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def detect_language(text: str, names: Sequence[Match] = ()) -> str | None:
+    """ja for any kana or kanji, ru for Cyrillic, en for Latin outside the `names` (makes,
+    models, grades); None for a message of names and numbers alone (BMW X5 2018)."""
     if _JAPANESE.search(text):
         return "ja"
-    return "ru" if _CYRILLIC.search(text) else "en"
+    if _CYRILLIC.search(text):
+        return "ru"
+    rest = _blank(text, [(m.start, m.end) for m in names])
+    return "en" if _LATIN.search(rest) else None
 
 
 @dataclass(slots=True)
@@ -109,6 +134,7 @@ class _Reading:
     conversions: list[Conversion] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     names_car: bool = False  # a make or model: a new car, unless it says it is a follow-up
+    currency: str | None = None  # of the first price with a currency
 
     def put(self, name: str, value: Any) -> None:
         """Set a field once; a second, different value goes to the notes."""
@@ -198,12 +224,14 @@ def _read_amounts(amounts: list[Amount], reading: _Reading, today: date, rates: 
         what = kind(amount)
         side = amount.bound.side if amount.bound else None
         if what == "price":
-            yen = amount.value
-            if amount.currency not in (None, "JPY"):
-                rate = float(getattr(rates, str(amount.currency).lower()))
-                yen = amount.value * rate
+            currency = amount.currency or "JPY"
+            yen = rates.to_yen(amount.value, currency)
+            if amount.currency is not None and reading.currency is None:
+                reading.currency = currency
+            if currency != "JPY":
+                rate = rates.yen_per[currency]
                 reading.conversions.append(
-                    Conversion(str(amount.currency), amount.value, rate, round(yen))
+                    Conversion(currency, amount.value, rate, round(yen), rates.as_of)
                 )
             reading.put("price_min" if side == "min" else "price_max", round(yen))
         elif what == "mileage":
@@ -228,14 +256,28 @@ def _read_amounts(amounts: list[Amount], reading: _Reading, today: date, rates: 
         reading.kinds.add("year" if what == "age" else what)
 
 
-def _is_followup(text: str, reading: _Reading) -> bool:
+def _unknown_words(folded: Folded, matches: list[Match], amounts: list[Amount]) -> list[str]:
+    """The words no phrase, amount or filler word accounts for, as typed, each once.
+
+    Numbers (a generation: приус 30) and single kanji (色 of 赤色) are not named.
+    """
+    spans = [(m.start, m.end) for m in matches] + [(a.start, a.end) for a in amounts]
+    spans += [m.span() for m in _FILLER.finditer(folded.text)]
+    found: dict[str, str] = {}
+    for word in _WORD.finditer(_blank(folded.text, spans)):
+        if not word.group().isdigit():
+            found.setdefault(word.group(), folded.cased[word.start() : word.end()])
+    return list(found.values())
+
+
+def _is_followup(text: str, reading: _Reading, unknown: list[str]) -> bool:
     """Whether a message refines the last search rather than starting a new one."""
     # "а найди подешевле" still refines: a follow-up word outweighs a search verb.
     if _FOLLOWUP.search(text) or reading.relatives:
         return True
-    if _SEARCH.search(text):
+    if _SEARCH.search(text) or reading.names_car or unknown:
         return False
-    return not reading.names_car
+    return len({_CRITERIA.get(name, name) for name in reading.fields}) == 1
 
 
 def _merge(previous: Mapping[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -325,14 +367,19 @@ def parse_query(
             end = match.end + folded.text.startswith("-", match.end)
             masked[match.start : end] = " " * (end - match.start)
     amounts = find_amounts("".join(masked))
-    language = detect_language(folded.text)
+    names = [m for m in matches if all(x.field in ("make", "model", "q") for x in m.meanings)]
+    language = detect_language(folded.text, names)
     if refused := next((a for a in amounts if a.negative or a.exponent), None):
         problem = folded.cased[refused.start : refused.end]
         note = f"refused {problem!r}: a negative number or an exponent"
         return ParseResult(filters={}, language=language, notes=(note,), problem=problem)
+    unknown = _unknown_words(folded, matches, amounts)
     _read_numeric_model(folded.text, make_match, amounts, reading)
     _read_amounts(amounts, reading, today, rates)
-    followup = previous is not None and _is_followup(folded.text, reading)
+    if not reading.fields and not reading.relatives:
+        notes = (*reading.notes, "nothing to search for")
+        return ParseResult(filters={}, language=language, notes=notes, unknown=tuple(unknown))
+    followup = previous is not None and _is_followup(folded.text, reading, unknown)
     fields = _merge(previous or {}, reading.fields) if followup else dict(reading.fields)
     _apply_relatives(fields, reading)
     filters, dropped, ignored = validate(fields)
@@ -343,4 +390,6 @@ def parse_query(
         conversions=tuple(reading.conversions),
         notes=(*map(str, reading.conversions), *reading.notes, *dropped),
         ignored=tuple(ignored),
+        unknown=tuple(unknown),
+        currency=reading.currency,
     )

@@ -131,6 +131,13 @@ RELATIVE_WORDS: dict[str, tuple[str, ...]] = {
                      "もっと走行距離が少ない", "走行距離がもっと少ない"),
 }
 
+# Grades buyers type after a model, as carsensor's grades write them in Latin: the free-text
+# search (q), since a filter has no grade. Golf GTI is the Golf with a GTI grade.
+GRADE_WORDS: dict[str, tuple[str, ...]] = {
+    "GTI": ("gti", "гти"), "GTD": ("gtd",), "GTE": ("gte",), "TSI": ("tsi",), "TDI": ("tdi",),
+    "TFSI": ("tfsi",), "RS": ("rs",), "NISMO": ("nismo", "нисмо", "ニスモ"), "TRD": ("trd",),
+}
+
 # English words that name a gearbox only in capitals ("AT", not "at").
 UPPERCASE_ONLY = frozenset({"AT", "MT"})
 
@@ -143,8 +150,9 @@ NOT_TYPOS = frozenset({"summer", "hustle", "defended", "organ", "serene", "wrang
 SEARCH_WORDS: tuple[str, ...] = (
     "найди", "найдите", "найти", "покажи", "покажите", "ищу", "ищем", "подбери", "подберите",
     "нужна", "нужен", "нужно", "хочу", "куплю", "find", "show me", "search", "looking for",
-    "look for", "i want", "i need", "get me", "探して", "探す", "検索", "見せて", "欲しい",
-    "ほしい",
+    "look for", "i want", "i need", "get me", "show", "recommend", "посоветуй", "посоветуйте",
+    "посоветуешь", "подскажи", "подскажите", "探して", "探す", "検索", "見せて", "欲しい",
+    "ほしい", "おすすめ",
 )
 
 # A message that starts with one of these, or says "only", refines the last search.
@@ -155,5 +163,26 @@ FOLLOWUP_OPENERS: tuple[str, ...] = (
 FOLLOWUP_WORDS: tuple[str, ...] = (
     "только", "лишь", "ещё", "еще", "тогда", "теперь", "only", "just", "instead",
     "だけ", "のみ", "に絞って",
+)
+
+# Words that ask for nothing: a message of these alone is not understood, and they are never
+# named as words the bot did not know. Japanese particles (hiragana) are skipped as a class.
+STOP_WORDS: tuple[str, ...] = (
+    # Russian
+    "а", "и", "в", "во", "на", "с", "со", "к", "ко", "по", "за", "из", "у", "о", "об", "от",
+    "до", "для", "или", "но", "не", "ни", "же", "ли", "бы", "то", "это", "мне", "меня", "мой",
+    "моя", "я", "мы", "нам", "нас", "вы", "вам", "вас", "ты", "тебе", "что", "чтобы", "как",
+    "какой", "какая", "какую", "какие", "есть", "был", "была", "можно", "надо", "вот",
+    "пожалуйста", "плиз", "привет", "здравствуйте", "здравствуй", "добрый", "доброе", "день",
+    "вечер", "спасибо", "ну", "нибудь", "год", "года", "лет",
+    "вариант", "варианты", "вариантов", *ru_noun("машина", "тачка", "автомобиль"), "авто",
+    # English
+    "a", "an", "the", "i", "me", "my", "we", "us", "you", "it", "please", "pls", "some", "any",
+    "with", "in", "on", "at", "of", "for", "to", "from", "and", "or", "but", "is", "are", "be",
+    "there", "have", "has", "do", "can", "could", "would", "like", "all", "hi", "hello", "hey",
+    "thanks", "one", "ones", "something", "that", "this", "which", "what", "year", "years",
+    *en_plural("car", "vehicle", "auto"), "used",
+    # Japanese
+    "中古車", "中古", "車", "お願い", "下さい", "希望",
 )
 # fmt: on

@@ -46,6 +46,34 @@ OTHER_CARS = (
 )
 
 
+def golf(external_id: str, grade: str, total: int, photo: bool = True) -> CarItem:
+    """A Volkswagen Golf listing of `grade`, with a photo unless told otherwise."""
+    image = f"https://ccsrpcma.carsensor.net/CSphoto/ml/{external_id}/001.JPG" if photo else None
+    return listing(
+        external_id, make="Volkswagen", make_ja="フォルクスワーゲン", make_code="VW",
+        model="Golf", model_ja="ゴルフ", grade=grade, total_price_jpy=total,
+        price_jpy=total - 100_000, year=2018, mileage_km=40_000, prefecture="大阪府",
+        image_url=image,
+    )  # fmt: skip
+
+
+# Golfs for the photo and currency tests, stored after the rest (tests.bot.conftest.golfs_db):
+# the newest first, G1's ¥2,760,000 is $18,400 at ¥150.
+GOLFS = (
+    golf("G4", "GTI パフォーマンス", 3_300_000),  # above $20,000
+    golf("G3", "GTI", 2_980_000),
+    golf("G2", "GTI DCC", 2_550_000),
+    golf("G1", "GTI クラブスポーツ", 2_760_000),
+    golf("G5", "TSI コンフォートライン", 1_900_000, photo=False),
+    golf("G6", "TSI ハイライン", 2_100_000),
+)
+
+
+def photo(external_id: str) -> str:
+    """The photo URL of a seeded Golf."""
+    return f"https://ccsrpcma.carsensor.net/CSphoto/ml/{external_id}/001.JPG"
+
+
 def url(external_id: str) -> str:
     """The listing link of a seeded car."""
     return f"https://www.carsensor.net/usedcar/detail/{external_id}/index.html"
@@ -106,6 +134,11 @@ class Conversation:
             "data": data,
         }
         return await self._feed({"callback_query": query})
+
+
+def methods(calls: list[Call]) -> list[str]:
+    """The methods of the calls, in order."""
+    return [call.method for call in calls]
 
 
 def only_message(calls: list[Call], method: str = "sendMessage") -> Call:

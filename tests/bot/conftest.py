@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from core.db import make_engine
 from crawler.storage import car_row, upsert_cars
 from replay.telegram_api import FakeTelegram
-from tests.bot.chat import OTHER_CARS, RED_BMWS
+from tests.bot.chat import GOLFS, OTHER_CARS, RED_BMWS
+from tests.factories import store_in_order
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -39,6 +40,16 @@ def cars_db(db_url: str) -> str:
         session.commit()
     engine.dispose()
     return db_url
+
+
+@pytest.fixture
+def golfs_db(cars_db: str) -> str:
+    """The seeded database with tests.bot.chat's Golfs too, most with a photo."""
+    engine = make_engine(cars_db)
+    with Session(engine) as session:
+        store_in_order(session, *GOLFS)
+    engine.dispose()
+    return cars_db
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +16,27 @@ import pytest
 from aiogram import Bot
 from aiohttp import test_utils
 from openai import AsyncOpenAI
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import Session
 
 from bot.app import build_bot, build_dispatcher, webhook_app
 from bot.llm import llm_interpreter
-from bot.parser import DEFAULT_RATES
-from core.db import async_session_factory, make_async_engine
+from core.db import async_session_factory, make_async_engine, make_engine
+from core.models import ExchangeRate
 from core.settings import Settings
 from replay.openai_api import FakeOpenAI, tool_call
 from replay.telegram_api import Call, FakeTelegram
-from tests.bot.chat import ANNA, TOKEN, Clock, Conversation, only_message, url
+from tests.bot.chat import (
+    ANNA,
+    TOKEN,
+    Clock,
+    Conversation,
+    methods,
+    only_message,
+    photo,
+    url,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -73,8 +85,9 @@ async def test_search_lists_count_filters_and_top_five(
     positions = [text.index(url(car)) for car in ("B7", "B6", "B5", "B4", "B3")]
     assert positions == sorted(positions)
     assert all(url(car) not in text for car in ("B2", "B1", "X1", "X2", "X3", "X4"))
+    # The prefecture in the reader's language.
     assert (
-        "<b>1. BMW 3 Series</b> 320i Mスポーツ\n2019 · 12,000 км · ¥1,950,000 (195万円) · 北海道"
+        "<b>1. BMW 3 Series</b> 320i Mスポーツ\n2019 · 12,000 км · ¥1,950,000 (195万円) · Хоккайдо"
         in text
     )
     assert f'<a href="{url("B7")}">объявление</a>' in text
@@ -170,13 +183,45 @@ async def test_no_results_suggests_the_filter_that_frees_most_cars(
 async def test_foreign_currency_uses_the_settings_rate_and_says_so(
     open_chat: Callable[..., Conversation],
 ) -> None:
-    chat = open_chat(yen_per_usd=155)
+    chat = open_chat(yen_per_usd=155, rates_as_of=date(2026, 11, 30))
 
     text = only_message(await chat.say("красная BMW до 10000 долларов")).params["text"]
 
-    assert "курс: 1 $ = 155 ¥" in text
-    assert "цена ≤ ¥1,550,000 (155万円)" in text
+    assert "курс: 1 $ = 155 ¥ на 30.11.2026" in text
+    # Prices in the currency asked in, the yen beside them.
+    assert "цена ≤ $10,000 (¥1,550,000)" in text
     assert text.startswith("<b>Найдено: 4</b>")
+    assert "2015 · 52,000 км · $10,000 (¥1,550,000) · Токио" in text
+    assert "2012 · 98,000 км · $6,452 (¥1,000,000) · Токио" in text
+    # A follow-up keeps the currency; a new search in yen shows yen.
+    cheaper = only_message(await chat.say("а подешевле?")).params["text"]
+    assert "цена ≤ $8,000 (¥1,240,000)" in cheaper and "курс: 1 $ = 155 ¥" in cheaper
+    in_yen = only_message(await chat.say("BMW до 2 млн")).params["text"]
+    assert "цена ≤ ¥2,000,000 (200万円)" in in_yen and "курс" not in in_yen
+
+
+async def test_a_refreshed_rate_in_the_database_wins_with_its_date(
+    open_chat: Callable[..., Conversation], cars_db: str
+) -> None:
+    engine = make_engine(cars_db)
+    fetched = datetime.now(UTC)
+    with Session(engine) as session:
+        for currency, rate in (("USD", 160.0), ("EUR", 170.0), ("RUB", 1.9)):
+            session.add(
+                ExchangeRate(
+                    currency=currency, yen_per_unit=rate, as_of=date(2026, 12, 5),
+                    source="https://rates.example/JPY", fetched_at=fetched,
+                )
+            )  # fmt: skip
+        session.commit()
+    engine.dispose()
+    chat = open_chat()
+
+    text = only_message(await chat.say("red BMW under $10,000", language="ru")).params["text"]
+
+    assert "rate: 1 $ = ¥160 as of 2026-12-05" in text
+    assert "price ≤ $10,000 (¥1,600,000)" in text
+    assert text.startswith("<b>Found: 4</b>")
 
 
 async def test_japanese_search_is_answered_in_japanese(
@@ -209,6 +254,31 @@ async def test_allow_list_refuses_strangers_politely(
     assert allowed.params["text"].startswith("<b>Найдено: 7</b>")
 
 
+async def test_a_stranger_or_a_flood_never_reaches_the_database(
+    telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    # An empty database: any read of a chat's context or of the cars would fail.
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    settings = Settings(
+        _env_file=None, database_url=empty, telegram_bot_token=TOKEN,
+        bot_allowed_users="111", bot_rate_limit_messages=1,
+    )  # fmt: skip
+    engine = make_async_engine(settings)
+    bot = build_bot(TOKEN, telegram.url)
+    chat = Conversation(build_dispatcher(settings, async_session_factory(engine)), bot, telegram)
+    try:
+        refused = only_message(await chat.say("BMW", user=222))
+        with pytest.raises(OperationalError, match="no such table: chat_states"):
+            await chat.say("BMW")  # the allowed user's first message reads the database
+        warned = only_message(await chat.say("BMW"))
+    finally:
+        await bot.session.close()
+        await engine.dispose()
+
+    assert refused.params["text"].startswith("Извините, бот доступен только по приглашению.")
+    assert warned.params["text"].startswith("Слишком много сообщений.")
+
+
 async def test_rate_limit_warns_once_then_drops_until_the_window_passes(
     open_chat: Callable[..., Conversation],
 ) -> None:
@@ -230,26 +300,80 @@ async def test_rate_limit_warns_once_then_drops_until_the_window_passes(
     assert again.params["text"].startswith("<b>Найдено: 7</b>")
 
 
-async def test_start_and_help_show_examples_in_three_languages(
+async def test_start_and_help_speak_the_users_telegram_language(
     open_chat: Callable[..., Conversation],
 ) -> None:
     chat = open_chat()
 
-    start = only_message(await chat.say("/start")).params["text"]
-    help_text = only_message(await chat.say("/help", language="ja")).params["text"]
+    russian = only_message(await chat.say("/start", language="ru")).params["text"]
+    english = only_message(await chat.say("/start", language="en")).params["text"]
+    japanese = only_message(await chat.say("/help", language="ja")).params["text"]
+    other = only_message(await chat.say("/help", language="de")).params["text"]
 
-    assert start == help_text
-    for example in ("Найди красную BMW до 2 млн", "white SUV under 2 million", "トヨタ プリウス"):
-        assert example in start
-    assert "/reset" in start
+    assert russian.startswith("🚗 <b>Поиск машин на carsensor.net</b>\nНапишите, что ищете")
+    assert "• Найди красную BMW до 2 млн" in russian and "/reset — начать заново" in russian
+    assert english.startswith("🚗 <b>Used cars from carsensor.net</b>\nJust write what you want")
+    assert "• white SUV under 2 million with less than 30000 km" in english
+    assert "Найди" not in english and "Найди" not in japanese
+    assert "• トヨタ プリウス 100万円以下" in japanese
+    assert other == english
 
 
-async def test_text_without_a_search_gets_a_hint(open_chat: Callable[..., Conversation]) -> None:
+async def test_an_unclear_message_says_so_with_examples_and_repeats_nothing(
+    open_chat: Callable[..., Conversation],
+) -> None:
     chat = open_chat()
+    first = only_message(await chat.say("Найди красную BMW до 2 млн"))
 
-    reply = only_message(await chat.say("привет"))
+    unclear = only_message(await chat.say("Привет! Что посоветуешь для семьи…"))
+    english = only_message(await chat.say("hmm, any ideas?", language="ru"))
 
-    assert reply.params["text"].startswith("Не понял, что искать.")
+    assert unclear.params["text"] == (
+        "Не понял, что искать.\nНе понял: «семьи»\nПопробуйте так:\n"
+        "• Найди красную BMW до 2 млн\n• тойота приус от 2018 без ДТП\n"
+        "• седан до полутора миллионов на автомате\n/help"
+    )
+    assert unclear.buttons == []
+    # In the message's language, whatever the app's.
+    assert english.params["text"].startswith(
+        "I did not get what to look for.\nNot understood: “hmm”, “ideas”\nTry something like:"
+    )
+    # The last search is still the BMW one: its button still pages it.
+    more = await chat.press(first, "Ещё 5")
+    assert more[0].params["text"].endswith("Показаны 6–7 из 7")
+
+
+async def test_a_new_search_after_an_old_one_keeps_nothing_of_it(
+    open_chat: Callable[..., Conversation],
+) -> None:
+    chat = open_chat()
+    only_message(await chat.say("Найди красную BMW до 2 млн"))
+
+    # The issue's case: a full English query, no make, after a Russian BMW search.
+    text = only_message(await chat.say("red car under 1 million with less than 100000 km")).params[
+        "text"
+    ]
+
+    assert text.startswith(
+        "<b>Found: 2</b>\nFilters: price ≤ ¥1,000,000 (100万円) · mileage ≤ 100,000 km · "
+        "colour: red\n"
+    )
+    assert url("X3") in text and url("B1") in text  # the red Toyota too: no make kept
+
+
+async def test_unknown_words_are_named_and_start_afresh(
+    open_chat: Callable[..., Conversation],
+) -> None:
+    chat = open_chat()
+    only_message(await chat.say("Найди красную BMW до 2 млн"))
+
+    text = only_message(await chat.say("японский хэтчбек")).params["text"]
+
+    # Nothing of the BMW search is kept: without the body, every active car would match.
+    assert text == (
+        "<b>Ничего не нашлось.</b>\nФильтры: кузов: хэтчбек\nНе понял: «японский»\n"
+        "Без условия «кузов: хэтчбек» нашлось бы: 10."
+    )
 
 
 async def test_a_negative_amount_is_refused_and_nothing_searched(
@@ -280,7 +404,7 @@ async def test_the_llm_path_neither_applies_a_minus_nor_an_absurd_number(
     engine = make_async_engine(Settings(_env_file=None, database_url=cars_db))
     bot = build_bot(TOKEN, telegram.url)
     settings = Settings(_env_file=None, database_url=cars_db, telegram_bot_token=TOKEN)
-    interpret = llm_interpreter(client, "fake-model", {}, DEFAULT_RATES, timeout=5)
+    interpret = llm_interpreter(client, "fake-model", {}, timeout=5)
     chat = Conversation(
         build_dispatcher(settings, async_session_factory(engine), interpret=interpret),
         bot,
@@ -377,3 +501,109 @@ def test_without_a_valid_token_the_bot_exits_at_once_with_a_message(
     assert done.returncode == 1
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+async def test_results_come_with_the_first_cars_photos(
+    open_chat: Callable[..., Conversation], golfs_db: str
+) -> None:
+    chat = open_chat()
+
+    album_calls = await chat.say("VW Golf GTI до 20000$")
+    one_photo_calls = await chat.say("гольф tsi")
+
+    # The top three have photos: an album of them, captioned, then the list with its buttons.
+    assert methods(album_calls) == ["sendMediaGroup", "sendMessage"]
+    album, reply = album_calls
+    media = album.params["media"]
+    assert [item["media"] for item in media] == [photo("G1"), photo("G2"), photo("G3")]
+    assert media[0]["caption"] == (
+        "<b>1. Volkswagen Golf</b> GTI クラブスポーツ\n"
+        "2018 · 40,000 км · $18,400 (¥2,760,000) · Осака\n"
+        f'<a href="{url("G1")}">объявление</a>'
+    )
+    assert all(message["photo"] for message in album.result)
+    assert reply.params["text"].startswith(
+        "<b>Найдено: 3</b>\nФильтры: марка: Volkswagen · модель: Golf · комплектация: GTI · "
+        "цена ≤ $20,000 (¥3,000,000)\nкурс: 1 $ = 150 ¥ на 01.12.2026\n"
+    )
+    assert reply.button_texts == ["Цена", "Год", "Пробег"]
+    # Of two TSIs only the first has a photo: that photo alone.
+    assert methods(one_photo_calls) == ["sendPhoto", "sendMessage"]
+    assert one_photo_calls[0].params["photo"] == photo("G6")
+    assert (
+        one_photo_calls[0].params["caption"].startswith("<b>1. Volkswagen Golf</b> TSI ハイライン")
+    )
+    assert one_photo_calls[1].params["text"].startswith("<b>Найдено: 2</b>")
+
+
+async def test_a_photo_telegram_cannot_fetch_leaves_the_text_answer(
+    open_chat: Callable[..., Conversation], golfs_db: str, telegram: FakeTelegram
+) -> None:
+    chat = open_chat()
+    telegram.unreachable |= {photo("G2"), photo("G6")}
+
+    album_calls = await chat.say("golf gti under $20k", language="ru")
+    one_photo_calls = await chat.say("golf tsi", language="ru")
+
+    assert methods(album_calls) == ["sendMediaGroup", "sendMessage"]
+    assert album_calls[0].error == (
+        'Bad Request: failed to send message #2 with the error message "WEBPAGE_CURL_FAILED"'
+    )
+    text = album_calls[1].params["text"]
+    assert text.startswith("<b>Found: 3</b>")
+    assert all(url(car) in text for car in ("G1", "G2", "G3"))
+    assert methods(one_photo_calls) == ["sendPhoto", "sendMessage"]
+    assert one_photo_calls[0].error == "Bad Request: failed to get HTTP URL content"
+    # Names alone are in no language: the answer is in the app's.
+    assert one_photo_calls[1].params["text"].startswith("<b>Найдено: 2</b>")
+
+
+async def test_two_processes_share_a_chats_context_and_a_restart_keeps_it(
+    cars_db: str, telegram: FakeTelegram
+) -> None:
+    """Two dispatchers with engines of their own on one database, as two `python -m bot`."""
+    settings = Settings(_env_file=None, database_url=cars_db, telegram_bot_token=TOKEN)
+    running: list[tuple[Bot, AsyncEngine]] = []
+
+    def start_process() -> Conversation:
+        engine = make_async_engine(settings)
+        bot = build_bot(TOKEN, telegram.url)
+        running.append((bot, engine))
+        return Conversation(
+            build_dispatcher(settings, async_session_factory(engine)), bot, telegram
+        )
+
+    async def stop_processes() -> None:
+        while running:
+            bot, engine = running.pop()
+            await bot.session.close()
+            await engine.dispose()
+
+    try:
+        first, second = start_process(), start_process()
+        searched = only_message(await first.say("Найди красную BMW до 2 млн"))
+        cheaper = only_message(await second.say("а подешевле?"))
+        sorted_calls = await first.press(cheaper, "Цена")
+        stale = await second.press(searched, "Ещё 5")
+        await stop_processes()
+        restarted = start_process()
+        reversed_calls = await restarted.press(sorted_calls[0], "Цена ↑")
+        cheaper_again = only_message(await restarted.say("а подешевле?"))
+    finally:
+        await stop_processes()
+
+    # The second process refined the first one's search.
+    assert cheaper.params["text"].startswith(
+        "<b>Найдено: 4</b>\nФильтры: марка: BMW · цена ≤ ¥1,600,000 (160万円) · цвет: красный\n"
+    )
+    # The first pages the second's search; the search the second replaced is outdated there.
+    assert methods(sorted_calls) == ["editMessageText", "answerCallbackQuery"]
+    assert "сортировка: сначала дешёвые" in sorted_calls[0].params["text"]
+    assert methods(stale) == ["answerCallbackQuery"]
+    assert stale[0].params["text"] == "Этот поиск устарел, напишите новый запрос."
+    # After the restart the buttons and the follow-ups still work on the same search.
+    assert "сортировка: сначала дорогие" in reversed_calls[0].params["text"]
+    assert cheaper_again.params["text"].startswith(
+        "<b>Найдено: 2</b>\nФильтры: марка: BMW · цена ≤ ¥1,280,000 (128万円) · цвет: красный · "
+        "сортировка: сначала дорогие\n"
+    )

@@ -4,6 +4,7 @@
 import asyncio
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -17,6 +18,7 @@ from prometheus_client import REGISTRY
 from bot.app import build_bot, build_dispatcher
 from bot.parser import ParseResult
 from core.db import async_session_factory, make_async_engine
+from core.money import Rates
 from core.settings import Settings
 from replay.ports import free_port
 from replay.telegram_api import FakeTelegram
@@ -42,7 +44,7 @@ async def chat(cars_db: str, telegram: FakeTelegram) -> AsyncIterator[Conversati
         _env_file=None, database_url=cars_db, telegram_bot_token=TOKEN, bot_allowed_users=[111]
     )
 
-    async def interpret(text: str, previous: Mapping[str, Any] | None) -> ParseResult:
+    async def interpret(text: str, previous: Mapping[str, Any] | None, rates: Rates) -> ParseResult:
         raise RuntimeError("the model is down")
 
     engine = make_async_engine(Settings(_env_file=None, database_url=cars_db))
@@ -65,10 +67,12 @@ async def test_updates_and_errors_are_counted(chat: Conversation) -> None:
 
 
 async def test_python_m_bot_serves_its_metrics_and_logs_json(
-    telegram: FakeTelegram, tmp_path: Path
+    telegram: FakeTelegram, tmp_path: Path, sqlite_template: Path
 ) -> None:
     """`python -m bot` in webhook mode with BOT_METRICS_PORT and LOG_FORMAT=json."""
     hook, metrics = free_port(), free_port()
+    # A migrated database: every update reads the chat's state from chat_states.
+    shutil.copy(sqlite_template, tmp_path / "cars.db")
     env = os.environ | {
         "PYTHONPATH": str(ROOT),
         "LOG_FORMAT": "json",

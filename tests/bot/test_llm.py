@@ -59,7 +59,7 @@ async def openai_server() -> AsyncIterator[FakeOpenAI]:
 async def interpreter(openai_server: FakeOpenAI) -> AsyncIterator[Interpreter]:
     """The LLM interpreter on the fake server, with a 0.5 s budget per call."""
     client = AsyncOpenAI(api_key="sk-test", base_url=openai_server.url, max_retries=0)
-    yield llm_interpreter(client, "fake-model", MAKES_MODELS, DEFAULT_RATES, timeout=0.5)
+    yield llm_interpreter(client, "fake-model", MAKES_MODELS, timeout=0.5)
     await client.close()
 
 
@@ -68,7 +68,7 @@ async def test_request_carries_the_strict_tool_the_forced_choice_and_the_makes(
 ) -> None:
     openai_server.script(tool_call(arguments(make="BMW")))
 
-    await interpreter(TEXT, None)
+    await interpreter(TEXT, None, DEFAULT_RATES)
 
     (request,) = openai_server.requests
     assert request["model"] == "fake-model"
@@ -91,6 +91,7 @@ async def test_request_carries_the_strict_tool_the_forced_choice_and_the_makes(
     assert system["role"] == "system"
     assert "- BMW: 3 Series, X5\n- Toyota: Prius, Aqua" in system["content"]
     assert "Amounts without a currency are yen" in system["content"]
+    assert "1 USD = 150 yen, 1 EUR = 160 yen, 1 RUB = 1.8 yen" in system["content"]
     assert user == {"role": "user", "content": TEXT}
 
 
@@ -100,7 +101,7 @@ async def test_valid_arguments_become_the_filters(
     chosen = {"make": "BMW", "color": "red", "price_max": 2_000_000, "sort": "price"}
     openai_server.script(tool_call(arguments(**chosen)))
 
-    result = await interpreter(TEXT, None)
+    result = await interpreter(TEXT, None, DEFAULT_RATES)
 
     assert result.filters == chosen
     assert (result.source, result.language, result.notes) == ("llm", "ru", ())
@@ -111,7 +112,7 @@ async def test_invalid_values_are_dropped_and_noted(
 ) -> None:
     openai_server.script(tool_call(arguments(make="BMW", color="mauve", year_min=1800)))
 
-    result = await interpreter("mauve BMW from 1800", None)
+    result = await interpreter("mauve BMW from 1800", None, DEFAULT_RATES)
 
     assert result.filters == {"make": "BMW"}
     assert result.source == "llm"
@@ -128,7 +129,7 @@ async def test_a_foreign_price_keeps_the_parsers_conversion(
     # The model got the rate wrong; the parser converted at the configured one.
     openai_server.script(tool_call(arguments(make="BMW", price_max=2_000_000)))
 
-    result = await interpreter("BMW до 20000 долларов", None)
+    result = await interpreter("BMW до 20000 долларов", None, DEFAULT_RATES)
 
     assert result.filters == {"make": "BMW", "price_max": 3_000_000}
     assert result.notes == ("20,000 USD = ¥3,000,000 (1 USD = ¥150)",)
@@ -140,13 +141,30 @@ async def test_a_followup_sends_the_previous_search(
     previous = {"make": "BMW", "color": "red", "price_max": 2_000_000}
     openai_server.script(tool_call(arguments(**previous, transmission="automatic")))
 
-    result = await interpreter("only automatic", previous)
+    result = await interpreter("only automatic", previous, DEFAULT_RATES)
 
     assert result.filters == previous | {"transmission": "automatic"}
     assert result.followup
     context = openai_server.requests[0]["messages"][1]
     assert context["role"] == "system"
     assert '"make": "BMW"' in context["content"] and '"price_max": 2000000' in context["content"]
+
+
+async def test_an_answer_that_only_repeats_the_last_search_is_not_taken(
+    openai_server: FakeOpenAI, interpreter: Interpreter
+) -> None:
+    previous = {"make": "BMW", "color": "red", "price_max": 2_000_000}
+    # The model keeps the previous search for a greeting; then it reads a word the parser can't.
+    openai_server.script(
+        tool_call(arguments(**previous)), tool_call(arguments(body_type="minivan"))
+    )
+
+    greeting = await interpreter("Привет! Что посоветуешь для семьи?", previous, DEFAULT_RATES)
+    family = await interpreter("что-то для большой семьи", previous, DEFAULT_RATES)
+
+    # The rule parser's answer: nothing to search, so the bot says it did not understand.
+    assert (greeting.filters, greeting.source, greeting.unknown) == ({}, "rules", ("семьи",))
+    assert (family.filters, family.source, family.unknown) == ({"body_type": "minivan"}, "llm", ())
 
 
 @pytest.mark.parametrize(
@@ -163,7 +181,7 @@ async def test_no_usable_answer_falls_back_to_the_parser(
 ) -> None:
     openai_server.script(reply)
 
-    result = await interpreter(TEXT, None)
+    result = await interpreter(TEXT, None, DEFAULT_RATES)
 
     assert len(openai_server.requests) == 1  # asked once: no retry eats the time budget
     assert result == parse_query(TEXT)
@@ -176,7 +194,7 @@ async def test_without_a_key_it_is_the_parser() -> None:
     engine = make_async_engine(Settings(_env_file=None, database_url="sqlite://"))
     try:
         interpret, client = await interpreter_for(settings, async_session_factory(engine))
-        result = await interpret(TEXT, None)
+        result = await interpret(TEXT, None, DEFAULT_RATES)
     finally:
         await engine.dispose()
     assert client is None

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from bot.parse import main
-from bot.parser import Rates, parse_query, words
+from bot.parser import DEFAULT_RATES, parse_query, words
 from core.filters import CarFilters
+from core.money import Rates
 from core.prefectures import PREFECTURES
 from core.vocab import (
     body_type_from_ja,
@@ -26,7 +27,13 @@ from core.vocab import (
 ROOT = Path(__file__).resolve().parents[2]
 EVAL_SET = ROOT / "bot" / "eval" / "queries.jsonl"
 TODAY = date(2026, 6, 1)
-RATES = Rates(usd=150, eur=160, rub=1.8)
+RATES = Rates({"USD": 150, "EUR": 160, "RUB": 1.8}, date(2026, 5, 29), "test")
+
+
+def rates(yen_per: dict[str, float]) -> Rates:
+    """The default rates with some replaced, as an evaluation record gives them ("usd": 100)."""
+    changed = {currency.upper(): value for currency, value in yen_per.items()}
+    return Rates({**DEFAULT_RATES.yen_per, **changed}, None, "test")
 
 
 def parse(text: str, previous: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -404,9 +411,18 @@ def test_typo_is_noted() -> None:
 
 @pytest.mark.parametrize(
     ("text", "language"),
-    [("Найди красную BMW", "ru"), ("white SUV", "en"), ("トヨタ プリウス", "ja"), ("", "en")],
+    [
+        ("Найди красную BMW", "ru"),
+        ("white SUV", "en"),
+        ("トヨタ プリウス", "ja"),
+        # Names and numbers alone are no language: the user's Telegram language answers.
+        ("BMW X5 2018", None),
+        ("Golf GTI", None),
+        ("Golf GTI under 2m", "en"),
+        ("", None),
+    ],
 )
-def test_language(text: str, language: str) -> None:
+def test_language(text: str, language: str | None) -> None:
     assert parse_query(text).language == language
 
 
@@ -451,6 +467,114 @@ def test_followups(text: str, previous: dict[str, Any], expected: dict[str, Any]
     assert parse(text, previous) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "previous", "expected"),
+    [
+        # A full set of criteria is a new search: the issue's English query after a BMW one.
+        ("white SUV under 2 million with less than 30000 km", PREVIOUS,
+         {"color": "white", "body_type": "suv", "price_max": 2_000_000, "mileage_max": 30_000}),
+        ("седан до 1 млн на автомате", PREVIOUS,
+         {"body_type": "sedan", "price_max": 1_000_000, "transmission": "automatic"}),
+        ("ミニバン 2018年以降", PREVIOUS, {"body_type": "minivan", "year_min": 2018}),
+        # A word the parser does not know means the message is no mere refinement.
+        ("японский седан", PREVIOUS, {"body_type": "sedan"}),
+        ("cheap family car", PREVIOUS, {"sort": "price"}),
+        # One criterion and nothing else, or a follow-up word, refines.
+        ("седан", PREVIOUS, {**PREVIOUS, "body_type": "sedan"}),
+        ("а седан до 1 млн?", PREVIOUS,
+         {"make": "BMW", "color": "red", "body_type": "sedan", "price_max": 1_000_000}),
+        ("only automatic under 1.5m", PREVIOUS,
+         {**PREVIOUS, "transmission": "automatic", "price_max": 1_500_000}),
+        ("じゃあ東京で", PREVIOUS, {**PREVIOUS, "prefecture": "東京都"}),
+    ],
+)  # fmt: skip
+def test_new_search_or_followup(
+    text: str, previous: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    assert parse(text, previous) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "unknown"),
+    [
+        ("японский седан", ("японский",)),
+        ("хочу японский седан для семьи", ("японский", "семьи")),
+        ("国産セダン 100万円以下", ("国産",)),
+        ("cheap FAMILY car", ("FAMILY",)),
+        ("アウディ A4 アバント", ("アバント",)),
+        # Filler, numbers (a generation), single kanji and particles are never named.
+        ("Найди, пожалуйста, приус 30 для меня", ()),
+        ("show me a car with low mileage please", ()),
+        ("赤色のプリウスを探してください", ()),
+    ],
+)
+def test_unknown_words_are_named_as_typed(text: str, unknown: tuple[str, ...]) -> None:
+    assert parse_query(text).unknown == unknown
+
+
+@pytest.mark.parametrize(
+    "text", ["Привет! Что посоветуешь для семьи…", "а что ещё?", "thanks!", "??", "ありがとう"]
+)
+def test_a_message_that_asks_for_nothing_never_repeats_the_last_search(text: str) -> None:
+    result = parse_query(text, previous=PREVIOUS)
+    assert (result.filters, result.followup) == ({}, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("до полутора миллионов", {"price_max": 1_500_000}),
+        ("полтора ляма", {"price_max": 1_500_000}),
+        ("за полтора лимона", {"price_max": 1_500_000}),
+        ("полторы тысячи долларов", {"price_max": 225_000}),
+        ("от полутора до двух миллионов", {"price_min": 1_500_000, "price_max": 2_000_000}),
+        ("до ляма", {"price_max": 1_000_000}),
+        ("до 2 лямов", {"price_max": 2_000_000}),
+        ("не старше пяти лет", {"year_min": 2021}),
+        ("under two million", {"price_max": 2_000_000}),
+        ("one and a half million yen", {"price_max": 1_500_000}),
+        ("семь мест", {}),  # a number word with no filter's unit is no amount
+    ],
+)
+def test_numbers_in_words(text: str, expected: dict[str, Any]) -> None:
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "model"),
+    [
+        ("ленд крузер прадо", "Land Cruiser Prado"),
+        ("land cruiser прадо", "Land Cruiser Prado"),
+        ("ランクル прадо", "Land Cruiser Prado"),
+        ("прадо ленд крузер", "Land Cruiser Prado"),
+        # No table spells these together: two models of one make, one within the other.
+        ("рендж ровер эвок", "Range Rover Evoque"),
+        ("range rover эвок", "Range Rover Evoque"),
+    ],
+)
+def test_the_longer_of_two_adjacent_models_wins(text: str, model: str) -> None:
+    assert parse(text)["model"] == model
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("golf gti", {"make": "Volkswagen", "model": "Golf", "q": "GTI"}),
+        ("VW Golf GTI", {"make": "Volkswagen", "model": "Golf", "q": "GTI"}),
+        ("ゴルフGTI", {"make": "Volkswagen", "model": "Golf", "q": "GTI"}),
+        ("гольф гти", {"make": "Volkswagen", "model": "Golf", "q": "GTI"}),
+        ("polo gti", {"make": "Volkswagen", "model": "Polo", "q": "GTI"}),
+        ("nissan note nismo", {"make": "Nissan", "model": "Note", "q": "NISMO"}),
+        # Catalogue models and listings' own models whose last word is no grade stay whole.
+        ("honda civic type r", {"make": "Honda", "model": "Civic Type R"}),
+        ("daihatsu tanto custom", {"make": "Daihatsu", "model": "Tanto Custom"}),
+        ("impreza wrx", {"make": "Subaru", "model": "Impreza WRX"}),
+    ],
+)
+def test_a_grade_after_a_model_is_searched_as_text(text: str, expected: dict[str, Any]) -> None:
+    assert parse(text) == expected
+
+
 def test_followup_flag_and_no_previous() -> None:
     assert parse_query("а красные?", previous=PREVIOUS).followup
     assert not parse_query("Toyota Prius", previous=PREVIOUS).followup
@@ -488,9 +612,20 @@ def test_currencies(text: str, expected: dict[str, Any], note: str) -> None:
 
 
 def test_rates_are_a_parameter() -> None:
-    result = parse_query("до $10k", rates=Rates(usd=100))
+    result = parse_query("до $10k", rates=rates({"usd": 100}))
     assert result.filters == {"price_max": 1_000_000}
     assert result.conversions[0].rate == 100
+
+
+def test_a_conversion_carries_the_rates_date_and_the_currency_asked_in() -> None:
+    result = parse_query("BMW до 20000$", rates=RATES)
+    assert result.filters == {"make": "BMW", "price_max": 3_000_000}
+    (conversion,) = result.conversions
+    assert (conversion.currency, conversion.amount, conversion.yen) == ("USD", 20_000, 3_000_000)
+    assert conversion.as_of == date(2026, 5, 29)
+    assert result.currency == "USD"
+    assert parse_query("до 2 млн иен").currency == "JPY"  # said in yen: shown in yen
+    assert parse_query("до 2 млн").currency is None  # not said: the chat's currency holds
 
 
 def test_yen_is_not_converted() -> None:
@@ -515,7 +650,7 @@ def test_yen_is_not_converted() -> None:
         ("тойота до-5 млн", "до-5 млн", "ru"),
         ("under -$5000", "under -$5000", "en"),
         ("prius 2018 under -2m", "under -2m", "en"),
-        ("-2018", "-2018", "en"),
+        ("-2018", "-2018", None),  # no words: no language
         ("пробег до -50 тыс км", "пробег до -50 тыс км", "ru"),
         ("予算-50万円", "予算-50万円", "ja"),
         ("マイナス50万円", "マイナス50万円", "ja"),
@@ -524,15 +659,17 @@ def test_yen_is_not_converted() -> None:
         ("1E+7", "1E+7", "en"),
         ("1e-3", "1e-3", "en"),
         ("2.5e3 km", "2.5e3 km", "en"),
-        ("10^6", "10^6", "en"),
+        ("10^6", "10^6", None),
         ("under 10**6 yen", "under 10**6 yen", "en"),
-        ("5×10^6", "5×10^6", "en"),
+        ("5×10^6", "5×10^6", None),
         ("5x10^6", "5x10^6", "en"),
         ("до 5×10⁶", "до 5×106", "ru"),  # NFKC makes the superscript 6 a plain one
         ("1e309", "1e309", "en"),
     ],
 )
-def test_a_minus_or_an_exponent_refuses_the_message(text: str, problem: str, language: str) -> None:
+def test_a_minus_or_an_exponent_refuses_the_message(
+    text: str, problem: str, language: str | None
+) -> None:
     result = parse_query(text, previous={"make": "BMW"}, today=TODAY, rates=RATES)
     assert (result.filters, result.problem, result.language) == ({}, problem, language)
     assert result.notes == (f"refused {problem!r}: a negative number or an exponent",)
@@ -661,7 +798,7 @@ def test_eval_accuracy(record_property: Any) -> None:
             record["query"],
             previous=record.get("previous"),
             today=date.fromisoformat(record.get("today", "2026-06-01")),
-            rates=Rates(**record.get("rates", {})),
+            rates=rates(record.get("rates", {})),
         )
         hit = result.filters == record["expected"]
         by_language.setdefault(record["lang"], []).append(hit)
