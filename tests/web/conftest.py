@@ -20,8 +20,14 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, base_url: str) -> Iterator[Any]:
-    """A fresh browser context (no cookie, no session storage) per test."""
-    context = browser.new_context(base_url=base_url, viewport={"width": 1366, "height": 900})
+    """A fresh browser context (no cookie, no session storage) per test, in English.
+
+    The app speaks the browser's language: these modules check its English words
+    (test_i18n_e2e.py opens its own contexts in Russian).
+    """
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": 1366, "height": 900}, locale="en-US"
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page

@@ -59,7 +59,9 @@ def base_url(
 @contextmanager
 def person(browser: Any, base_url: str) -> Iterator[Any]:
     """A page in a browser context of its own: another person at another desk."""
-    context = browser.new_context(base_url=base_url, viewport={"width": 1366, "height": 900})
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": 1366, "height": 900}, locale="en-US"
+    )
     context.set_default_timeout(10_000)
     try:
         yield context.new_page()

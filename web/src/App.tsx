@@ -1,5 +1,6 @@
 import { lazy, Suspense, useEffect } from "react";
 import type { ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 import { useAuth } from "./auth";
 import { CarsPage } from "./components/CarsPage";
 import { Header } from "./components/Header";
@@ -18,13 +19,14 @@ const AccountPage = lazy(() => import("./components/AccountPage").then((m) => ({
 
 /** A page in a chunk of its own, under the header. */
 function LazyPage({ children }: { children: ReactNode }) {
+  const { t } = useTranslation();
   return (
     <>
       <Header />
       <Suspense
         fallback={
           <main className="splash" role="status">
-            <span className="spinner" aria-hidden="true" /> Loading…
+            <span className="spinner" aria-hidden="true" /> {t("app.loading")}
           </main>
         }
       >
@@ -37,6 +39,7 @@ function LazyPage({ children }: { children: ReactNode }) {
 export function App() {
   const { pathname, search } = useLocation();
   const auth = useAuth();
+  const { t } = useTranslation();
   const onLogin = pathname === "/login";
 
   // Signed out (or the session expired and could not be refreshed): to the login page,
@@ -51,7 +54,7 @@ export function App() {
   if (auth.status === "loading" || auth.status === "signed-out") {
     return (
       <div className="splash" role="status" aria-live="polite">
-        <span className="spinner" aria-hidden="true" /> Signing in…
+        <span className="spinner" aria-hidden="true" /> {t("app.signingIn")}
       </div>
     );
   }
@@ -59,10 +62,10 @@ export function App() {
     return (
       <div className="splash">
         <div className="state-card" role="alert">
-          <h1>The server cannot be reached</h1>
-          <p>Check your connection; the page will work again once the API answers.</p>
+          <h1>{t("app.offlineTitle")}</h1>
+          <p>{t("app.offlineText")}</p>
           <button className="btn btn-primary" onClick={auth.retry}>
-            Try again
+            {t("app.tryAgain")}
           </button>
         </div>
       </div>
@@ -97,10 +100,10 @@ export function App() {
         <Header />
         <main className="splash">
           <div className="state-card">
-            <h1>Page not found</h1>
+            <h1>{t("app.notFound")}</h1>
             <p>
               <a href="/" onClick={(e) => (e.preventDefault(), navigate("/"))}>
-                Back to the cars
+                {t("app.backToCars")}
               </a>
             </p>
           </div>

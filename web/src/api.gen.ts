@@ -254,6 +254,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reference": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reference
+         * @description The 47 prefectures (ja, en, ru) in their official order, and the rates to convert with.
+         */
+        get: operations["reference_api_reference_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/searches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Searches
+         * @description The user's saved searches, newest first.
+         */
+        get: operations["list_searches_api_searches_get"];
+        put?: never;
+        /**
+         * Save Search
+         * @description Save the filters; from now on, new matching cars and price drops are told in Telegram.
+         */
+        post: operations["save_search_api_searches_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/searches/{search_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Search
+         * @description Forget a saved search; no more alerts for it.
+         */
+        delete: operations["delete_search_api_searches__search_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/telegram": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * New Telegram Code
+         * @description A one-time code to send the bot as /link CODE; it replaces any earlier code.
+         */
+        post: operations["new_telegram_code_api_me_telegram_post"];
+        /**
+         * Unlink Telegram
+         * @description Unlink the user's chat: the saved searches stay, but tell no one until a new link.
+         */
+        delete: operations["unlink_telegram_api_me_telegram_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users": {
         parameters: {
             query?: never;
@@ -425,6 +513,82 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Prefecture En
+             * @description The prefecture in English (Osaka for 大阪府), or None when unknown.
+             */
+            readonly prefecture_en: string | null;
+        };
+        /**
+         * CarFilters
+         * @description What a user can ask of the car listings; every field is optional.
+         */
+        CarFilters: {
+            /**
+             * Make
+             * @description Canonical make, e.g. Toyota
+             */
+            make?: string | null;
+            /**
+             * Model
+             * @description Canonical model, e.g. Prius
+             */
+            model?: string | null;
+            /**
+             * Q
+             * @description Free text over make, model and grade; make and model aliases in Russian, English or Japanese (приус, ランクル) read as the canonical names
+             */
+            q?: string | null;
+            /** Year Min */
+            year_min?: number | null;
+            /** Year Max */
+            year_max?: number | null;
+            /**
+             * Price Min
+             * @description Yen, total price
+             */
+            price_min?: number | null;
+            /**
+             * Price Max
+             * @description Yen, total price
+             */
+            price_max?: number | null;
+            /**
+             * Mileage Max
+             * @description Kilometres
+             */
+            mileage_max?: number | null;
+            /** Color */
+            color?: ("white" | "black" | "gray" | "silver" | "red" | "blue" | "green" | "yellow" | "orange" | "brown" | "beige" | "gold" | "purple" | "pink" | "other") | null;
+            /** Body Type */
+            body_type?: ("sedan" | "hatchback" | "suv" | "minivan" | "wagon" | "coupe" | "convertible" | "kei" | "truck" | "van" | "other") | null;
+            /** Transmission */
+            transmission?: ("automatic" | "cvt" | "manual") | null;
+            /** Fuel */
+            fuel?: ("gasoline" | "diesel" | "hybrid" | "electric" | "other") | null;
+            /**
+             * Prefecture
+             * @description e.g. 東京都
+             */
+            prefecture?: string | null;
+            /** Repair History */
+            repair_history?: boolean | null;
+            /**
+             * Drive
+             * @description Drive as listed, e.g. 4WD
+             */
+            drive?: string | null;
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active: boolean;
+            /**
+             * Sort
+             * @default -updated
+             * @enum {string}
+             */
+            sort: "price" | "-price" | "year" | "-year" | "mileage" | "-mileage" | "updated" | "-updated";
         };
         /**
          * CarOut
@@ -508,6 +672,11 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Prefecture En
+             * @description The prefecture in English (Osaka for 大阪府), or None when unknown.
+             */
+            readonly prefecture_en: string | null;
         };
         /**
          * CarPage
@@ -722,6 +891,21 @@ export interface components {
             reasons: string[];
         };
         /**
+         * LinkCode
+         * @description A one-time code that links the user's Telegram chat: send `command` to the bot.
+         */
+        LinkCode: {
+            /** Code */
+            code: string;
+            /** Command */
+            command: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+        };
+        /**
          * MakeFacet
          * @description A make with its models.
          */
@@ -744,6 +928,11 @@ export interface components {
             username: string;
             /** Is Admin */
             is_admin: boolean;
+            /**
+             * Telegram Linked
+             * @description Whether alerts have a Telegram chat to go to
+             */
+            telegram_linked: boolean;
         };
         /**
          * MonitorResult
@@ -766,6 +955,18 @@ export interface components {
             old_password: string;
             /** New Password */
             new_password: string;
+        };
+        /**
+         * PrefectureName
+         * @description A prefecture as listings store it (ja), in English and in Russian.
+         */
+        PrefectureName: {
+            /** Ja */
+            ja: string;
+            /** En */
+            en: string;
+            /** Ru */
+            ru: string;
         };
         /**
          * PricePoint
@@ -793,6 +994,90 @@ export interface components {
             }[];
             /** Attempts Left */
             attempts_left?: number | null;
+        };
+        /**
+         * RatesOut
+         * @description The yen price of one dollar, euro and rouble, and the day it held.
+         */
+        RatesOut: {
+            /**
+             * Yen Per
+             * @description Currency code → yen for one unit
+             */
+            yen_per: {
+                [key: string]: number;
+            };
+            /** As Of */
+            as_of: string | null;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "settings" | "feed";
+        };
+        /**
+         * Reference
+         * @description What the clients show beside the cars: prefecture names and exchange rates.
+         */
+        Reference: {
+            /** Prefectures */
+            prefectures: components["schemas"]["PrefectureName"][];
+            rates: components["schemas"]["RatesOut"];
+        };
+        /**
+         * SavedSearchIn
+         * @description Filters to be told about, with a name, and the language and currency of the alerts.
+         */
+        SavedSearchIn: {
+            /** Name */
+            name: string;
+            filters: components["schemas"]["CarFilters"];
+            /**
+             * Language
+             * @default en
+             * @enum {string}
+             */
+            language: "en" | "ru" | "ja";
+            /**
+             * Currency
+             * @default JPY
+             * @enum {string}
+             */
+            currency: "JPY" | "USD" | "EUR" | "RUB";
+        };
+        /**
+         * SavedSearchOut
+         * @description A saved search.
+         */
+        SavedSearchOut: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Filters
+             * @description GET /api/cars's filters, as saved
+             */
+            filters: {
+                [key: string]: unknown;
+            };
+            /**
+             * Language
+             * @enum {string}
+             */
+            language: "en" | "ru" | "ja";
+            /**
+             * Currency
+             * @enum {string}
+             */
+            currency: "JPY" | "USD" | "EUR" | "RUB";
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Last Alert At */
+            last_alert_at: string | null;
         };
         /**
          * Token
@@ -1115,7 +1400,7 @@ export interface operations {
                 make?: string | null;
                 /** @description Canonical model, e.g. Prius */
                 model?: string | null;
-                /** @description Free text over make, model and grade (EN or JA) */
+                /** @description Free text over make, model and grade; make and model aliases in Russian, English or Japanese (приус, ランクル) read as the canonical names */
                 q?: string | null;
                 year_min?: number | null;
                 year_max?: number | null;
@@ -1183,7 +1468,7 @@ export interface operations {
                 make?: string | null;
                 /** @description Canonical model, e.g. Prius */
                 model?: string | null;
-                /** @description Free text over make, model and grade (EN or JA) */
+                /** @description Free text over make, model and grade; make and model aliases in Russian, English or Japanese (приус, ランクル) read as the canonical names */
                 q?: string | null;
                 year_min?: number | null;
                 year_max?: number | null;
@@ -1247,7 +1532,7 @@ export interface operations {
                 make?: string | null;
                 /** @description Canonical model, e.g. Prius */
                 model?: string | null;
-                /** @description Free text over make, model and grade (EN or JA) */
+                /** @description Free text over make, model and grade; make and model aliases in Russian, English or Japanese (приус, ランクル) read as the canonical names */
                 q?: string | null;
                 year_min?: number | null;
                 year_max?: number | null;
@@ -1536,6 +1821,218 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    reference_api_reference_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reference"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_searches_api_searches_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedSearchOut"][];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    save_search_api_searches_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavedSearchIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedSearchOut"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many saved searches */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_search_api_searches__search_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                search_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such saved search of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    new_telegram_code_api_me_telegram_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkCode"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unlink_telegram_api_me_telegram_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -6,6 +6,7 @@
  */
 
 import type { components, paths } from "./api.gen";
+import { t } from "./i18n";
 
 // The bodies the API sends and takes, as its OpenAPI document declares them (api.gen.ts is
 // generated from it: `make web-types`), under the names the app uses.
@@ -13,6 +14,10 @@ type Schemas = components["schemas"];
 export type Car = Schemas["CarOut"];
 export type CarDetail = Schemas["CarDetail"];
 export type CarPage = Schemas["CarPage"];
+/** GET /api/reference: the 47 prefectures in JIS order, in three languages, and the rates. */
+export type Reference = Schemas["Reference"];
+/** Yen per unit of each currency (`yen_per`), the day they are of, and where they came from. */
+export type Rates = Schemas["RatesOut"];
 export type PricePoint = Schemas["PricePoint"];
 export type FacetValue = Schemas["FacetValue"];
 export type Facets = Schemas["Facets"];
@@ -54,10 +59,19 @@ export class ApiError extends Error {
 
 /** The server could not be reached (offline, refused, DNS, a proxy's 502/503/504). */
 export class NetworkError extends Error {
-  constructor(message = "The server cannot be reached") {
+  constructor(message: string = t("errors.unreachable")) {
     super(message);
     this.name = "NetworkError";
   }
+}
+
+/**
+ * What to tell the user about a failed call: the client's own words for the network, the
+ * server's answer (its `detail`, in English) under a translated frame for an ApiError.
+ */
+export function errorText(error: unknown): string {
+  if (error instanceof ApiError) return t("errors.serverSaid", { status: error.status, detail: error.message });
+  return error instanceof Error ? error.message : String(error);
 }
 
 const TOKEN_KEY = "carsensor.access_token";
@@ -86,9 +100,7 @@ function detailOf(body: unknown, fallback: string): string {
 /** The ApiError for a non-2xx response (reads its JSON `detail` when there is one). */
 export async function errorFrom(response: Response): Promise<ApiError | NetworkError> {
   if ([502, 503, 504].includes(response.status)) {
-    return new NetworkError(
-      response.status === 503 ? "The server is unavailable" : "The server cannot be reached",
-    );
+    return new NetworkError(t(response.status === 503 ? "errors.unavailable" : "errors.unreachable"));
   }
   let body: unknown = null;
   try {
@@ -209,7 +221,7 @@ export class ApiClient {
     if (!this.token && !(await this.refresh())) {
       // No token and no live refresh cookie: not signed in, no need to ask the endpoint.
       this.onUnauthenticated?.();
-      throw new ApiError(401, "Not signed in");
+      throw new ApiError(401, t("errors.notSignedIn"));
     }
     const attempt = (token: string | null) => {
       const headers = new Headers(init.headers);
@@ -266,7 +278,7 @@ export class ApiClient {
         // a proxy's page, not the API's answer
       }
       const detail = detailOf(body, "");
-      throw detail ? new ApiError(503, detail) : new NetworkError("The server is unavailable");
+      throw detail ? new ApiError(503, detail) : new NetworkError(t("errors.unavailable"));
     }
     return (await response.json()) as StartedCrawl;
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { CrawlOverview, CrawlRun } from "./api";
 import { ApiError, NetworkError } from "./api";
 import { crawlSummary, POLL, pollDelay, statusTone } from "./crawls";
+import { setLanguage } from "./i18n";
 import {
   changeMix,
   detailCounts,
@@ -72,13 +73,13 @@ describe("crawlSummary (the header)", () => {
 
   it("otherwise the newest run's end, relative, and its status", () => {
     expect(crawlSummary(overview([run()]), null, NOW)).toEqual({
-      text: "Last crawl: 5 min ago · finished",
+      text: "Last crawl: 5 minutes ago · finished",
       tone: "ok",
       at: "2026-11-25T00:55:00Z",
     });
     const failed = run({ status: "failed", finished_at: "2026-11-24T22:00:00Z" });
     expect(crawlSummary(overview([failed]), null, NOW)).toMatchObject({
-      text: "Last crawl: 3 h ago · failed",
+      text: "Last crawl: 3 hours ago · failed",
       tone: "bad",
     });
     expect(crawlSummary(overview([run({ status: "lost" })]), null, NOW).tone).toBe("warn");
@@ -86,7 +87,7 @@ describe("crawlSummary (the header)", () => {
 
   it("falls back to /api/health's last_crawl_at when there is no run", () => {
     expect(crawlSummary(overview([]), "2026-11-25T00:58:00Z", NOW)).toEqual({
-      text: "Last crawl: 2 min ago",
+      text: "Last crawl: 2 minutes ago",
       tone: "ok",
       at: "2026-11-25T00:58:00Z",
     });
@@ -259,5 +260,24 @@ describe("runChecks", () => {
     expect(checks?.ok).toBe(false);
     expect(checks?.label).toBe("1 of 3 checks failed");
     expect(checks?.failed).toEqual([failed]);
+  });
+});
+
+describe("in Russian", () => {
+  it("words the runs with Russian plurals and numbers", async () => {
+    await setLanguage("ru");
+    try {
+      const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, " ");
+      const running = (changes: Partial<CrawlRun>) => run({ status: "running", ...changes });
+      expect(crawlSummary(overview([run()]), null, NOW).text).toBe("Последний обход: 5 минут назад · завершён");
+      expect(crawlSummary(overview([run({ status: "pending" })]), null, NOW).text).toBe("Обход… 1 часть");
+      expect(plain(runFigures(running({ pages_crawled: 2, items_scraped: 1250 })))).toBe("2 страницы · 1 250 объявлений");
+      expect(runFigures(run({ errors: 5 }))).toBe("сохранено: 298 · отброшено: 2 · 5 ошибок");
+      expect(formatDuration(185_000)).toBe("3 мин 05 с");
+      expect(formatRate(2.43)).toBe("2,4 стр./с");
+      expect(startErrorMessage(new NetworkError())).toBe("Сервер недоступен. Повторите чуть позже.");
+    } finally {
+      await setLanguage("en");
+    }
   });
 });

@@ -1,15 +1,12 @@
 /** Crawl runs in the header: what it says, and how often to ask again (runs.ts: the list's). */
 import type { CrawlOverview, CrawlRun, CrawlStatus } from "./api";
 import { formatAgo } from "./format";
+import { t } from "./i18n";
 
-export const STATUS_LABEL: Record<CrawlStatus, string> = {
-  pending: "Pending",
-  running: "Running",
-  finished: "Finished",
-  incomplete: "Incomplete",
-  failed: "Failed",
-  lost: "Lost",
-};
+/** "Finished", "Завершён", "完了". */
+export function statusLabel(status: CrawlStatus): string {
+  return t(`crawls.status.${status}`);
+}
 
 export function isActive(run: Pick<CrawlRun, "status">): boolean {
   return run.status === "pending" || run.status === "running";
@@ -33,9 +30,6 @@ export function pollDelay(overview: CrawlOverview | null, listOpen: boolean): nu
   if (listOpen) return active ? POLL.activeList : POLL.idleList;
   return active ? POLL.active : POLL.idle;
 }
-
-export const plural = (n: number, one: string, many = `${one}s`) =>
-  `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
 
 /** When the run last changed state: its end, else its start, else when it was asked for. */
 export function runTime(run: CrawlRun): string {
@@ -78,17 +72,17 @@ export function crawlSummary(
   now: Date = new Date(),
 ): Summary {
   if (overview && overview.active > 0) {
-    return { text: `Crawling… ${plural(overview.active, "shard")}`, tone: "active", at: null };
+    return { text: t("crawls.crawling", { count: overview.active }), tone: "active", at: null };
   }
   const last = overview?.last ?? null;
   if (last) {
     const at = runTime(last);
     return {
-      text: `Last crawl: ${formatAgo(at, now)} · ${STATUS_LABEL[last.status].toLowerCase()}`,
+      text: t("crawls.lastCrawlStatus", { ago: formatAgo(at, now), status: statusLabel(last.status).toLowerCase() }),
       tone: statusTone(last.status),
       at,
     };
   }
-  return { text: `Last crawl: ${formatAgo(fallback, now)}`, tone: fallback ? "ok" : "none", at: fallback };
+  return { text: t("crawls.lastCrawl", { ago: formatAgo(fallback, now) }), tone: fallback ? "ok" : "none", at: fallback };
 }
 

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { api } from "./api";
-import type { PriceUnit } from "./format";
+import { PRICE_UNITS } from "./money";
+import type { PriceUnit } from "./money";
 
 export interface Remote<T> {
   data: T | null;
@@ -47,11 +48,16 @@ export function useApi<T>(path: string | null): Remote<T> {
 
 const UNIT_KEY = "carsensor.price_unit";
 
-/** The ¥ / 万円 display preference, kept per browser. */
+function isPriceUnit(value: string | null): value is PriceUnit {
+  return (PRICE_UNITS as readonly (string | null)[]).includes(value);
+}
+
+/** The ¥ / 万円 / ₽ / $ / € display preference, kept per browser like the language. */
 export function usePriceUnit(): [PriceUnit, (unit: PriceUnit) => void] {
   const [unit, setUnit] = useState<PriceUnit>(() => {
     try {
-      return localStorage.getItem(UNIT_KEY) === "man" ? "man" : "yen";
+      const stored = localStorage.getItem(UNIT_KEY);
+      return isPriceUnit(stored) ? stored : "yen";
     } catch {
       return "yen";
     }

@@ -1,15 +1,17 @@
 /** The runs list's wording: shard names, durations, a run's figures, "Crawl now" outcomes. */
 import type { CrawlRun, MonitorResult, StartedCrawl } from "./api";
 import { ApiError, NetworkError } from "./api";
-import { isActive, plural } from "./crawls";
+import { isActive } from "./crawls";
+import { formatNumber, numberFormat } from "./format";
+import { currentLanguage, t } from "./i18n";
 
 /** The shard of the details backfill: detail pages of listings stored from list pages only. */
 export const DETAILS_SHARD = "details";
 
 /** The makers a run's shard crawls, as the API names them; null when it names none. */
 export function shardName(run: Pick<CrawlRun, "shard" | "makers">): string | null {
-  if (run.shard === "all") return "All makers";
-  if (run.shard === DETAILS_SHARD) return "Details backfill";
+  if (run.shard === "all") return t("runs.allMakers");
+  if (run.shard === DETAILS_SHARD) return t("runs.detailsBackfill");
   return run.makers?.length ? run.makers.join(", ") : null;
 }
 
@@ -17,11 +19,11 @@ export function shardName(run: Pick<CrawlRun, "shard" | "makers">): string | nul
 export function formatDuration(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms) || ms < 0) return "—";
   const seconds = Math.floor(ms / 1000);
-  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 60) return t("time.seconds", { s: seconds });
   const minutes = Math.floor(seconds / 60);
   const pad = (n: number) => String(n).padStart(2, "0");
-  if (minutes < 60) return `${minutes} min ${pad(seconds % 60)} s`;
-  return `${Math.floor(minutes / 60)} h ${pad(minutes % 60)} min`;
+  if (minutes < 60) return t("time.minutesSeconds", { m: minutes, s: pad(seconds % 60) });
+  return t("time.hoursMinutes", { h: Math.floor(minutes / 60), m: pad(minutes % 60) });
 }
 
 function time(iso: string | null): number | null {
@@ -38,7 +40,7 @@ export function runDuration(run: CrawlRun, now: Date = new Date()): number | nul
   return end === null ? null : Math.max(0, end - start);
 }
 
-const count = (n: number | null) => (n === null ? "—" : n.toLocaleString("en-US"));
+const count = (n: number | null) => (n === null ? "—" : formatNumber(n));
 
 /** A counter the API reported; null, a missing field or NaN is unknown. */
 const known = (n: number | null | undefined): n is number => typeof n === "number" && Number.isFinite(n);
@@ -51,7 +53,7 @@ export function formatPercent(percent: number): string {
 /** "2.4 pages/s", "0.35 pages/s", "12 pages/s". */
 export function formatRate(perSecond: number): string {
   const digits = perSecond < 1 ? 2 : perSecond < 10 ? 1 : 0;
-  return `${perSecond.toLocaleString("en-US", { maximumFractionDigits: digits })} pages/s`;
+  return t("runs.rate", { rate: numberFormat(currentLanguage(), { maximumFractionDigits: digits }).format(perSecond) });
 }
 
 /** A running run's percent for its progress bar; null when the pages to expect are unknown. */
@@ -61,28 +63,26 @@ export function runPercent(run: Pick<CrawlRun, "status" | "percent">): number | 
 
 /** The run's figures: progress while it runs, the outcome once it has ended. */
 export function runFigures(run: CrawlRun): string {
-  if (run.status === "pending") return "Waiting for a free slot";
+  if (run.status === "pending") return t("runs.waiting");
   if (run.status === "running") {
-    if (!known(run.pages_crawled) && !known(run.items_scraped)) return "Starting…";
+    if (!known(run.pages_crawled) && !known(run.items_scraped)) return t("runs.starting");
     const pages = run.pages_crawled ?? 0;
     const parts = [
       // 0 expected: the crawl has not read a pager yet.
       known(run.pages_expected) && run.pages_expected > 0
-        ? `${count(pages)} of ${plural(run.pages_expected, "page")}`
-        : plural(pages, "page"),
-      plural(run.items_scraped ?? 0, "listing"),
+        ? t("runs.pagesOf", { done: count(pages), count: run.pages_expected })
+        : t("runs.pages", { count: pages }),
+      t("runs.listings", { count: run.items_scraped ?? 0 }),
     ];
     if (known(run.pages_per_second) && run.pages_per_second > 0) parts.push(formatRate(run.pages_per_second));
-    if (known(run.eta_seconds)) parts.push(`ETA ${formatDuration(run.eta_seconds * 1000)}`);
+    if (known(run.eta_seconds)) parts.push(t("runs.eta", { duration: formatDuration(run.eta_seconds * 1000) }));
     return parts.join(" · ");
   }
-  if (run.status === "lost") return "The node stopped answering";
-  return (
-    `${count(run.items_stored)} stored · ${count(run.items_dropped)} dropped · ` +
-    plural(run.errors ?? 0, "error")
-  );
+  if (run.status === "lost") return t("runs.lost");
+  return t("runs.outcome", { stored: count(run.items_stored), dropped: count(run.items_dropped), count: run.errors ?? 0 });
 }
 
+// What a run's listings did, in the order shown: new, changed, unchanged, gone, back.
 const LISTING_COUNTS = [
   ["listings_new", "new"],
   ["listings_changed", "changed"],
@@ -93,9 +93,9 @@ const LISTING_COUNTS = [
 
 /** "12 new · 30 changed · 6,950 unchanged · 8 gone · 2 reappeared": the counts known so far. */
 export function listingCounts(run: CrawlRun): string | null {
-  const parts = LISTING_COUNTS.flatMap(([field, word]) => {
+  const parts = LISTING_COUNTS.flatMap(([field, change]) => {
     const n = run[field];
-    return known(n) ? [`${count(n)} ${word}`] : [];
+    return known(n) ? [t(`runs.change.${change}`, { count: count(n) })] : [];
   });
   return parts.length ? parts.join(" · ") : null;
 }
@@ -103,9 +103,9 @@ export function listingCounts(run: CrawlRun): string | null {
 /** "Details: 40 fetched · 2 failed"; null before the run reports either. */
 export function detailCounts(run: Pick<CrawlRun, "details_fetched" | "details_failed">): string | null {
   const parts = [];
-  if (known(run.details_fetched)) parts.push(`${count(run.details_fetched)} fetched`);
-  if (known(run.details_failed)) parts.push(`${count(run.details_failed)} failed`);
-  return parts.length ? `Details: ${parts.join(" · ")}` : null;
+  if (known(run.details_fetched)) parts.push(t("runs.fetched", { count: count(run.details_fetched) }));
+  if (known(run.details_failed)) parts.push(t("runs.failed", { count: count(run.details_failed) }));
+  return parts.length ? t("runs.details", { counts: parts.join(" · ") }) : null;
 }
 
 export interface Checks {
@@ -121,8 +121,8 @@ export function runChecks(run: Pick<CrawlRun, "monitors">): Checks | null {
   if (results.length === 0) return null;
   const failed = results.filter((result) => !result.ok);
   const label = failed.length
-    ? `${failed.length} of ${plural(results.length, "check")} failed`
-    : `All ${plural(results.length, "check")} passed`;
+    ? t("runs.checksFailed", { failed: failed.length, count: results.length })
+    : t("runs.checksPassed", { count: results.length });
   return { ok: failed.length === 0, label, failed };
 }
 
@@ -151,30 +151,29 @@ export function changeMix(
     slices: present
       .filter((slice) => slice.listings > 0)
       .map((slice) => ({ ...slice, share: (100 * slice.listings) / total })),
-    label: `Listings: ${present.map((slice) => `${count(slice.listings)} ${slice.change}`).join(", ")}`,
+    label: t("runs.mix", {
+      counts: present.map((slice) => t(`runs.change.${slice.change}`, { count: count(slice.listings) })).join(", "),
+    }),
   };
 }
 
 /** "Started 12 crawl jobs" after POST /api/crawls. */
 export function startedMessage(result: StartedCrawl): string {
   const shards = result.runs.map((run) => run.shard);
-  const jobs = plural(result.job_ids.length, "crawl job");
-  if (shards.length === 0 || shards.length > 4) return `Started ${jobs}.`;
-  return `Started ${jobs}: ${shards.join(", ")}.`;
+  const jobs = result.job_ids.length;
+  if (shards.length === 0 || shards.length > 4) return t("runs.started", { count: jobs });
+  return t("runs.startedShards", { count: jobs, shards: shards.join(", ") });
 }
 
 /** Why "Crawl now" did not start anything, in the words an admin can act on. */
 export function startErrorMessage(error: unknown): string {
   if (error instanceof ApiError) {
-    if (error.status === 403) return "Only admins can start a crawl.";
-    if (error.status === 409) {
-      return "A crawl is already running: every shard is pending or running. Wait for it to finish.";
-    }
-    if (error.status === 503) {
-      return `${error.message}. Check that scrapyd is running, then try again.`.replace("..", ".");
-    }
-    return `The crawl could not be started: ${error.message}`;
+    if (error.status === 403) return t("runs.adminsOnly");
+    if (error.status === 409) return t("runs.alreadyRunning");
+    // The API's reason (no scrapyd node answered) is its own text, in English.
+    if (error.status === 503) return t("runs.noNode", { reason: error.message.replace(/\.$/, "") });
+    return t("runs.notStartedReason", { reason: error.message });
   }
-  if (error instanceof NetworkError) return `${error.message}. Try again in a moment.`;
-  return "The crawl could not be started.";
+  if (error instanceof NetworkError) return t("errors.tryLater", { message: error.message });
+  return t("runs.notStarted");
 }

@@ -1,6 +1,7 @@
 /** Accounts: the password rules (the server decides; these only answer sooner) and error texts. */
 import type { User } from "./api";
 import { ApiError, NetworkError } from "./api";
+import { t } from "./i18n";
 
 export const MIN_PASSWORD_LENGTH = 12;
 export const DEMO_PASSWORD = "carsensor-demo";
@@ -11,12 +12,12 @@ export const DEMO_PASSWORD = "carsensor-demo";
  */
 export function passwordProblem(password: string, username: string): string | null {
   if (username !== "" && password.toLowerCase() === username.toLowerCase()) {
-    return "The password is the username.";
+    return t("users.problem.isUsername");
   }
-  if (password === DEMO_PASSWORD) return "The password is the published demo password.";
+  if (password === DEMO_PASSWORD) return t("users.problem.demo");
   // Python's len() counts code points, not UTF-16 units.
   if (Array.from(password).length < MIN_PASSWORD_LENGTH) {
-    return `The password is shorter than ${MIN_PASSWORD_LENGTH} characters.`;
+    return t("users.problem.short", { min: MIN_PASSWORD_LENGTH });
   }
   return null;
 }
@@ -25,10 +26,10 @@ export const MAX_USERNAME_LENGTH = 64;
 
 /** Why POST /api/users would refuse `username` (api/schemas.py's UserCreate), or null. */
 export function usernameProblem(username: string): string | null {
-  if (username === "") return "Enter a username.";
-  if (/[\s\x00-\x1f\x7f]/.test(username)) return "The username cannot contain spaces or control characters.";
+  if (username === "") return t("users.problem.noUsername");
+  if (/[\s\x00-\x1f\x7f]/.test(username)) return t("users.problem.badUsername");
   if (Array.from(username).length > MAX_USERNAME_LENGTH) {
-    return `The username is longer than ${MAX_USERNAME_LENGTH} characters.`;
+    return t("users.problem.longUsername", { max: MAX_USERNAME_LENGTH });
   }
   return null;
 }
@@ -44,21 +45,24 @@ export function readableDetail(detail: string): string {
   return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
 }
 
-/** What to show when a users or password call failed; `failed` says what did not happen. */
+/**
+ * What to show when a users or password call failed; `failed` says what did not happen. A
+ * 400, 409 or 422 the caller has no words of its own for shows the API's reason (in English).
+ */
 export function accountErrorMessage(error: unknown, failed: string): string {
-  if (error instanceof NetworkError) return `${error.message}. Try again in a moment.`;
-  if (!(error instanceof ApiError)) return `${failed}.`;
+  if (error instanceof NetworkError) return t("errors.tryLater", { message: error.message });
+  if (!(error instanceof ApiError)) return t("errors.sentence", { text: failed });
   switch (error.status) {
     case 403:
-      return "Only admins can manage users.";
+      return t("users.manageAdminsOnly");
     case 404:
-      return "This user no longer exists. Reload the page to see the current list.";
+      return t("users.gone");
     case 400:
     case 409:
     case 422:
-      return readableDetail(error.message) || `${failed}.`;
+      return readableDetail(error.message) || t("errors.sentence", { text: failed });
     default:
-      return `${failed}: ${error.message}`;
+      return t("errors.server", { failed, detail: error.message });
   }
 }
 

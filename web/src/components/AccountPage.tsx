@@ -1,12 +1,14 @@
 /** /account: every signed-in user changes their own password here. */
 import { useRef, useState } from "react";
 import type { FormEvent } from "react";
+import { Trans, useTranslation } from "react-i18next";
 import { api, ApiError } from "../api";
 import { useAuth } from "../auth";
 import { accountErrorMessage, MIN_PASSWORD_LENGTH, passwordProblem } from "../users";
 import "./UsersPage.css";
 
 export function AccountPage() {
+  const { t } = useTranslation();
   const auth = useAuth();
   const username = auth.user?.username ?? "";
   const [current, setCurrent] = useState("");
@@ -21,9 +23,8 @@ export function AccountPage() {
     event.preventDefault();
     setDone(false);
     const problem = !current
-      ? "Enter your current password."
-      : (passwordProblem(next, username) ??
-        (next !== confirm ? "The new password and its confirmation differ." : null));
+      ? t("account.enterCurrent")
+      : (passwordProblem(next, username) ?? (next !== confirm ? t("account.differ") : null));
     if (problem) {
       setError(problem);
       return;
@@ -38,11 +39,11 @@ export function AccountPage() {
       setDone(true);
     } catch (caught) {
       if (caught instanceof ApiError && caught.status === 400) {
-        setError("The current password is wrong.");
+        setError(t("account.wrongCurrent"));
         setCurrent("");
         currentRef.current?.focus();
       } else {
-        setError(accountErrorMessage(caught, "The password was not changed"));
+        setError(accountErrorMessage(caught, t("account.notChanged")));
       }
     } finally {
       setBusy(false);
@@ -59,16 +60,19 @@ export function AccountPage() {
         data-testid="password-form"
       >
         <div>
-          <h1 id="account-title">Change password</h1>
+          <h1 id="account-title">{t("account.title")}</h1>
           <p className="hint">
-            Signed in as <strong>{username}</strong>
-            {auth.user?.is_admin ? " (admin)" : " (staff)"}
+            <Trans
+              i18nKey="account.signedInAs"
+              values={{ name: username, role: t(auth.user?.is_admin ? "account.roleAdmin" : "account.roleStaff") }}
+              components={{ strong: <strong /> }}
+            />
           </p>
         </div>
         {/* For password managers: which account the new password belongs to. */}
         <input type="text" name="username" autoComplete="username" value={username} readOnly hidden />
         <label className="field">
-          <span>Current password</span>
+          <span>{t("account.current")}</span>
           <input
             ref={currentRef}
             name="current-password"
@@ -81,7 +85,7 @@ export function AccountPage() {
           />
         </label>
         <label className="field">
-          <span>New password</span>
+          <span>{t("account.new")}</span>
           <input
             name="new-password"
             type="password"
@@ -93,7 +97,7 @@ export function AccountPage() {
           />
         </label>
         <label className="field">
-          <span>Confirm new password</span>
+          <span>{t("account.confirm")}</span>
           <input
             name="confirm-password"
             type="password"
@@ -104,7 +108,7 @@ export function AccountPage() {
           />
         </label>
         <p className="hint" id="account-rules">
-          At least {MIN_PASSWORD_LENGTH} characters; not your username, not the demo password.
+          {t("account.rules", { min: MIN_PASSWORD_LENGTH })}
         </p>
         <div aria-live="assertive">
           {error && (
@@ -116,12 +120,12 @@ export function AccountPage() {
         <div aria-live="polite">
           {done && (
             <p className="form-ok" data-testid="password-changed">
-              Your password is changed. Use it the next time you sign in.
+              {t("account.changed")}
             </p>
           )}
         </div>
         <button className="btn btn-primary btn-block" type="submit" disabled={busy} aria-busy={busy}>
-          {busy ? "Saving…" : "Change password"}
+          {t(busy ? "account.saving" : "account.submit")}
         </button>
       </form>
     </main>

@@ -1,18 +1,28 @@
 import { useEffect, useRef, useState } from "react";
-import type { CarDetail } from "../api";
-import { ApiError } from "../api";
-import { formatDateTime, formatKm, formatPrice, label } from "../format";
-import type { PriceUnit } from "../format";
+import { useTranslation } from "react-i18next";
+import type { CarDetail, Rates } from "../api";
+import { ApiError, errorText } from "../api";
+import { formatDateTime, formatKm, formatNumber, vocabLabel } from "../format";
+import type { Vocabulary } from "../format";
 import { useApi } from "../hooks";
-import { carName } from "./CarsTable";
+import { currentLanguage } from "../i18n";
+import type { Money, PriceUnit } from "../money";
+import type { PrefectureNamer } from "../prefectures";
+import { carName, Price } from "./CarsTable";
 import { PriceChart } from "./PriceChart";
+import { RateNote } from "./RateNote";
 import { Thumb } from "./Thumb";
 
-function withJa(value: string | null, ja: string | null): React.ReactNode {
+/**
+ * A value in the app's words with the site's Japanese beside it: "Белый 白"; in Japanese, the
+ * site's own word alone (it says more than the vocabulary's: パールホワイト, not 白).
+ */
+function withJa(value: string | null, ja: string | null, show: (value: string) => string): React.ReactNode {
   if (!value && !ja) return "—";
+  if (ja && currentLanguage() === "ja") return ja;
   return (
     <>
-      {value ? label(value) : ja}
+      {value ? show(value) : ja}
       {value && ja && (
         <span className="hint" lang="ja">
           {" "}
@@ -24,6 +34,7 @@ function withJa(value: string | null, ja: string | null): React.ReactNode {
 }
 
 function Gallery({ photos, alt }: { photos: string[]; alt: string }) {
+  const { t } = useTranslation();
   const [index, setIndex] = useState(0);
   const count = photos.length;
   if (count === 0) return <Thumb src={null} alt={alt} className="gallery-main" />;
@@ -33,20 +44,20 @@ function Gallery({ photos, alt }: { photos: string[]; alt: string }) {
       className="gallery"
       tabIndex={0}
       aria-roledescription="carousel"
-      aria-label={`Photos, ${index + 1} of ${count}. Left and right arrows to browse.`}
+      aria-label={t("drawer.photos", { index: index + 1, count })}
       onKeyDown={(e) => {
         if (e.key === "ArrowLeft") go(-1);
         if (e.key === "ArrowRight") go(1);
       }}
     >
       <div className="gallery-stage">
-        <Thumb src={photos[index]} alt={`${alt}, photo ${index + 1}`} className="gallery-main" eager />
+        <Thumb src={photos[index]} alt={t("drawer.photoOf", { name: alt, index: index + 1 })} className="gallery-main" eager />
         {count > 1 && (
           <>
-            <button type="button" className="gallery-nav prev" onClick={() => go(-1)} aria-label="Previous photo">
+            <button type="button" className="gallery-nav prev" onClick={() => go(-1)} aria-label={t("drawer.previousPhoto")}>
               ‹
             </button>
-            <button type="button" className="gallery-nav next" onClick={() => go(1)} aria-label="Next photo">
+            <button type="button" className="gallery-nav next" onClick={() => go(1)} aria-label={t("drawer.nextPhoto")}>
               ›
             </button>
             <span className="gallery-count">
@@ -63,7 +74,7 @@ function Gallery({ photos, alt }: { photos: string[]; alt: string }) {
               key={photo}
               className={i === index ? "active" : undefined}
               onClick={() => setIndex(i)}
-              aria-label={`Photo ${i + 1}`}
+              aria-label={t("drawer.photo", { index: i + 1 })}
               tabIndex={-1}
             >
               <Thumb src={photo} alt="" className="gallery-thumb" />
@@ -75,27 +86,36 @@ function Gallery({ photos, alt }: { photos: string[]; alt: string }) {
   );
 }
 
-// Values the crawler could not read (stored empty) or that carried a note: shown as the site wrote them.
-const RAW_LABELS: Record<string, string> = {
-  price_jpy: "Body price",
-  total_price_jpy: "Total price",
-  year: "Year",
-  mileage_km: "Mileage",
-  engine_cc: "Engine",
-  seats: "Seats",
-  doors: "Doors",
-  repair_history: "Repair history",
-};
+// Values the crawler could not read (stored empty) or that carried a note: shown as the site
+// wrote them, under the name of their field (drawer.field.*).
+const RAW_LABELS = {
+  price_jpy: "body",
+  total_price_jpy: "total",
+  year: "year",
+  mileage_km: "mileage",
+  engine_cc: "engine",
+  seats: "seats",
+  doors: "doors",
+  repair_history: "repairHistory",
+} as const;
 
 export function CarDrawer({
   carId,
-  unit,
+  chosen,
+  money,
+  rates,
+  prefecture,
   onClose,
 }: {
   carId: number;
-  unit: PriceUnit;
+  /** The unit the user chose (money's may still be yen, waiting for its rate). */
+  chosen: PriceUnit;
+  money: Money;
+  rates: Rates | null;
+  prefecture: PrefectureNamer;
   onClose: () => void;
 }) {
+  const { t } = useTranslation();
   const { data, error, loading, reload } = useApi<CarDetail>(`/api/cars/${carId}`);
   const car = data && data.id === carId ? data : null;
   const closeRef = useRef<HTMLButtonElement>(null);
@@ -130,30 +150,44 @@ export function CarDrawer({
     };
   }, [carId, onClose]);
 
-  const name = car ? carName(car) : "Car";
+  const name = car ? carName(car) : t("drawer.car");
   const photos = car ? (car.photos?.length ? car.photos : car.image_url ? [car.image_url] : []) : [];
+  const asIs = (value: string) => value;
+  const vocab = (kind: Vocabulary) => (value: string) => vocabLabel(kind, value);
   const fields: [string, React.ReactNode][] = car
     ? [
-        ["Make", withJa(car.make, car.make_ja)],
-        ["Model", withJa(car.model, car.model_ja)],
-        ["Grade", car.grade ?? "—"],
-        ["Year", car.year ?? "—"],
-        ["Mileage", formatKm(car.mileage_km)],
-        ["Total price", formatPrice(car.total_price_jpy, unit)],
-        ["Body price", formatPrice(car.price_jpy, unit)],
-        ["Body type", withJa(car.body_type, car.body_type_ja)],
-        ["Colour", withJa(car.color, car.color_ja)],
-        ["Gearbox", withJa(car.transmission, car.transmission_ja)],
-        ["Fuel", withJa(car.fuel, car.fuel_ja)],
-        ["Engine", car.engine_cc ? `${car.engine_cc.toLocaleString("en-US")} cc` : "—"],
-        ["Drive", car.drive ?? "—"],
-        ["Seats", car.seats ?? "—"],
-        ["Doors", car.doors ?? "—"],
-        ["Repair history", car.repair_history === null ? "—" : car.repair_history ? "Yes (修復歴あり)" : "None (修復歴なし)"],
-        ["Inspection (車検)", car.inspection ?? "—"],
-        ["Location", [car.prefecture, car.city].filter(Boolean).join(" ") || "—"],
+        [t("drawer.field.make"), withJa(car.make, car.make_ja, asIs)],
+        [t("drawer.field.model"), withJa(car.model, car.model_ja, asIs)],
+        [t("drawer.field.grade"), car.grade ?? "—"],
+        [t("drawer.field.year"), car.year ?? "—"],
+        [t("drawer.field.mileage"), formatKm(car.mileage_km)],
+        [t("drawer.field.total"), <Price yen={car.total_price_jpy} money={money} />],
+        [t("drawer.field.body"), <Price yen={car.price_jpy} money={money} />],
+        [t("drawer.field.bodyType"), withJa(car.body_type, car.body_type_ja, vocab("body_types"))],
+        [t("drawer.field.color"), withJa(car.color, car.color_ja, vocab("colors"))],
+        [t("drawer.field.gearbox"), withJa(car.transmission, car.transmission_ja, vocab("transmissions"))],
+        [t("drawer.field.fuel"), withJa(car.fuel, car.fuel_ja, vocab("fuels"))],
+        [t("drawer.field.engine"), car.engine_cc ? t("drawer.engineCc", { cc: formatNumber(car.engine_cc) }) : "—"],
+        [t("drawer.field.drive"), car.drive ?? "—"],
+        [t("drawer.field.seats"), car.seats ?? "—"],
+        [t("drawer.field.doors"), car.doors ?? "—"],
         [
-          "Shop",
+          t("drawer.field.repairHistory"),
+          car.repair_history === null ? "—" : t(car.repair_history ? "drawer.repaired" : "drawer.notRepaired"),
+        ],
+        [t("drawer.field.inspection"), car.inspection ?? "—"],
+        [
+          t("drawer.field.location"),
+          car.prefecture || car.city ? (
+            <span data-testid="car-location">
+              {[car.prefecture && prefecture(car.prefecture, car.prefecture_en), car.city].filter(Boolean).join(", ")}
+            </span>
+          ) : (
+            "—"
+          ),
+        ],
+        [
+          t("drawer.field.shop"),
           car.shop_url ? (
             <a href={car.shop_url} target="_blank" rel="noopener noreferrer">
               {car.shop_name ?? car.shop_url} ↗
@@ -162,17 +196,19 @@ export function CarDrawer({
             (car.shop_name ?? "—")
           ),
         ],
-        ["Listing ID", car.external_id],
-        ["Status", car.is_active ? "Active" : "No longer listed"],
-        ["First seen", formatDateTime(car.first_seen_at)],
-        ["Last seen", formatDateTime(car.last_seen_at)],
-        ["Updated", formatDateTime(car.updated_at)],
-        ...Object.entries(car.raw_values ?? {}).map(
-          ([field, text]): [string, React.ReactNode] => [
-            `${RAW_LABELS[field] ?? field} as listed`,
-            <span lang="ja">{text}</span>,
-          ],
-        ),
+        [t("drawer.field.listingId"), car.external_id],
+        [t("drawer.field.status"), t(car.is_active ? "drawer.active" : "drawer.inactive")],
+        [t("drawer.field.firstSeen"), formatDateTime(car.first_seen_at)],
+        [t("drawer.field.lastSeen"), formatDateTime(car.last_seen_at)],
+        [t("drawer.field.updated"), formatDateTime(car.updated_at)],
+        ...Object.entries(car.raw_values ?? {}).map(([field, text]): [string, React.ReactNode] => [
+          t("drawer.asListed", {
+            field: Object.hasOwn(RAW_LABELS, field)
+              ? t(`drawer.field.${RAW_LABELS[field as keyof typeof RAW_LABELS]}`)
+              : field,
+          }),
+          <span lang="ja">{text}</span>,
+        ]),
       ]
     : [];
 
@@ -196,43 +232,48 @@ export function CarDrawer({
               </p>
             )}
           </div>
-          <button ref={closeRef} type="button" className="btn btn-ghost close" onClick={onClose} aria-label="Close details" data-testid="drawer-close">
+          <button ref={closeRef} type="button" className="btn btn-ghost close" onClick={onClose} aria-label={t("drawer.close")} data-testid="drawer-close">
             ✕
           </button>
         </div>
         {error && !car ? (
           <div className="state-card" role="alert">
-            <h3>{error instanceof ApiError && error.status === 404 ? "This car does not exist" : "The car could not be loaded"}</h3>
-            <p>{error.message}</p>
+            <h3>{t(error instanceof ApiError && error.status === 404 ? "drawer.notFound" : "drawer.loadFailed")}</h3>
+            <p>{errorText(error)}</p>
             {!(error instanceof ApiError && error.status === 404) && (
               <button className="btn" onClick={reload}>
-                Try again
+                {t("app.tryAgain")}
               </button>
             )}
           </div>
         ) : !car || loading ? (
           <div className="drawer-loading" role="status">
-            <span className="spinner" aria-hidden="true" /> Loading…
+            <span className="spinner" aria-hidden="true" /> {t("app.loading")}
           </div>
         ) : (
           <div className="drawer-body">
             <Gallery key={car.id} photos={photos} alt={name} />
             <div className="drawer-prices">
               <div>
-                <span className="muted">Total</span>
-                <strong className="big-price">{formatPrice(car.total_price_jpy, unit)}</strong>
+                <span className="muted">{t("drawer.total")}</span>
+                <strong className="big-price">
+                  <Price yen={car.total_price_jpy} money={money} testId="drawer-total" />
+                </strong>
               </div>
               <div>
-                <span className="muted">Body</span>
-                <strong>{formatPrice(car.price_jpy, unit)}</strong>
+                <span className="muted">{t("drawer.body")}</span>
+                <strong>
+                  <Price yen={car.price_jpy} money={money} testId="drawer-body" />
+                </strong>
               </div>
               <a className="btn btn-primary" href={car.url} target="_blank" rel="noopener noreferrer">
-                Open on carsensor ↗
+                {t("drawer.open")}
               </a>
             </div>
-            <h3>Price history</h3>
-            <PriceChart history={car.price_history} unit={unit} />
-            <h3>Details</h3>
+            <RateNote chosen={chosen} money={money} rates={rates} />
+            <h3>{t("drawer.priceHistory")}</h3>
+            <PriceChart history={car.price_history} money={money} />
+            <h3>{t("drawer.details")}</h3>
             <dl className="fields">
               {fields.map(([key, value]) => (
                 <div key={key}>

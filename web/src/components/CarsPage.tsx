@@ -1,7 +1,11 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
-import type { Car, CarPage, Facets } from "../api";
-import { api, ApiError, NetworkError } from "../api";
+import { useTranslation } from "react-i18next";
+import type { Car, CarPage, Facets, Reference } from "../api";
+import { api, ApiError, errorText, NetworkError } from "../api";
 import { useApi, usePriceUnit } from "../hooks";
+import { currentLanguage } from "../i18n";
+import { moneyFor } from "../money";
+import { prefectureNamer } from "../prefectures";
 import { navigate } from "../router";
 import {
   activeFilterCount,
@@ -15,12 +19,13 @@ import {
 import type { Filters, ViewState } from "../urlState";
 import { CarDrawer } from "./CarDrawer";
 import { CarsTable } from "./CarsTable";
-import { chipText, FilterBar } from "./FilterBar";
+import { chipText, FilterBar, filterLabel } from "./FilterBar";
 import { Pagination } from "./Pagination";
 
 function Skeleton({ rows }: { rows: number }) {
+  const { t } = useTranslation();
   return (
-    <div className="skeleton" role="status" aria-label="Loading cars">
+    <div className="skeleton" role="status" aria-label={t("cars.loadingCars")}>
       {Array.from({ length: Math.min(rows, 8) }, (_, i) => (
         <div key={i} className="skeleton-row">
           <span className="sk sk-thumb" />
@@ -51,8 +56,16 @@ async function downloadCsv(view: ViewState): Promise<void> {
 }
 
 export function CarsPage({ search, carId }: { search: string; carId: number | null }) {
+  const { t } = useTranslation();
+  const language = currentLanguage();
   const view = useMemo(() => parseView(search), [search]);
   const [unit, setUnit] = usePriceUnit();
+  // Prefecture names and exchange rates: the app works on without them (names from the cars,
+  // prices in yen) if they fail to load.
+  const reference = useApi<Reference>("/api/reference").data;
+  const rates = reference?.rates ?? null;
+  const money = useMemo(() => moneyFor(unit, language, rates), [unit, language, rates]);
+  const prefecture = useMemo(() => prefectureNamer(reference, language), [reference, language]);
   const [filtersOpen, setFiltersOpen] = useState(false);
   const [exporting, setExporting] = useState(false);
   const [exportError, setExportError] = useState<string | null>(null);
@@ -115,15 +128,15 @@ export function CarsPage({ search, carId }: { search: string; carId: number | nu
     const rejected = error instanceof ApiError && error.status === 422;
     body = (
       <div className="state-card" role="alert" data-testid="error-state">
-        <h2>{unreachable ? "The server cannot be reached" : rejected ? "These filters are not valid" : "The cars could not be loaded"}</h2>
-        <p>{error.message}</p>
+        <h2>{t(unreachable ? "cars.unreachable" : rejected ? "cars.invalidFilters" : "cars.loadFailed")}</h2>
+        <p>{errorText(error)}</p>
         <div className="state-actions">
           <button className="btn btn-primary" onClick={cars.reload}>
-            Try again
+            {t("app.tryAgain")}
           </button>
           {filterCount > 0 && (
             <button className="btn" onClick={() => go({ ...view, filters: {}, page: 1 })}>
-              Clear filters
+              {t("cars.clearFilters")}
             </button>
           )}
         </div>
@@ -140,23 +153,21 @@ export function CarsPage({ search, carId }: { search: string; carId: number | nu
           <circle cx="19" cy="29" r="4.5" fill="currentColor" />
           <circle cx="45" cy="29" r="4.5" fill="currentColor" />
         </svg>
-        <h2>{pastEnd ? `Page ${view.page} is past the end` : "No cars match these filters"}</h2>
+        <h2>{pastEnd ? t("cars.pastEnd", { page: view.page }) : t("cars.noMatch")}</h2>
         <p>
           {pastEnd
-            ? `There are ${page.total} cars, on fewer pages.`
-            : filterCount > 0
-              ? "Widen the search: remove one of the filters above, or clear them all."
-              : "No listings yet: the crawler has not stored any cars."}
+            ? t("cars.fewerPages", { count: page.total })
+            : t(filterCount > 0 ? "cars.widen" : "cars.noListings")}
         </p>
         <div className="state-actions">
           {pastEnd ? (
             <button className="btn btn-primary" onClick={() => go({ ...view, page: 1 })}>
-              Go to page 1
+              {t("cars.firstPage")}
             </button>
           ) : (
             filterCount > 0 && (
               <button className="btn btn-primary" onClick={() => go({ ...view, filters: {}, page: 1 })}>
-                Clear all filters
+                {t("cars.clearAllFilters")}
               </button>
             )
           )}
@@ -168,7 +179,8 @@ export function CarsPage({ search, carId }: { search: string; carId: number | nu
       <CarsTable
         cars={page.items}
         sort={view.sort}
-        unit={unit}
+        money={money}
+        prefecture={prefecture}
         busy={cars.loading}
         selectedId={carId}
         onSort={(column) => go({ ...view, sort: nextSort(view.sort, column), page: 1 })}
@@ -181,9 +193,9 @@ export function CarsPage({ search, carId }: { search: string; carId: number | nu
     <main className="cars-page">
       <div className="toolbar">
         <div className="title">
-          <h1>Cars</h1>
+          <h1>{t("cars.title")}</h1>
           <span className="count" data-testid="total" aria-live="polite">
-            {page ? `${page.total.toLocaleString("en-US")} ${page.total === 1 ? "car" : "cars"}` : ""}
+            {page ? t("cars.count", { count: page.total }) : ""}
           </span>
         </div>
         <div className="toolbar-actions">
@@ -194,7 +206,7 @@ export function CarsPage({ search, carId }: { search: string; carId: number | nu
             aria-controls="filters"
             onClick={() => setFiltersOpen((open) => !open)}
           >
-            Filters{filterCount > 0 ? ` (${filterCount})` : ""}
+            {filterCount > 0 ? t("cars.filtersCount", { count: filterCount }) : t("cars.filters")}
           </button>
           <button
             type="button"
@@ -207,19 +219,19 @@ export function CarsPage({ search, carId }: { search: string; carId: number | nu
               try {
                 await downloadCsv(view);
               } catch (caught) {
-                setExportError(caught instanceof Error ? caught.message : "Export failed");
+                setExportError(caught instanceof Error ? errorText(caught) : t("cars.exportFailedPlain"));
               } finally {
                 setExporting(false);
               }
             }}
           >
-            {exporting ? "Exporting…" : "Export CSV"}
+            {t(exporting ? "cars.exporting" : "cars.export")}
           </button>
         </div>
       </div>
       {exportError && (
         <p className="form-error" role="alert">
-          Export failed: {exportError}
+          {t("cars.exportFailed", { reason: exportError })}
         </p>
       )}
       <FilterBar
@@ -228,33 +240,39 @@ export function CarsPage({ search, carId }: { search: string; carId: number | nu
         facets={facets.data}
         vocabulary={vocabulary.data}
         unit={unit}
+        money={money}
+        rates={rates}
         onUnit={setUnit}
+        prefecture={prefecture}
         onChange={change}
         open={filtersOpen}
       />
       {filterCount > 0 && (
-        <ul className="chips" aria-label="Active filters">
-          {(Object.keys(view.filters) as (keyof Filters)[]).map((key) => (
-            <li key={key}>
-              <button
-                type="button"
-                className="chip"
-                onClick={() => change({ [key]: undefined })}
-                aria-label={`Remove filter ${key.replace("_", " ")}: ${chipText(key, view.filters, unit)}`}
-              >
-                {chipText(key, view.filters, unit)} <span aria-hidden="true">✕</span>
-              </button>
-            </li>
-          ))}
+        <ul className="chips" aria-label={t("cars.activeFilters")}>
+          {(Object.keys(view.filters) as (keyof Filters)[]).map((key) => {
+            const text = chipText(key, view.filters, money, prefecture);
+            return (
+              <li key={key}>
+                <button
+                  type="button"
+                  className="chip"
+                  onClick={() => change({ [key]: undefined })}
+                  aria-label={t("cars.removeFilter", { name: filterLabel(key), value: text })}
+                >
+                  {text} <span aria-hidden="true">✕</span>
+                </button>
+              </li>
+            );
+          })}
           <li>
             <button type="button" className="chip chip-clear" onClick={() => go({ ...view, filters: {}, page: 1 })}>
-              Clear all
+              {t("cars.clearAll")}
             </button>
           </li>
         </ul>
       )}
       <div className={`results${cars.loading && page ? " is-loading" : ""}`}>
-        {cars.loading && page && <div className="progress" role="progressbar" aria-label="Loading" />}
+        {cars.loading && page && <div className="progress" role="progressbar" aria-label={t("cars.loading")} />}
         {body}
       </div>
       {page && page.total > 0 && (
@@ -269,7 +287,17 @@ export function CarsPage({ search, carId }: { search: string; carId: number | nu
           onPageSize={(size) => go({ ...view, pageSize: size, page: 1 })}
         />
       )}
-      {carId !== null && <CarDrawer key={carId} carId={carId} unit={unit} onClose={closeCar} />}
+      {carId !== null && (
+        <CarDrawer
+          key={carId}
+          carId={carId}
+          chosen={unit}
+          money={money}
+          rates={rates}
+          prefecture={prefecture}
+          onClose={closeCar}
+        />
+      )}
     </main>
   );
 }

@@ -1,7 +1,11 @@
 import type { KeyboardEvent } from "react";
+import { useTranslation } from "react-i18next";
 import type { Car } from "../api";
-import { formatDateTime, formatKm, formatPrice, label } from "../format";
-import type { PriceUnit } from "../format";
+import { formatDateTime, formatKm, vocabLabel } from "../format";
+import i18n, { currentLanguage } from "../i18n";
+import { formatPrice, formatYen, isForeign } from "../money";
+import type { Money } from "../money";
+import type { PrefectureNamer } from "../prefectures";
 import type { Sort, SortColumn as Column } from "../urlState";
 import { Thumb } from "./Thumb";
 
@@ -37,7 +41,21 @@ function SortHeader({
 }
 
 export function carName(car: Pick<Car, "make" | "make_ja" | "model" | "model_ja">): string {
-  return `${car.make ?? car.make_ja ?? "Unknown"} ${car.model ?? car.model_ja ?? ""}`.trim();
+  return `${car.make ?? car.make_ja ?? i18n.t("table.unknownMake")} ${car.model ?? car.model_ja ?? ""}`.trim();
+}
+
+/** A price in the chosen unit; a converted one with its yen under it, the price the site asks. */
+export function Price({ yen, money, testId }: { yen: number | null; money: Money; testId?: string }) {
+  return (
+    <>
+      <span data-testid={testId}>{formatPrice(yen, money)}</span>
+      {isForeign(money.unit) && yen !== null && (
+        <span className="price-yen" data-testid={testId && `${testId}-yen`}>
+          {formatYen(yen, money.locale)}
+        </span>
+      )}
+    </>
+  );
 }
 
 function rowKeys(event: KeyboardEvent<HTMLTableRowElement>, open: () => void) {
@@ -64,7 +82,8 @@ function rowKeys(event: KeyboardEvent<HTMLTableRowElement>, open: () => void) {
 export function CarsTable({
   cars,
   sort,
-  unit,
+  money,
+  prefecture,
   busy,
   selectedId,
   onSort,
@@ -72,43 +91,46 @@ export function CarsTable({
 }: {
   cars: Car[];
   sort: Sort;
-  unit: PriceUnit;
+  money: Money;
+  prefecture: PrefectureNamer;
   busy: boolean;
   selectedId: number | null;
   onSort: (column: Column) => void;
   onOpen: (car: Car) => void;
 }) {
+  const { t } = useTranslation();
+  const language = currentLanguage();
   return (
     <div className="table-wrap">
       <table className="cars" aria-busy={busy} data-testid="cars-table">
         <caption className="visually-hidden">
-          Cars. Use the arrow keys to move between rows and Enter to open one.
+          {t("table.caption")}
         </caption>
         <thead>
           <tr>
             <th scope="col" className="col-photo">
-              <span className="visually-hidden">Photo</span>
+              <span className="visually-hidden">{t("table.photo")}</span>
             </th>
-            <th scope="col">Car</th>
+            <th scope="col">{t("table.car")}</th>
             <SortHeader column="year" sort={sort} onSort={onSort} className="num">
-              Year
+              {t("table.year")}
             </SortHeader>
             <SortHeader column="mileage" sort={sort} onSort={onSort} className="num">
-              Mileage
+              {t("table.mileage")}
             </SortHeader>
             <SortHeader column="price" sort={sort} onSort={onSort} className="num">
-              Total price
+              {t("table.total")}
             </SortHeader>
             <th scope="col" className="num">
-              Body price
+              {t("table.body")}
             </th>
-            <th scope="col">Colour</th>
-            <th scope="col">Prefecture</th>
+            <th scope="col">{t("table.color")}</th>
+            <th scope="col">{t("table.prefecture")}</th>
             <SortHeader column="updated" sort={sort} onSort={onSort}>
-              Updated
+              {t("table.updated")}
             </SortHeader>
             <th scope="col">
-              <span className="visually-hidden">Listing</span>
+              <span className="visually-hidden">{t("table.listing")}</span>
             </th>
           </tr>
         </thead>
@@ -123,7 +145,7 @@ export function CarsTable({
                 className={selectedId === car.id ? "selected" : undefined}
                 aria-label={`${name}${car.year ? `, ${car.year}` : ""}, ${formatPrice(
                   car.total_price_jpy ?? car.price_jpy,
-                  unit,
+                  money,
                 )}`}
                 data-testid="car-row"
                 data-car-id={car.id}
@@ -147,34 +169,36 @@ export function CarsTable({
                   )}
                   {car.grade && <span className="car-grade">{car.grade}</span>}
                 </td>
-                <td className="num col-year" data-label="Year">
+                <td className="num col-year" data-label={t("table.year")}>
                   {car.year ?? "—"}
                 </td>
-                <td className="num col-mileage" data-label="Mileage">
+                <td className="num col-mileage" data-label={t("table.mileage")}>
                   {formatKm(car.mileage_km)}
                 </td>
-                <td className="num col-total" data-label="Total" data-testid="car-total">
-                  <strong>{formatPrice(car.total_price_jpy, unit)}</strong>
+                <td className="num col-total" data-label={t("table.totalShort")}>
+                  <strong>
+                    <Price yen={car.total_price_jpy} money={money} testId="car-total" />
+                  </strong>
                 </td>
-                <td className="num col-body" data-label="Body">
-                  {formatPrice(car.price_jpy, unit)}
+                <td className="num col-body" data-label={t("table.bodyShort")}>
+                  <Price yen={car.price_jpy} money={money} />
                 </td>
-                <td className="col-color" data-label="Colour">
+                <td className="col-color" data-label={t("table.color")}>
                   {car.color && (
                     <span className={`swatch swatch-${car.color}`} aria-hidden="true" />
                   )}
-                  {label(car.color)}
-                  {car.color_ja && (
+                  {car.color_ja && language === "ja" ? car.color_ja : vocabLabel("colors", car.color)}
+                  {car.color_ja && language !== "ja" && (
                     <span className="hint" lang="ja">
                       {" "}
                       {car.color_ja}
                     </span>
                   )}
                 </td>
-                <td className="col-pref" data-label="Prefecture" lang="ja">
-                  {car.prefecture ?? "—"}
+                <td className="col-pref" data-label={t("table.prefecture")} data-testid="car-prefecture">
+                  {prefecture(car.prefecture, car.prefecture_en)}
                 </td>
-                <td className="col-updated" data-label="Updated">
+                <td className="col-updated" data-label={t("table.updated")}>
                   {formatDateTime(car.updated_at)}
                 </td>
                 <td className="col-link">
@@ -183,7 +207,7 @@ export function CarsTable({
                     target="_blank"
                     rel="noopener noreferrer"
                     tabIndex={-1}
-                    title="Open the listing on carsensor.net"
+                    title={t("table.openListing")}
                   >
                     carsensor ↗
                   </a>

@@ -1,9 +1,10 @@
 /** /crawls: the recent crawl runs with their progress, and "Crawl now" for admins. */
 import { useEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
 import type { CrawlRun } from "../api";
-import { api, ApiError, NetworkError } from "../api";
+import { api, ApiError, errorText, NetworkError } from "../api";
 import { useAuth } from "../auth";
-import { isActive, STATUS_LABEL, statusTone } from "../crawls";
+import { isActive, statusLabel, statusTone } from "../crawls";
 import {
   changeMix,
   detailCounts,
@@ -43,18 +44,19 @@ function StatusBadge({ run }: { run: CrawlRun }) {
       title={run.reason ?? undefined}
     >
       {run.status === "running" && <span className="spinner spinner-small" aria-hidden="true" />}
-      {STATUS_LABEL[run.status]}
+      {statusLabel(run.status)}
     </span>
   );
 }
 
 function ProgressBar({ run, percent }: { run: CrawlRun; percent: number }) {
+  const { t } = useTranslation();
   return (
     <div className="run-progress">
       <div
         className="run-bar"
         role="progressbar"
-        aria-label={`${run.shard}: pages read`}
+        aria-label={t("crawls.pagesRead", { shard: run.shard })}
         aria-valuemin={0}
         aria-valuemax={100}
         aria-valuenow={percent}
@@ -91,9 +93,11 @@ function RunCounts({ run }: { run: CrawlRun }) {
 
 /** Spidermon's verdict on the run: green when every check passed, red naming the failures. */
 function ChecksBadge({ run }: { run: CrawlRun }) {
+  const { t } = useTranslation();
   const checks = runChecks(run);
   if (!checks) return null;
-  const failures = checks.failed.map((check) => `${check.name}: ${check.detail ?? "failed"}`);
+  // The checks' names and details are Spidermon's, as the crawler reported them.
+  const failures = checks.failed.map((check) => `${check.name}: ${check.detail ?? t("crawls.failedCheck")}`);
   return (
     <span
       className={`badge checks tone-${checks.ok ? "ok" : "bad"}`}
@@ -151,7 +155,7 @@ function RunsTable({
   runs,
   now,
   selected = null,
-  caption = "Recent crawl runs, newest first",
+  caption,
   testId = "runs-table",
 }: {
   runs: CrawlRun[];
@@ -160,6 +164,7 @@ function RunsTable({
   caption?: string;
   testId?: string;
 }) {
+  const { t } = useTranslation();
   const selectedRow = useRef<HTMLTableRowElement>(null);
   useEffect(() => {
     selectedRow.current?.scrollIntoView?.({ block: "center" });
@@ -167,17 +172,17 @@ function RunsTable({
   return (
     <div className="table-wrap">
       <table className="runs" data-testid={testId}>
-        <caption className="visually-hidden">{caption}</caption>
+        <caption className="visually-hidden">{caption ?? t("crawls.caption")}</caption>
         <thead>
           <tr>
-            <th scope="col">Shard</th>
-            <th scope="col">Status</th>
-            <th scope="col">Node</th>
-            <th scope="col">Started</th>
+            <th scope="col">{t("crawls.shard")}</th>
+            <th scope="col">{t("crawls.statusColumn")}</th>
+            <th scope="col">{t("crawls.node")}</th>
+            <th scope="col">{t("crawls.started")}</th>
             <th scope="col" className="num">
-              Duration
+              {t("crawls.duration")}
             </th>
-            <th scope="col">Progress / result</th>
+            <th scope="col">{t("crawls.progress")}</th>
           </tr>
         </thead>
         <tbody>
@@ -208,7 +213,7 @@ function RunsTable({
                 </td>
                 <td className="col-started">
                   <time dateTime={started} title={formatDateTime(started)}>
-                    {run.started_at ? formatAgo(run.started_at, now) : `queued ${formatAgo(run.created_at, now)}`}
+                    {run.started_at ? formatAgo(run.started_at, now) : t("crawls.queued", { ago: formatAgo(run.created_at, now) })}
                   </time>
                 </td>
                 <td className="col-duration num">{formatDuration(runDuration(run, now))}</td>
@@ -228,8 +233,9 @@ function RunsTable({
 }
 
 function Skeleton() {
+  const { t } = useTranslation();
   return (
-    <div className="skeleton" role="status" aria-label="Loading crawl runs">
+    <div className="skeleton" role="status" aria-label={t("crawls.loading")}>
       {Array.from({ length: 5 }, (_, i) => (
         <div key={i} className="skeleton-row skeleton-run">
           <span className="sk" />
@@ -245,6 +251,7 @@ function Skeleton() {
 type Notice = { kind: "ok" | "error"; text: string } | null;
 
 function CrawlNow({ onNotice }: { onNotice: (notice: Notice) => void }) {
+  const { t } = useTranslation();
   const [busy, setBusy] = useState(false);
   return (
     <button
@@ -269,16 +276,17 @@ function CrawlNow({ onNotice }: { onNotice: (notice: Notice) => void }) {
     >
       {busy ? (
         <>
-          <span className="spinner spinner-small spinner-on-accent" aria-hidden="true" /> Starting…
+          <span className="spinner spinner-small spinner-on-accent" aria-hidden="true" /> {t("crawls.starting")}
         </>
       ) : (
-        "Crawl now"
+        t("crawls.crawlNow")
       )}
     </button>
   );
 }
 
 export function CrawlsPage() {
+  const { t } = useTranslation();
   const auth = useAuth();
   const crawls = useCrawls(true);
   const [notice, setNotice] = useState<Notice>(null);
@@ -302,11 +310,11 @@ export function CrawlsPage() {
     const unreachable = crawls.error instanceof NetworkError;
     body = (
       <div className="state-card" role="alert" data-testid="runs-error">
-        <h2>{unreachable ? "The server cannot be reached" : "The crawl runs could not be loaded"}</h2>
-        <p>{crawls.error.message}</p>
+        <h2>{t(unreachable ? "crawls.unreachable" : "crawls.loadFailed")}</h2>
+        <p>{errorText(crawls.error)}</p>
         <div className="state-actions">
           <button className="btn btn-primary" onClick={() => void crawlStore.refresh()} disabled={crawls.loading}>
-            Try again
+            {t("app.tryAgain")}
           </button>
         </div>
       </div>
@@ -320,12 +328,8 @@ export function CrawlsPage() {
           <circle cx="21" cy="21" r="13" fill="none" stroke="currentColor" strokeWidth="3" />
           <path d="M31 31l10 10" stroke="currentColor" strokeWidth="3.5" strokeLinecap="round" />
         </svg>
-        <h2>No crawls yet</h2>
-        <p>
-          {isAdmin
-            ? "Start one with “Crawl now”: each maker is crawled as its own job on a scrapyd node."
-            : "The scheduler starts crawls on its own; their runs will be listed here."}
-        </p>
+        <h2>{t("crawls.empty")}</h2>
+        <p>{t(isAdmin ? "crawls.emptyAdmin" : "crawls.emptyStaff")}</p>
       </div>
     );
   } else {
@@ -334,13 +338,13 @@ export function CrawlsPage() {
       <>
         {linked.missing && (
           <p className="hint stale-note" role="status" data-testid="linked-missing">
-            No crawl run {linkedJob} is on record.
+            {t("crawls.missing", { job: linkedJob })}
           </p>
         )}
         {unlisted && (
-          <section aria-label="The linked run" className="linked-run">
-            <h2>Run {unlisted.job_id}</h2>
-            <RunsTable runs={[unlisted]} now={now} selected={linkedJob} caption="The linked run" testId="linked-run" />
+          <section aria-label={t("crawls.linkedRun")} className="linked-run">
+            <h2>{t("crawls.run", { job: unlisted.job_id })}</h2>
+            <RunsTable runs={[unlisted]} now={now} selected={linkedJob} caption={t("crawls.linkedRun")} testId="linked-run" />
           </section>
         )}
         <RunsTable runs={runs} now={now} selected={linkedJob} />
@@ -354,13 +358,15 @@ export function CrawlsPage() {
     <main className="crawls-page">
       <div className="toolbar">
         <div className="title">
-          <h1>Crawls</h1>
+          <h1>{t("crawls.title")}</h1>
           <span className="count" data-testid="runs-summary">
             {overview === null
               ? ""
               : running + pending > 0
-                ? [running && `${running} running`, pending && `${pending} pending`].filter(Boolean).join(" · ")
-                : "idle"}
+                ? [running && t("crawls.running", { count: running }), pending && t("crawls.pending", { count: pending })]
+                    .filter(Boolean)
+                    .join(" · ")
+                : t("crawls.idle")}
           </span>
         </div>
         <div className="toolbar-actions">
@@ -371,7 +377,7 @@ export function CrawlsPage() {
             disabled={crawls.loading}
             data-testid="runs-refresh"
           >
-            Refresh
+            {t("crawls.refresh")}
           </button>
           {isAdmin && <CrawlNow onNotice={setNotice} />}
         </div>
@@ -380,7 +386,7 @@ export function CrawlsPage() {
         {notice && (
           <div className={`notice ${notice.kind === "ok" ? "form-ok" : "form-error"}`}>
             <p data-testid="crawl-notice">{notice.text}</p>
-            <button type="button" className="btn btn-ghost dismiss" aria-label="Dismiss" onClick={() => setNotice(null)}>
+            <button type="button" className="btn btn-ghost dismiss" aria-label={t("app.dismiss")} onClick={() => setNotice(null)}>
               <span aria-hidden="true">✕</span>
             </button>
           </div>
@@ -388,18 +394,16 @@ export function CrawlsPage() {
       </div>
       {overview !== null && crawls.error && (
         <p className="hint stale-note" role="status">
-          Could not refresh ({crawls.error.message}); showing the runs as of the last answer.
+          {t("crawls.stale", { reason: errorText(crawls.error) })}
         </p>
       )}
       <div className="results">
-        {crawls.loading && overview !== null && <div className="progress" role="progressbar" aria-label="Refreshing" />}
+        {crawls.loading && overview !== null && <div className="progress" role="progressbar" aria-label={t("crawls.refreshing")} />}
         {body}
       </div>
       {runs.length > 0 && (
         <p className="hint runs-footnote">
-          {busy
-            ? "Progress refreshes every few seconds while a run is active."
-            : "The 20 most recent runs, with the listings each found new, changed, unchanged, gone or back."}
+          {t(busy ? "crawls.activeNote" : "crawls.idleNote")}
         </p>
       )}
     </main>

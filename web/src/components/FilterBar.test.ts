@@ -1,14 +1,20 @@
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
+import { moneyFor } from "../money";
+import type { PriceUnit } from "../money";
+import { prefectureNamer } from "../prefectures";
 import { parseView } from "../urlState";
 import { chipText, FILTER_FIELDS, FilterBar } from "./FilterBar";
 
+const RATES = { yen_per: { RUB: 1.8, USD: 150, EUR: 160 }, as_of: "2026-12-01", source: "settings" } as const;
+
 describe("FilterBar's table of filters", () => {
-  const chips = (search: string, unit: "yen" | "man" = "yen") => {
+  const chips = (search: string, unit: PriceUnit = "yen") => {
     const { filters } = parseView(search);
     const keys = Object.keys(filters) as (keyof typeof filters)[];
-    return keys.map((key) => chipText(key, filters, unit));
+    const prefecture = prefectureNamer(null, "en");
+    return keys.map((key) => chipText(key, filters, moneyFor(unit, "en", RATES), prefecture));
   };
 
   it("says each active filter on its chip", () => {
@@ -23,6 +29,7 @@ describe("FilterBar's table of filters", () => {
       "≤ 50,000 km", "White", "SUV", "CVT", "Hybrid", "東京都", "no repair history",
     ]); // prettier-ignore
     expect(chips("?price_max=3500000&repair_history=true", "man")).toEqual(["≤ 350万円", "repaired"]);
+    expect(chips("?price_min=1800000", "rub")).toEqual(["≥ ₽1,000,000"]); // the yen filter, in rubles
   });
 
   it("a text filter's chip is its value as typed, a vocabulary's is labelled", () => {
@@ -30,7 +37,7 @@ describe("FilterBar's table of filters", () => {
   });
 
   it("an unset filter has no chip text", () => {
-    expect(chipText("color", {}, "yen")).toBe("");
+    expect(chipText("color", {}, moneyFor("yen", "en", null), prefectureNamer(null, "en"))).toBe("");
   });
 
   it("the bar shows a control for every filter, the search box first", () => {
@@ -41,7 +48,10 @@ describe("FilterBar's table of filters", () => {
         facets: null,
         vocabulary: null,
         unit: "yen",
+        money: moneyFor("yen", "en", null),
+        rates: null,
         onUnit: () => undefined,
+        prefecture: prefectureNamer(null, "en"),
         onChange: () => undefined,
         open: false,
       }),
@@ -49,7 +59,7 @@ describe("FilterBar's table of filters", () => {
     const ids = [...html.matchAll(/data-testid="([^"]+)"/g)].map((m) => m[1]);
     const known = [
       "filter-q", "filter-make", "filter-model", "filter-year-min", "filter-year-max",
-      "unit-yen", "unit-man", "filter-price-min", "filter-price-max", "filter-mileage",
+      "unit-yen", "unit-man", "unit-rub", "unit-usd", "unit-eur", "filter-price-min", "filter-price-max", "filter-mileage",
       "filter-color", "filter-body", "filter-transmission", "filter-fuel", "filter-prefecture",
       "filter-repair",
     ]; // prettier-ignore

@@ -6,12 +6,19 @@
  * gains makes the compiler ask for its entry here, and an entry with no such filter is refused.
  */
 
+import type { ParseKeys } from "i18next";
 import type { ComponentType } from "react";
 import { useEffect, useRef, useState } from "react";
-import type { FacetValue, Facets } from "../api";
-import { formatKm, formatPrice, inputToPrice, label, priceToInput } from "../format";
-import type { PriceUnit } from "../format";
+import { useTranslation } from "react-i18next";
+import type { FacetValue, Facets, Rates } from "../api";
+import { formatKm, vocabLabel } from "../format";
+import type { Vocabulary } from "../format";
+import i18n from "../i18n";
+import { formatPrice, formatYen, inputToPrice, PRICE_UNITS, priceToInput, UNIT_SYMBOL } from "../money";
+import type { Money, PriceUnit } from "../money";
+import type { PrefectureNamer } from "../prefectures";
 import type { FilterValue, Filters } from "../urlState";
+import { RateNote } from "./RateNote";
 
 type Change = (changes: Partial<Filters>, options?: { replace?: boolean }) => void;
 
@@ -24,21 +31,25 @@ export interface ControlProps {
   facets: Facets | null;
   /** The facets under no filter: the colours, bodies, gearboxes and fuels to offer. */
   vocabulary: Facets | null;
+  /** The unit the user chose; `money` shows prices in it once its rate is known. */
   unit: PriceUnit;
+  money: Money;
+  rates: Rates | null;
   onUnit: (unit: PriceUnit) => void;
+  prefecture: PrefectureNamer;
   onChange: Change;
 }
 
 /** The facets that are plain value lists (the makes nest their models). */
 type FacetList = Exclude<keyof Facets, "makes">;
 
+// A filter's label is its message filter.<key> (locales/*.json): the compiler asks for one when
+// the API gains a filter.
 interface Shown<V> {
-  /** The control's label. */
-  label: string;
   /** The control's data-testid; by default filter-<key>, with dashes for underscores. */
   testId?: string;
-  /** The text of the filter's chip; by default the value (label()'d for a vocabulary). */
-  chip?: (value: V, unit: PriceUnit) => string;
+  /** The text of the filter's chip; by default the value (named, for a vocabulary). */
+  chip?: (value: V, money: Money) => string;
   /**
    * The control, where the kind's own will not do; null where another field's control shows
    * this one too (the upper end of a range).
@@ -61,7 +72,7 @@ export interface TextField extends Shown<string> {
  */
 export interface VocabularyField extends Shown<string> {
   kind: "vocabulary";
-  facet: FacetList;
+  facet: Vocabulary;
 }
 /** A whole number from min to max (CarFilters' ge and le); anything else is dropped. */
 export interface IntField extends Shown<number> {
@@ -69,10 +80,10 @@ export interface IntField extends Shown<number> {
   min: number;
   max: number;
 }
-/** true or false, anything else is dropped. Shown as a select of the two `choices`. */
+/** true or false, anything else is dropped. Shown as a select of the two `choices` (messages). */
 export interface FlagField extends Shown<boolean> {
   kind: "flag";
-  choices: { false: string; true: string };
+  choices: { false: ParseKeys; true: ParseKeys };
 }
 export type FilterField = TextField | VocabularyField | IntField | FlagField;
 
@@ -131,11 +142,13 @@ function DebouncedInput({
   );
 }
 
+const asIs = (value: string) => value;
+
 function options(
   facet: FacetValue[] | undefined,
   all: FacetValue[] | undefined,
   selected: string | undefined,
-  show: (value: string) => string = label,
+  show: (value: string) => string,
 ) {
   const counts = new Map((facet ?? []).map((f) => [f.value, f.count]));
   // Facet values first (they have matches), then the rest of `all` (every value the cars have),
@@ -161,7 +174,7 @@ function Select({
   value,
   onChange,
   children,
-  anyLabel = "Any",
+  anyLabel,
   testId,
   disabled = false,
 }: {
@@ -173,6 +186,7 @@ function Select({
   testId?: string;
   disabled?: boolean;
 }) {
+  const { t } = useTranslation();
   return (
     <label className="field">
       <span>{name}</span>
@@ -182,20 +196,23 @@ function Select({
         data-testid={testId}
         disabled={disabled}
       >
-        <option value="">{anyLabel}</option>
+        <option value="">{anyLabel ?? t("filters.any")}</option>
         {children}
       </select>
     </label>
   );
 }
 
-/** The price range in the other unit, as a check on what was typed: "≤ ¥3,000,000". */
-function priceHint(min: number | undefined, max: number | undefined, unit: PriceUnit): string {
-  if (min !== undefined && max !== undefined) {
-    return `${formatPrice(min, unit)} – ${formatPrice(max, unit)}`;
-  }
-  if (min !== undefined) return `≥ ${formatPrice(min, unit)}`;
-  if (max !== undefined) return `≤ ${formatPrice(max, unit)}`;
+/**
+ * The price range in yen (in 万円 when the boxes are in yen), as a check on what was typed and
+ * what the API is asked for: "≤ ¥3,000,000".
+ */
+function priceHint(min: number | undefined, max: number | undefined, money: Money): string {
+  const show = (yen: number) =>
+    money.unit === "yen" ? formatPrice(yen, { ...money, unit: "man", yenPerUnit: 10_000 }) : formatYen(yen, money.locale);
+  if (min !== undefined && max !== undefined) return `${show(min)} – ${show(max)}`;
+  if (min !== undefined) return `≥ ${show(min)}`;
+  if (max !== undefined) return `≤ ${show(max)}`;
   return "";
 }
 
@@ -212,22 +229,22 @@ function useStable(commit: (value: string) => void): (value: string) => void {
 }
 
 function SearchBox({ filters, onChange }: ControlProps) {
+  const { t } = useTranslation();
   // Written with replaceState: typing is not a history entry per pause.
   const commit = useStable((value) =>
     onChange({ q: value.trim() || undefined }, { replace: true }),
   );
-  const field = FIELDS.q;
   return (
     <label className="field field-search">
-      <span>{field.label}</span>
+      <span>{t("filter.q")}</span>
       <DebouncedInput
         type="search"
-        placeholder="Make, model or grade — English or 日本語"
+        placeholder={t("filters.searchPlaceholder")}
         aria-keyshortcuts="/"
-        title="Press / to search"
+        title={t("filters.searchTitle")}
         value={filters.q ?? ""}
         onCommit={commit}
-        maxLength={field.maxLength}
+        maxLength={FIELDS.q.maxLength}
         data-testid="filter-q"
       />
     </label>
@@ -235,30 +252,32 @@ function SearchBox({ filters, onChange }: ControlProps) {
 }
 
 function MakeSelect({ filters, makeFacets, onChange }: ControlProps) {
+  const { t } = useTranslation();
   return (
     <Select
-      label={FIELDS.make.label}
+      label={t("filter.make")}
       value={filters.make}
       onChange={(v) => onChange({ make: v || undefined })}
       testId="filter-make"
     >
-      {options(makeFacets?.makes, undefined, filters.make, (v) => v)}
+      {options(makeFacets?.makes, undefined, filters.make, asIs)}
     </Select>
   );
 }
 
 function ModelSelect({ filters, makeFacets, onChange }: ControlProps) {
+  const { t } = useTranslation();
   const models = makeFacets?.makes?.find((m) => m.value === filters.make)?.models;
   return (
     <Select
-      label={FIELDS.model.label}
+      label={t("filter.model")}
       value={filters.model}
       onChange={(v) => onChange({ model: v || undefined })}
-      anyLabel={filters.make ? "Any" : "Pick a make first"}
+      anyLabel={filters.make ? undefined : t("filters.pickMake")}
       testId="filter-model"
       disabled={!filters.make}
     >
-      {filters.make && options(models, undefined, filters.model, (v) => v)}
+      {filters.make && options(models, undefined, filters.model, asIs)}
     </Select>
   );
 }
@@ -268,6 +287,7 @@ const YEARS = Array.from({ length: CURRENT_YEAR - 1989 }, (_, i) => CURRENT_YEAR
 const MILEAGES = [10_000, 30_000, 50_000, 70_000, 100_000, 150_000];
 
 function YearRange({ filters, onChange }: ControlProps) {
+  const { t } = useTranslation();
   const years = YEARS.map((y) => (
     <option key={y} value={y}>
       {y}
@@ -276,7 +296,7 @@ function YearRange({ filters, onChange }: ControlProps) {
   return (
     <div className="field-pair">
       <Select
-        label={FIELDS.year_min.label}
+        label={t("filter.year_min")}
         value={filters.year_min}
         onChange={(v) => onChange({ year_min: toInt(v) })}
         testId="filter-year-min"
@@ -284,7 +304,7 @@ function YearRange({ filters, onChange }: ControlProps) {
         {years}
       </Select>
       <Select
-        label={FIELDS.year_max.label}
+        label={t("filter.year_max")}
         value={filters.year_max}
         onChange={(v) => onChange({ year_max: toInt(v) })}
         testId="filter-year-max"
@@ -295,50 +315,49 @@ function YearRange({ filters, onChange }: ControlProps) {
   );
 }
 
-function PriceRange({ filters, unit, onUnit, onChange }: ControlProps) {
-  const commitMin = useStable((value) => onChange({ price_min: inputToPrice(value, unit) }));
-  const commitMax = useStable((value) => onChange({ price_max: inputToPrice(value, unit) }));
-  const unitLabel = unit === "man" ? "万円" : "¥";
+function PriceRange({ filters, unit, money, onUnit, onChange }: ControlProps) {
+  const { t } = useTranslation();
+  // The boxes are in the unit prices are shown in; the URL and the API keep yen.
+  const commitMin = useStable((value) => onChange({ price_min: inputToPrice(value, money) }));
+  const commitMax = useStable((value) => onChange({ price_max: inputToPrice(value, money) }));
+  const symbol = UNIT_SYMBOL[money.unit];
+  // A new unit or rate redraws the boxes from the URL's yen.
+  const shown = `${money.unit}-${money.yenPerUnit}-${money.locale}`;
   return (
     <fieldset className="field price-range">
       <legend>
-        <span>Price ({unitLabel}, total)</span>
-        <span className="unit-toggle" role="group" aria-label="Price unit">
-          <button
-            type="button"
-            aria-pressed={unit === "yen"}
-            onClick={() => onUnit("yen")}
-            data-testid="unit-yen"
-          >
-            ¥
-          </button>
-          <button
-            type="button"
-            aria-pressed={unit === "man"}
-            onClick={() => onUnit("man")}
-            data-testid="unit-man"
-          >
-            万円
-          </button>
+        <span>{t("filters.price", { unit: symbol })}</span>
+        <span className="unit-toggle" role="group" aria-label={t("filters.currency")}>
+          {PRICE_UNITS.map((choice) => (
+            <button
+              key={choice}
+              type="button"
+              aria-pressed={unit === choice}
+              onClick={() => onUnit(choice)}
+              data-testid={`unit-${choice}`}
+            >
+              {UNIT_SYMBOL[choice]}
+            </button>
+          ))}
         </span>
       </legend>
       <div className="field-pair">
         <DebouncedInput
-          key={`min-${unit}`}
+          key={`min-${shown}`}
           inputMode="decimal"
-          placeholder="min"
-          aria-label={`${FIELDS.price_min.label} in ${unitLabel}`}
-          value={priceToInput(filters.price_min, unit)}
+          placeholder={t("filters.min")}
+          aria-label={t("filters.priceIn", { label: t("filter.price_min"), unit: symbol })}
+          value={priceToInput(filters.price_min, money)}
           onCommit={commitMin}
           delay={600}
           data-testid="filter-price-min"
         />
         <DebouncedInput
-          key={`max-${unit}`}
+          key={`max-${shown}`}
           inputMode="decimal"
-          placeholder="max"
-          aria-label={`${FIELDS.price_max.label} in ${unitLabel}`}
-          value={priceToInput(filters.price_max, unit)}
+          placeholder={t("filters.max")}
+          aria-label={t("filters.priceIn", { label: t("filter.price_max"), unit: symbol })}
+          value={priceToInput(filters.price_max, money)}
           onCommit={commitMax}
           delay={600}
           data-testid="filter-price-max"
@@ -349,9 +368,10 @@ function PriceRange({ filters, unit, onUnit, onChange }: ControlProps) {
 }
 
 function MileageSelect({ filters, onChange }: ControlProps) {
+  const { t } = useTranslation();
   return (
     <Select
-      label={FIELDS.mileage_max.label}
+      label={t("filter.mileage_max")}
       value={filters.mileage_max}
       onChange={(v) => onChange({ mileage_max: toInt(v) })}
       testId="filter-mileage"
@@ -360,7 +380,7 @@ function MileageSelect({ filters, onChange }: ControlProps) {
         .sort((a, b) => a - b)
         .map((km) => (
           <option key={km} value={km}>
-            ≤ {km.toLocaleString("en-US")} km
+            {t("filters.atMostKm", { km: formatKm(km) })}
           </option>
         ))}
     </Select>
@@ -373,40 +393,40 @@ function MileageSelect({ filters, onChange }: ControlProps) {
  * compile.
  */
 const FIELDS = {
-  make: { kind: "text", maxLength: 64, label: "Make", Control: MakeSelect },
-  model: { kind: "text", maxLength: 128, label: "Model", Control: ModelSelect },
-  q: { kind: "text", maxLength: 100, label: "Search", Control: SearchBox, chip: (q) => `“${q}”` },
+  make: { kind: "text", maxLength: 64, Control: MakeSelect },
+  model: { kind: "text", maxLength: 128, Control: ModelSelect },
+  q: { kind: "text", maxLength: 100, Control: SearchBox, chip: (q) => i18n.t("filters.chip.q", { q }) },
   year_min: {
-    kind: "int", min: 1900, max: 2100, label: "Year from", Control: YearRange,
-    chip: (year) => `from ${year}`,
+    kind: "int", min: 1900, max: 2100, Control: YearRange,
+    chip: (year) => i18n.t("filters.chip.from", { year }),
   },
   year_max: {
-    kind: "int", min: 1900, max: 2100, label: "to", Control: null,
-    chip: (year) => `to ${year}`,
+    kind: "int", min: 1900, max: 2100, Control: null,
+    chip: (year) => i18n.t("filters.chip.to", { year }),
   },
   price_min: {
-    kind: "int", min: 0, max: 10 ** 10, label: "Minimum price", Control: PriceRange,
-    chip: (yen, unit) => `≥ ${formatPrice(yen, unit)}`,
+    kind: "int", min: 0, max: 10 ** 10, Control: PriceRange,
+    chip: (yen, money) => i18n.t("filters.chip.atLeast", { value: formatPrice(yen, money) }),
   },
   price_max: {
-    kind: "int", min: 0, max: 10 ** 10, label: "Maximum price", Control: null,
-    chip: (yen, unit) => `≤ ${formatPrice(yen, unit)}`,
+    kind: "int", min: 0, max: 10 ** 10, Control: null,
+    chip: (yen, money) => i18n.t("filters.chip.atMost", { value: formatPrice(yen, money) }),
   },
   mileage_max: {
-    kind: "int", min: 0, max: 10 ** 7, label: "Max mileage", Control: MileageSelect,
-    chip: (km) => `≤ ${formatKm(km)}`,
+    kind: "int", min: 0, max: 10 ** 7, Control: MileageSelect,
+    chip: (km) => i18n.t("filters.chip.atMost", { value: formatKm(km) }),
   },
-  color: { kind: "vocabulary", facet: "colors", label: "Colour" },
-  body_type: { kind: "vocabulary", facet: "body_types", label: "Body", testId: "filter-body" },
-  transmission: { kind: "vocabulary", facet: "transmissions", label: "Gearbox" },
-  fuel: { kind: "vocabulary", facet: "fuels", label: "Fuel" },
-  prefecture: { kind: "text", maxLength: 16, facet: "prefectures", label: "Prefecture" },
+  color: { kind: "vocabulary", facet: "colors" },
+  body_type: { kind: "vocabulary", facet: "body_types", testId: "filter-body" },
+  transmission: { kind: "vocabulary", facet: "transmissions" },
+  fuel: { kind: "vocabulary", facet: "fuels" },
+  prefecture: { kind: "text", maxLength: 16, facet: "prefectures" },
   repair_history: {
-    kind: "flag", label: "Repair history", testId: "filter-repair",
-    choices: { false: "None (修復歴なし)", true: "Repaired (修復歴あり)" },
-    chip: (repaired) => (repaired ? "repaired" : "no repair history"),
+    kind: "flag", testId: "filter-repair",
+    choices: { false: "filters.notRepaired", true: "filters.repaired" },
+    chip: (repaired) => i18n.t(repaired ? "filters.chip.repaired" : "filters.chip.notRepaired"),
   },
-  drive: { kind: "text", maxLength: 16, label: "Drive" },
+  drive: { kind: "text", maxLength: 16 },
 } satisfies FieldTable; // prettier-ignore
 export const FILTER_FIELDS: FieldTable = FIELDS;
 
@@ -416,23 +436,30 @@ const BAR_ORDER = [
   ...(Object.keys(FILTER_FIELDS) as (keyof Filters)[]).filter((name) => name !== "q"),
 ] satisfies (keyof Filters)[];
 
-/** The text of an active filter's chip: "“prius”", "from 2018", "≥ ¥1,000,000", "White"… */
-export function chipText(name: keyof Filters, filters: Filters, unit: PriceUnit): string {
+/** A filter's label, in the app's language. */
+export function filterLabel(name: keyof Filters): string {
+  return i18n.t(`filter.${name}`);
+}
+
+/**
+ * The text of an active filter's chip: "“prius”", "from 2018", "≥ ¥1,000,000", "White"… A
+ * prefecture's is its name in the app's language.
+ */
+export function chipText(name: keyof Filters, filters: Filters, money: Money, prefecture: PrefectureNamer): string {
   const value = filters[name];
   if (value === undefined) return "";
   const field = FILTER_FIELDS[name];
   // The table's types say which type of value each kind has.
   switch (field.kind) {
     case "int":
-      return field.chip ? field.chip(value as number, unit) : String(value);
+      return field.chip ? field.chip(value as number, money) : String(value);
     case "flag":
-      return field.chip
-        ? field.chip(value as boolean, unit)
-        : field.choices[value ? "true" : "false"];
+      return field.chip ? field.chip(value as boolean, money) : i18n.t(field.choices[value ? "true" : "false"]);
     case "vocabulary":
-      return field.chip ? field.chip(value as string, unit) : label(value as string);
+      return field.chip ? field.chip(value as string, money) : vocabLabel(field.facet, value as string);
     case "text":
-      return field.chip ? field.chip(value as string, unit) : String(value);
+      if (field.chip) return field.chip(value as string, money);
+      return field.facet === "prefectures" ? prefecture(value as string) : String(value);
   }
 }
 
@@ -452,7 +479,7 @@ function TextBox({ name, field, filters, onChange }: FieldProps<TextField | IntF
   const value = filters[name];
   return (
     <label className="field">
-      <span>{field.label}</span>
+      <span>{filterLabel(name)}</span>
       <DebouncedInput
         value={value === undefined ? "" : String(value)}
         onCommit={commit}
@@ -466,7 +493,8 @@ function TextBox({ name, field, filters, onChange }: FieldProps<TextField | IntF
 
 /** The control of a field without a Control of its own, by its kind. */
 function KindControl(props: FieldProps<FilterField>) {
-  const { name, field, filters, facets, vocabulary, onChange } = props;
+  const { t } = useTranslation();
+  const { name, field, filters, facets, vocabulary, prefecture, onChange } = props;
   const value = filters[name];
   const text = value as string | undefined; // a text or vocabulary field's value
   // null: the filter is cleared.
@@ -475,27 +503,29 @@ function KindControl(props: FieldProps<FilterField>) {
   switch (field.kind) {
     case "vocabulary":
       return (
-        <Select label={field.label} value={text} onChange={(v) => set(v || null)} testId={testId}>
-          {options(facets?.[field.facet], vocabulary?.[field.facet], text)}
+        <Select label={filterLabel(name)} value={text} onChange={(v) => set(v || null)} testId={testId}>
+          {options(facets?.[field.facet], vocabulary?.[field.facet], text, (v) => vocabLabel(field.facet, v))}
         </Select>
       );
     case "flag":
       return (
         <Select
-          label={field.label}
+          label={filterLabel(name)}
           value={value === undefined ? undefined : String(value)}
           onChange={(v) => set(v === "" ? null : v === "true")}
           testId={testId}
         >
-          <option value="false">{field.choices.false}</option>
-          <option value="true">{field.choices.true}</option>
+          <option value="false">{t(field.choices.false)}</option>
+          <option value="true">{t(field.choices.true)}</option>
         </Select>
       );
     case "text":
       if (field.facet) {
+        // Prefectures: the Japanese name is the value (the API filters by it), shown in the app's language.
+        const show = field.facet === "prefectures" ? (v: string) => prefecture(v) : asIs;
         return (
-          <Select label={field.label} value={text} onChange={(v) => set(v || null)} testId={testId}>
-            {options(facets?.[field.facet], undefined, text, (v) => v)}
+          <Select label={filterLabel(name)} value={text} onChange={(v) => set(v || null)} testId={testId}>
+            {options(facets?.[field.facet], undefined, text, show)}
           </Select>
         );
       }
@@ -506,9 +536,10 @@ function KindControl(props: FieldProps<FilterField>) {
 }
 
 export function FilterBar({ open, ...props }: ControlProps & { open: boolean }) {
-  const { filters, unit } = props;
+  const { t } = useTranslation();
+  const { filters, unit, money, rates } = props;
   return (
-    <section className={`filters${open ? " filters-open" : ""}`} aria-label="Filters" id="filters">
+    <section className={`filters${open ? " filters-open" : ""}`} aria-label={t("filters.region")} id="filters">
       {BAR_ORDER.map((name) => {
         const field = FILTER_FIELDS[name];
         if (field.Control === null) return null; // shown by its partner's control
@@ -516,8 +547,9 @@ export function FilterBar({ open, ...props }: ControlProps & { open: boolean }) 
         return <KindControl key={name} name={name} field={field} {...props} />;
       })}
       <p className="price-hint" aria-live="polite">
-        {priceHint(filters.price_min, filters.price_max, unit === "man" ? "yen" : "man")}
+        {priceHint(filters.price_min, filters.price_max, money)}
       </p>
+      <RateNote chosen={unit} money={money} rates={rates} />
     </section>
   );
 }

@@ -1,11 +1,13 @@
 import { useEffect, useState } from "react";
 import type { ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 import { api } from "../api";
 import { useAuth } from "../auth";
 import { crawlSummary } from "../crawls";
 import { useCrawls } from "../crawlStore";
 import { formatDateTime } from "../format";
 import { navigate, useLocation } from "../router";
+import { LanguageSwitch } from "./LanguageSwitch";
 
 /**
  * /api/health's last_crawl_at (no token needed), read only while GET /api/crawls has no run to
@@ -33,6 +35,7 @@ function useHealthLastCrawl(enabled: boolean): string | null | undefined {
 
 /** The last crawl's time and status, or "Crawling… N shards"; a link to the runs list. */
 function CrawlStatus({ current }: { current: boolean }) {
+  const { t } = useTranslation();
   const crawls = useCrawls();
   const overview = crawls.data;
   const known = overview !== null && (overview.last !== null || overview.active > 0);
@@ -45,7 +48,7 @@ function CrawlStatus({ current }: { current: boolean }) {
       href="/crawls"
       data-testid="crawl-status"
       aria-current={current ? "page" : undefined}
-      title={summary.at ? `${formatDateTime(summary.at)} · crawl runs` : "Crawl runs"}
+      title={summary.at ? t("header.crawlAt", { at: formatDateTime(summary.at) }) : t("header.crawlRuns")}
       onClick={(e) => {
         e.preventDefault();
         navigate("/crawls");
@@ -57,7 +60,7 @@ function CrawlStatus({ current }: { current: boolean }) {
         <span className="dot" aria-hidden="true" />
       )}
       <span className="crawl-text">{summary.text}</span>
-      <span className="crawl-short">Crawls</span>
+      <span className="crawl-short">{t("header.crawls")}</span>
     </a>
   );
 }
@@ -95,6 +98,7 @@ function NavLink({
 }
 
 export function Header() {
+  const { t } = useTranslation();
   const auth = useAuth();
   const { pathname } = useLocation();
   const [leaving, setLeaving] = useState(false);
@@ -111,13 +115,13 @@ export function Header() {
         <span className="brand-mark" aria-hidden="true">
           C
         </span>
-        <span className="brand-text">Carsensor stock</span>
+        <span className="brand-text">{t("app.brand")}</span>
       </a>
       <div className="header-meta">
         <CrawlStatus current={pathname === "/crawls"} />
         {auth.user?.is_admin === true && (
           <NavLink to="/users" current={pathname === "/users"} testId="nav-users">
-            Users
+            {t("header.users")}
           </NavLink>
         )}
         {auth.user && (
@@ -126,7 +130,7 @@ export function Header() {
             current={pathname === "/account"}
             testId="current-user"
             className="user"
-            title="Your account: change your password"
+            title={t("header.accountTitle")}
           >
             <svg viewBox="0 0 20 20" width="16" height="16" aria-hidden="true">
               <circle cx="10" cy="7" r="4" fill="currentColor" />
@@ -135,6 +139,7 @@ export function Header() {
             {auth.user.username}
           </NavLink>
         )}
+        <LanguageSwitch />
         <button
           className="btn btn-ghost"
           disabled={leaving}
@@ -143,7 +148,7 @@ export function Header() {
             await auth.logout();
           }}
         >
-          {leaving ? "Signing out…" : "Log out"}
+          {t(leaving ? "header.loggingOut" : "header.logout")}
         </button>
       </div>
     </header>

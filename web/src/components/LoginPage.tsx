@@ -1,23 +1,30 @@
+import type { ParseKeys } from "i18next";
 import { useEffect, useRef, useState } from "react";
 import type { FormEvent } from "react";
+import { useTranslation } from "react-i18next";
 import { api, ApiError, NetworkError } from "../api";
 import { useAuth } from "../auth";
+import i18n from "../i18n";
 import { navigate, safeNext, useLocation } from "../router";
+import { LanguageSwitch } from "./LanguageSwitch";
 
 function waitText(seconds: number): string {
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.ceil(seconds / 60);
-  return `${minutes} min`;
+  if (seconds < 60) return i18n.t("login.waitSeconds", { count: seconds });
+  return i18n.t("login.waitMinutes", { count: Math.ceil(seconds / 60) });
 }
 
+// Errors are kept as messages, not text, so a change of language re-words one already shown.
+type LoginError = { key: ParseKeys; message?: string } | null;
+
 export function LoginPage() {
+  const { t } = useTranslation();
   const { search } = useLocation();
   const auth = useAuth();
   const next = safeNext(new URLSearchParams(search).get("next"));
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<LoginError>(null);
   const [lockedUntil, setLockedUntil] = useState<number | null>(null);
   const [now, setNow] = useState(() => Date.now());
   const passwordRef = useRef<HTMLInputElement>(null);
@@ -43,7 +50,7 @@ export function LoginPage() {
     event.preventDefault();
     if (busy || lockedUntil !== null) return;
     if (!username.trim() || !password) {
-      setError("Enter your username and password.");
+      setError({ key: "login.missing" });
       return;
     }
     setBusy(true);
@@ -54,7 +61,7 @@ export function LoginPage() {
       navigate(next, { replace: true });
     } catch (caught) {
       if (caught instanceof ApiError && caught.status === 401) {
-        setError("Wrong username or password.");
+        setError({ key: "login.wrong" });
         setPassword("");
         passwordRef.current?.focus();
       } else if (caught instanceof ApiError && caught.status === 429) {
@@ -63,11 +70,11 @@ export function LoginPage() {
         setNow(Date.now());
         setError(null);
       } else if (caught instanceof NetworkError) {
-        setError(`${caught.message}. Check your connection and try again.`);
+        setError({ key: "login.network", message: caught.message });
       } else if (caught instanceof ApiError && caught.status === 422) {
-        setError("Enter your username and password.");
+        setError({ key: "login.missing" });
       } else {
-        setError("Sign-in failed because of a server error. Try again in a moment.");
+        setError({ key: "login.serverError" });
       }
     } finally {
       setBusy(false);
@@ -78,15 +85,18 @@ export function LoginPage() {
   return (
     <main className="login">
       <form className="login-card" onSubmit={submit} noValidate aria-describedby="login-error">
-        <div className="brand brand-large">
-          <span className="brand-mark" aria-hidden="true">
-            C
-          </span>
-          Carsensor stock
+        <div className="login-top">
+          <div className="brand brand-large">
+            <span className="brand-mark" aria-hidden="true">
+              C
+            </span>
+            {t("app.brand")}
+          </div>
+          <LanguageSwitch />
         </div>
-        <h1>Sign in</h1>
+        <h1>{t("login.title")}</h1>
         <label className="field">
-          <span>Username</span>
+          <span>{t("login.username")}</span>
           <input
             name="username"
             autoComplete="username"
@@ -97,7 +107,7 @@ export function LoginPage() {
           />
         </label>
         <label className="field">
-          <span>Password</span>
+          <span>{t("login.password")}</span>
           <input
             ref={passwordRef}
             name="password"
@@ -111,17 +121,17 @@ export function LoginPage() {
         <div id="login-error" aria-live="assertive">
           {error && (
             <p className="form-error" role="alert">
-              {error}
+              {t(error.key, { message: error.message })}
             </p>
           )}
           {locked && (
             <p className="form-error" role="alert">
-              Too many sign-in attempts. Try again in {waitText(secondsLeft)}.
+              {t("login.locked", { wait: waitText(secondsLeft) })}
             </p>
           )}
         </div>
         <button className="btn btn-primary btn-block" type="submit" disabled={busy || locked}>
-          {busy ? "Signing in…" : "Sign in"}
+          {t(busy ? "login.submitting" : "login.submit")}
         </button>
       </form>
     </main>

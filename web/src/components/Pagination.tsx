@@ -1,3 +1,5 @@
+import { useTranslation } from "react-i18next";
+import { formatNumber } from "../format";
 import { PAGE_SIZES } from "../urlState";
 
 /** 1 … 4 5 [6] 7 8 … 20 */
@@ -25,14 +27,14 @@ export function Pagination({
   onPage: (page: number) => void;
   onPageSize: (size: number) => void;
 }) {
+  const { t } = useTranslation();
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const first = total === 0 ? 0 : (page - 1) * pageSize + 1;
   const last = Math.min(total, page * pageSize);
   return (
-    <nav className="pagination" aria-label="Pages">
+    <nav className="pagination" aria-label={t("pages.nav")}>
       <span className="range" data-testid="range">
-        {first.toLocaleString("en-US")}–{last.toLocaleString("en-US")} of{" "}
-        {total.toLocaleString("en-US")}
+        {t("pages.range", { first: formatNumber(first), last: formatNumber(last), total: formatNumber(total) })}
       </span>
       <div className="pages">
         <button
@@ -40,7 +42,7 @@ export function Pagination({
           className="btn btn-page"
           disabled={page <= 1}
           onClick={() => onPage(page - 1)}
-          aria-label="Previous page"
+          aria-label={t("pages.previous")}
           data-testid="page-prev"
         >
           ‹
@@ -57,7 +59,7 @@ export function Pagination({
               className="btn btn-page"
               aria-current={p === page ? "page" : undefined}
               onClick={() => onPage(p)}
-              aria-label={`Page ${p}`}
+              aria-label={t("pages.page", { page: p })}
             >
               {p}
             </button>
@@ -68,14 +70,14 @@ export function Pagination({
           className="btn btn-page"
           disabled={page >= pages}
           onClick={() => onPage(page + 1)}
-          aria-label="Next page"
+          aria-label={t("pages.next")}
           data-testid="page-next"
         >
           ›
         </button>
       </div>
       <label className="page-size">
-        <span>Rows</span>
+        <span>{t("pages.rows")}</span>
         <select
           value={pageSize}
           onChange={(e) => onPageSize(Number(e.target.value))}

@@ -1,19 +1,22 @@
+import { useTranslation } from "react-i18next";
 import type { PricePoint } from "../api";
-import { formatDateTime, formatPrice } from "../format";
-import type { PriceUnit } from "../format";
+import { formatDate, formatDateTime } from "../format";
+import { formatPrice } from "../money";
+import type { Money } from "../money";
 
 const W = 480;
 const H = 130;
 const PAD = { left: 8, right: 8, top: 14, bottom: 20 };
 
 /** The price over time as a step line (a price holds until it changes). */
-export function PriceChart({ history, unit }: { history: PricePoint[]; unit: PriceUnit }) {
+export function PriceChart({ history, money }: { history: PricePoint[]; money: Money }) {
+  const { t } = useTranslation();
   const points = history
     .map((p) => ({ t: new Date(p.observed_at).getTime(), v: p.total_price_jpy ?? p.price_jpy }))
     .filter((p): p is { t: number; v: number } => p.v !== null && !Number.isNaN(p.t))
     .sort((a, b) => a.t - b.t);
   if (points.length === 0) {
-    return <p className="muted">No price recorded (応談).</p>;
+    return <p className="muted">{t("chart.none")}</p>;
   }
   const now = Date.now();
   const t0 = points[0].t;
@@ -35,32 +38,34 @@ export function PriceChart({ history, unit }: { history: PricePoint[]; unit: Pri
   const change = latest - first;
   const summary =
     points.length === 1
-      ? `${formatPrice(latest, unit)} since ${formatDateTime(new Date(t0).toISOString())}, unchanged`
-      : `${formatPrice(first, unit)} → ${formatPrice(latest, unit)} (${change < 0 ? "−" : "+"}${formatPrice(
-          Math.abs(change),
-          unit,
-        )}) over ${points.length} observations`;
+      ? t("chart.since", { price: formatPrice(latest, money), date: formatDateTime(new Date(t0).toISOString()) })
+      : t("chart.change", {
+          first: formatPrice(first, money),
+          latest: formatPrice(latest, money),
+          change: `${change < 0 ? "−" : "+"}${formatPrice(Math.abs(change), money)}`,
+          count: points.length,
+        });
   return (
     <figure className="price-chart" data-testid="price-chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Price history: ${summary}`}>
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={t("chart.label", { summary })}>
         <line x1={PAD.left} x2={W - PAD.right} y1={H - PAD.bottom} y2={H - PAD.bottom} className="axis" />
         <path d={d} className={`line ${change < 0 ? "down" : change > 0 ? "up" : ""}`} />
         {points.map((p) => (
           <circle key={p.t} cx={x(p.t)} cy={y(p.v)} r="3.5" className="point">
             <title>
-              {formatDateTime(new Date(p.t).toISOString())}: {formatPrice(p.v, unit)}
+              {formatDateTime(new Date(p.t).toISOString())}: {formatPrice(p.v, money)}
             </title>
           </circle>
         ))}
         <text x={PAD.left} y={H - 5} className="tick">
-          {formatDateTime(new Date(t0).toISOString()).slice(0, 10)}
+          {formatDate(new Date(t0).toISOString())}
         </text>
         <text x={W - PAD.right} y={H - 5} className="tick" textAnchor="end">
-          today
+          {t("chart.today")}
         </text>
         {points.length > 1 && (
           <text x={W - PAD.right} y={10} className="tick" textAnchor="end">
-            max {formatPrice(Math.max(...values), unit)}
+            {t("chart.max", { price: formatPrice(Math.max(...values), money) })}
           </text>
         )}
       </svg>

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 
 /** A car photo, or a drawn placeholder when there is none or it fails to load. */
 export function Thumb({
@@ -12,10 +13,11 @@ export function Thumb({
   className?: string;
   eager?: boolean;
 }) {
+  const { t } = useTranslation();
   const [failed, setFailed] = useState<string | null>(null);
   if (!src || failed === src) {
     return (
-      <span className={`${className} thumb-missing`} role="img" aria-label={`${alt}: no photo`}>
+      <span className={`${className} thumb-missing`} role="img" aria-label={t("table.noPhoto", { name: alt })}>
         <svg viewBox="0 0 64 40" aria-hidden="true">
           <path
             d="M8 28h48v-6l-6-2-7-8H21l-7 8-6 2z"

@@ -1,9 +1,11 @@
 /** /users (admins): the team's accounts; add, disable or enable, change role, reset, delete. */
 import { useEffect, useRef, useState } from "react";
 import type { FormEvent, KeyboardEvent, ReactNode } from "react";
+import { Trans, useTranslation } from "react-i18next";
 import type { User, UserChange } from "../api";
-import { api, ApiError, NetworkError } from "../api";
+import { api, ApiError, errorText, NetworkError } from "../api";
 import { useAuth } from "../auth";
+import i18n from "../i18n";
 import { formatAgo, formatDateTime } from "../format";
 import { accountErrorMessage, MIN_PASSWORD_LENGTH, passwordProblem, usernameProblem, withUser } from "../users";
 import "./UsersPage.css";
@@ -11,20 +13,25 @@ import "./UsersPage.css";
 /** The form or question open under one user's row. */
 type Panel = { id: number; kind: "password" | "delete" } | null;
 
-const RULES_HINT = `At least ${MIN_PASSWORD_LENGTH} characters; not the username, not the demo password.`;
+/** The one thing a 409 on changing or deleting a user means (api/routes/users.py). */
+function lastAdminOr(error: unknown, failed: string): string {
+  return error instanceof ApiError && error.status === 409 ? i18n.t("users.lastAdmin") : accountErrorMessage(error, failed);
+}
 
 function AdminsOnly() {
+  const { t } = useTranslation();
   return (
     <main className="users-page">
       <div className="state-card" role="alert" data-testid="admins-only">
-        <h1>Admins only</h1>
-        <p>Only admins can see and manage users. Ask an admin if you need an account changed.</p>
+        <h1>{t("users.adminsOnly")}</h1>
+        <p>{t("users.adminsOnlyText")}</p>
       </div>
     </main>
   );
 }
 
 function AddUserForm({ onAdded, onCancel }: { onAdded: (user: User) => void; onCancel: () => void }) {
+  const { t } = useTranslation();
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [isAdmin, setIsAdmin] = useState(false);
@@ -46,8 +53,8 @@ function AddUserForm({ onAdded, onCancel }: { onAdded: (user: User) => void; onC
     } catch (caught) {
       setError(
         caught instanceof ApiError && caught.status === 409
-          ? `The username “${name}” is taken. Choose another.`
-          : accountErrorMessage(caught, "The user could not be added"),
+          ? t("users.taken", { name })
+          : accountErrorMessage(caught, t("users.addFailed")),
       );
     } finally {
       setBusy(false);
@@ -63,10 +70,10 @@ function AddUserForm({ onAdded, onCancel }: { onAdded: (user: User) => void; onC
       data-testid="add-user-form"
       onKeyDown={(e) => e.key === "Escape" && onCancel()}
     >
-      <h2 id="add-user-title">Add a user</h2>
+      <h2 id="add-user-title">{t("users.addTitle")}</h2>
       <div className="add-user-fields">
         <label className="field">
-          <span>Username</span>
+          <span>{t("users.username")}</span>
           <input
             name="username"
             autoComplete="off"
@@ -77,7 +84,7 @@ function AddUserForm({ onAdded, onCancel }: { onAdded: (user: User) => void; onC
           />
         </label>
         <label className="field">
-          <span>Password</span>
+          <span>{t("users.password")}</span>
           <input
             name="new-password"
             type="password"
@@ -90,11 +97,11 @@ function AddUserForm({ onAdded, onCancel }: { onAdded: (user: User) => void; onC
         </label>
         <label className="check">
           <input type="checkbox" checked={isAdmin} onChange={(e) => setIsAdmin(e.target.checked)} disabled={busy} />
-          Admin
+          {t("users.admin")}
         </label>
       </div>
       <p className="hint" id="add-user-rules">
-        {RULES_HINT} Admins also start crawls and manage users.
+        {t("users.rules", { min: MIN_PASSWORD_LENGTH })} {t("users.adminsAlso")}
       </p>
       <div aria-live="assertive">
         {error && (
@@ -105,10 +112,10 @@ function AddUserForm({ onAdded, onCancel }: { onAdded: (user: User) => void; onC
       </div>
       <div className="form-actions">
         <button type="submit" className="btn btn-primary" disabled={busy} aria-busy={busy}>
-          {busy ? "Adding…" : "Add user"}
+          {t(busy ? "users.adding" : "users.add")}
         </button>
         <button type="button" className="btn" onClick={onCancel} disabled={busy}>
-          Cancel
+          {t("app.cancel")}
         </button>
       </div>
     </form>
@@ -124,6 +131,7 @@ function ResetPasswordForm({
   onDone: (user: User) => void;
   onCancel: () => void;
 }) {
+  const { t } = useTranslation();
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -141,7 +149,7 @@ function ResetPasswordForm({
     try {
       onDone(await api.updateUser(user.id, { password }));
     } catch (caught) {
-      setError(accountErrorMessage(caught, "The password could not be reset"));
+      setError(accountErrorMessage(caught, t("users.resetFailed")));
       setBusy(false);
     }
   }
@@ -149,7 +157,7 @@ function ResetPasswordForm({
   return (
     <form className="row-form" onSubmit={submit} noValidate data-testid="reset-form">
       <label className="field-label" htmlFor={inputId}>
-        New password for {user.username}
+        {t("users.resetFor", { name: user.username })}
       </label>
       <div className="row-form-line">
         <input
@@ -164,14 +172,14 @@ function ResetPasswordForm({
           aria-describedby={`${inputId}-rules`}
         />
         <button type="submit" className="btn btn-primary" disabled={busy} aria-busy={busy}>
-          {busy ? "Saving…" : "Set password"}
+          {t(busy ? "users.saving" : "users.setPassword")}
         </button>
         <button type="button" className="btn" onClick={onCancel} disabled={busy}>
-          Cancel
+          {t("app.cancel")}
         </button>
       </div>
       <p className="hint" id={`${inputId}-rules`}>
-        {RULES_HINT} Their sessions end; tell them the new password.
+        {t("users.rules", { min: MIN_PASSWORD_LENGTH })} {t("users.resetNote")}
       </p>
       {error && (
         <p className="form-error" role="alert" data-testid="panel-error">
@@ -183,12 +191,13 @@ function ResetPasswordForm({
 }
 
 function ConfirmDelete({ user, onDone, onCancel }: { user: User; onDone: () => void; onCancel: () => void }) {
+  const { t } = useTranslation();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   return (
     <div className="row-form" role="group" aria-labelledby={`delete-${user.id}`}>
       <p id={`delete-${user.id}`} className="confirm-text">
-        Delete <strong>{user.username}</strong> for good? Disabling keeps the account and can be undone.
+        <Trans i18nKey="users.confirmDelete" values={{ name: user.username }} components={{ strong: <strong /> }} />
       </p>
       <div className="row-form-line">
         <button
@@ -204,15 +213,15 @@ function ConfirmDelete({ user, onDone, onCancel }: { user: User; onDone: () => v
               await api.deleteUser(user.id);
               onDone();
             } catch (caught) {
-              setError(accountErrorMessage(caught, "The user could not be deleted"));
+              setError(lastAdminOr(caught, t("users.deleteFailed")));
               setBusy(false);
             }
           }}
         >
-          {busy ? "Deleting…" : "Delete for good"}
+          {t(busy ? "users.deleting" : "users.deleteForGood")}
         </button>
         <button type="button" className="btn" onClick={onCancel} disabled={busy}>
-          Cancel
+          {t("app.cancel")}
         </button>
       </div>
       {error && (
@@ -239,6 +248,7 @@ function UserRow({
   onChange: (change: UserChange) => void;
   onOpen: (kind: "password" | "delete") => void;
 }) {
+  const { t } = useTranslation();
   const open = panel?.id === user.id;
   const name = user.username;
   return (
@@ -251,16 +261,16 @@ function UserRow({
     >
       <th scope="row" className="col-name">
         <span className="user-name">{name}</span>
-        {self && <span className="hint"> (you)</span>}
+        {self && <span className="hint"> {t("users.you")}</span>}
       </th>
       <td className="col-role">
         <span className={`badge tone-${user.is_admin ? "active" : "none"}`} data-testid="user-role">
-          {user.is_admin ? "Admin" : "Staff"}
+          {t(user.is_admin ? "users.admin" : "users.staff")}
         </span>
       </td>
       <td className="col-state">
         <span className={`badge tone-${user.is_active ? "ok" : "bad"}`} data-testid="user-status">
-          {user.is_active ? "Active" : "Disabled"}
+          {t(user.is_active ? "users.active" : "users.disabled")}
         </span>
       </td>
       <td className="col-created">
@@ -273,40 +283,40 @@ function UserRow({
           <button
             type="button"
             className="btn btn-small"
-            aria-label={`${user.is_active ? "Disable" : "Enable"} ${name}`}
+            aria-label={t(user.is_active ? "users.disableName" : "users.enableName", { name })}
             disabled={busy}
             onClick={() => onChange({ is_active: !user.is_active })}
           >
-            {user.is_active ? "Disable" : "Enable"}
+            {t(user.is_active ? "users.disable" : "users.enable")}
           </button>
           <button
             type="button"
             className="btn btn-small"
-            aria-label={`${user.is_admin ? "Make staff" : "Make admin"}: ${name}`}
+            aria-label={t(user.is_admin ? "users.makeStaffName" : "users.makeAdminName", { name })}
             disabled={busy}
             onClick={() => onChange({ is_admin: !user.is_admin })}
           >
-            {user.is_admin ? "Make staff" : "Make admin"}
+            {t(user.is_admin ? "users.makeStaff" : "users.makeAdmin")}
           </button>
           <button
             type="button"
             className="btn btn-small"
-            aria-label={`Reset password: ${name}`}
+            aria-label={t("users.resetPasswordName", { name })}
             aria-expanded={open && panel.kind === "password"}
             disabled={busy}
             onClick={() => onOpen("password")}
           >
-            Reset password
+            {t("users.resetPassword")}
           </button>
           <button
             type="button"
             className="btn btn-small btn-danger-ghost"
-            aria-label={`Delete ${name}`}
+            aria-label={t("users.deleteName", { name })}
             aria-expanded={open && panel.kind === "delete"}
             disabled={busy}
             onClick={() => onOpen("delete")}
           >
-            Delete
+            {t("users.delete")}
           </button>
         </div>
       </td>
@@ -315,6 +325,7 @@ function UserRow({
 }
 
 export function UsersPage() {
+  const { t } = useTranslation();
   const auth = useAuth();
   const isAdmin = auth.user?.is_admin === true;
   const [users, setUsers] = useState<User[] | null>(null);
@@ -365,7 +376,7 @@ export function UsersPage() {
       // Demoting oneself takes this page away: read /api/me again.
       if (updated.id === auth.user?.id && !updated.is_admin) void auth.signedIn();
     } catch (error) {
-      setRowError({ id: user.id, text: accountErrorMessage(error, "The change was not saved") });
+      setRowError({ id: user.id, text: lastAdminOr(error, t("users.changeFailed")) });
     } finally {
       setBusyId(null);
     }
@@ -380,7 +391,7 @@ export function UsersPage() {
         onDone={(updated) => {
           setUsers((list) => withUser(list ?? [], updated));
           closePanel();
-          setNotice(`New password set for ${user.username}.`);
+          setNotice(t("users.passwordSet", { name: user.username }));
         }}
       />
     ) : (
@@ -391,7 +402,7 @@ export function UsersPage() {
           setPanel(null);
           opener.current = null;
           setUsers((list) => (list ?? []).filter((u) => u.id !== user.id));
-          setNotice(`${user.username} was deleted.`);
+          setNotice(t("users.deleted", { name: user.username }));
         }}
       />
     );
@@ -401,11 +412,11 @@ export function UsersPage() {
   if (users === null && loadError) {
     body = (
       <div className="state-card" role="alert" data-testid="users-error">
-        <h2>{loadError instanceof NetworkError ? "The server cannot be reached" : "The users could not be loaded"}</h2>
-        <p>{loadError instanceof Error ? loadError.message : String(loadError)}</p>
+        <h2>{t(loadError instanceof NetworkError ? "users.unreachable" : "users.loadFailed")}</h2>
+        <p>{errorText(loadError)}</p>
         <div className="state-actions">
           <button className="btn btn-primary" onClick={() => setReload((n) => n + 1)}>
-            Try again
+            {t("app.tryAgain")}
           </button>
         </div>
       </div>
@@ -413,22 +424,22 @@ export function UsersPage() {
   } else if (users === null) {
     body = (
       <div className="splash" role="status">
-        <span className="spinner" aria-hidden="true" /> Loading users…
+        <span className="spinner" aria-hidden="true" /> {t("users.loading")}
       </div>
     );
   } else {
     body = (
       <div className="table-wrap">
         <table className="users" data-testid="users-table">
-          <caption className="visually-hidden">Users, by username</caption>
+          <caption className="visually-hidden">{t("users.caption")}</caption>
           <thead>
             <tr>
-              <th scope="col">Username</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col">Added</th>
+              <th scope="col">{t("users.username")}</th>
+              <th scope="col">{t("users.role")}</th>
+              <th scope="col">{t("users.status")}</th>
+              <th scope="col">{t("users.added")}</th>
               <th scope="col">
-                <span className="visually-hidden">Actions</span>
+                <span className="visually-hidden">{t("users.actions")}</span>
               </th>
             </tr>
           </thead>
@@ -476,9 +487,9 @@ export function UsersPage() {
     <main className="users-page">
       <div className="toolbar">
         <div className="title">
-          <h1>Users</h1>
+          <h1>{t("users.title")}</h1>
           <span className="count" data-testid="users-summary">
-            {users === null ? "" : `${users.length} in all · ${active} active`}
+            {users === null ? "" : t("users.summary", { count: users.length, active })}
           </span>
         </div>
         <div className="toolbar-actions">
@@ -492,7 +503,7 @@ export function UsersPage() {
                 setAdding(true);
               }}
             >
-              Add user
+              {t("users.add")}
             </button>
           )}
         </div>
@@ -503,7 +514,7 @@ export function UsersPage() {
           onAdded={(user) => {
             setUsers((list) => withUser(list ?? [], user));
             setAdding(false);
-            setNotice(`${user.username} was added as ${user.is_admin ? "an admin" : "staff"}.`);
+            setNotice(t(user.is_admin ? "users.addedAdmin" : "users.addedStaff", { name: user.username }));
           }}
         />
       )}
@@ -511,7 +522,7 @@ export function UsersPage() {
         {notice && (
           <div className="notice form-ok">
             <p data-testid="users-notice">{notice}</p>
-            <button type="button" className="btn btn-ghost dismiss" aria-label="Dismiss" onClick={() => setNotice(null)}>
+            <button type="button" className="btn btn-ghost dismiss" aria-label={t("app.dismiss")} onClick={() => setNotice(null)}>
               <span aria-hidden="true">✕</span>
             </button>
           </div>
@@ -519,7 +530,7 @@ export function UsersPage() {
       </div>
       <div className="results">{body}</div>
       <p className="hint users-footnote">
-        Disabling a user or resetting their password signs them out at once. There must always be one active admin.
+        {t("users.footnote")}
       </p>
     </main>
   );
