@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.support import CHROMIUM, CHROMIUM_ARGS
+from tests.web.support import CHROMIUM, CHROMIUM_ARGS, new_page
 
 
 @pytest.fixture(scope="module")
@@ -25,10 +25,5 @@ def page(browser: Any, base_url: str) -> Iterator[Any]:
     The app speaks the browser's language: these modules check its English words
     (test_i18n_e2e.py opens its own contexts in Russian).
     """
-    context = browser.new_context(
-        base_url=base_url, viewport={"width": 1366, "height": 900}, locale="en-US"
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+    with new_page(browser, base_url, "en-US") as page:
+        yield page

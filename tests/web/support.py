@@ -120,6 +120,27 @@ def serve(app: FastAPI) -> Iterator[str]:
         thread.join(10)
 
 
+# The login page's words: the username box's label, the password box's, the button's name.
+LOGIN_EN = ("Username", "Password", "Sign in")
+LOGIN_RU = ("Имя пользователя", "Пароль", "Войти")
+
+
+@contextmanager
+def new_page(browser: Any, base_url: str, locale: str = "en-US") -> Iterator[Any]:
+    """A page in a fresh browser context (no cookie, no session storage) speaking `locale`.
+
+    1366×900, the docs' screenshot size; another context is another person at another desk.
+    """
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": 1366, "height": 900}, locale=locale
+    )
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 def sign_in(
     page: Any,
     path: str = "/",
@@ -127,14 +148,29 @@ def sign_in(
     username: str = "admin",
     password: str = PASSWORD,
     ready: str = "car-row",
+    words: tuple[str, str, str] = LOGIN_EN,
 ) -> None:
     """Open `path`, sign in on the login page it leads to, wait for test id `ready` back there."""
+    username_label, password_label, button = words
     page.goto(path)
     page.wait_for_url(re.compile(r"/login"))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label(username_label).fill(username)
+    page.get_by_label(password_label).fill(password)
+    page.get_by_role("button", name=button).click()
     page.get_by_test_id(ready).first.wait_for()
+
+
+def api_get(page: Any, path: str) -> Any:
+    """GET `path` of the API with the page's access token; the JSON body."""
+    token = page.evaluate("sessionStorage.getItem('carsensor.access_token')")
+    response = page.request.get(path, headers={"Authorization": f"Bearer {token}"})
+    assert response.ok, response.text()
+    return response.json()
+
+
+def plain(text: str) -> str:
+    """Intl's no-break spaces (1 000 000 ₽, 24 нояб. 2026 г., 23:11) as plain ones."""
+    return re.sub(r"[\u00a0\u202f]", " ", text)
 
 
 def shot(page: Any, name: str) -> None:

@@ -23,14 +23,19 @@ from core.models import User, utcnow
 from crawler.storage import car_row, upsert_cars
 from tests.factories import listing
 from tests.web.support import (
+    LOGIN_RU,
     PASSWORD,
+    api_get,
     e2e_settings,
     fresh_database,
+    new_page,
+    plain,
     require_built_app,
     serve,
     shot,
     wait_until,
 )
+from tests.web.support import sign_in as support_sign_in
 
 require_built_app()
 
@@ -103,17 +108,8 @@ def base_url(
 @pytest.fixture
 def page(browser: Any, base_url: str) -> Iterator[Any]:
     """A fresh context whose browser speaks Russian, at the docs' screenshot size."""
-    context = browser.new_context(
-        base_url=base_url, viewport={"width": 1366, "height": 900}, locale="ru-RU"
-    )
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
-
-
-def plain(text: str) -> str:
-    """Intl's no-break spaces (1 000 000 ₽) as plain ones."""
-    return re.sub(r"[\u00a0\u202f]", " ", text)
+    with new_page(browser, base_url, "ru-RU") as page:
+        yield page
 
 
 def number(text: str) -> int:
@@ -122,24 +118,11 @@ def number(text: str) -> int:
 
 def sign_in(page: Any, path: str = "/") -> None:
     """Sign in through the Russian login page on the way to `path`."""
-    page.goto(path)
-    page.wait_for_url(re.compile(r"/login"))
-    page.get_by_label("Имя пользователя").fill("admin")
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    page.get_by_test_id("car-row").first.wait_for()
+    support_sign_in(page, path, words=LOGIN_RU)
 
 
 def wait_idle(page: Any) -> None:
     page.wait_for_selector('[data-testid="cars-table"][aria-busy="false"]')
-
-
-def reference(page: Any) -> Any:
-    """GET /api/reference with the page's token: what the page converts with."""
-    token = page.evaluate("sessionStorage.getItem('carsensor.access_token')")
-    response = page.request.get("/api/reference", headers={"Authorization": f"Bearer {token}"})
-    assert response.ok
-    return response.json()
 
 
 def test_login_page_speaks_the_browsers_language(page: Any) -> None:
@@ -221,7 +204,7 @@ def test_detail_drawer_in_russian(page: Any) -> None:
 
 def test_switching_to_roubles_converts_at_the_apis_rate(page: Any) -> None:
     sign_in(page, "/?sort=price")
-    rates = reference(page)["rates"]
+    rates = api_get(page, "/api/reference")["rates"]
     rate = rates["yen_per"]["RUB"]
     assert (rate, rates["as_of"]) == (YEN_PER_RUB, RATES_AS_OF.isoformat())
     yen = [number(t) for t in page.get_by_test_id("car-total").all_inner_texts()]

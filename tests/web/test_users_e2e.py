@@ -7,7 +7,6 @@ and account.png.
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from core.db import make_engine
 from core.models import User
 from tests.web.support import (
     PASSWORD,
+    new_page,
     require_built_app,
     seeded_site,
     shot,
@@ -56,19 +56,6 @@ def base_url(
         yield base
 
 
-@contextmanager
-def person(browser: Any, base_url: str) -> Iterator[Any]:
-    """A page in a browser context of its own: another person at another desk."""
-    context = browser.new_context(
-        base_url=base_url, viewport={"width": 1366, "height": 900}, locale="en-US"
-    )
-    context.set_default_timeout(10_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
 def user_row(page: Any, username: str) -> Any:
     return page.locator(f'[data-testid="user-row"][data-username="{username}"]')
 
@@ -91,7 +78,7 @@ def add_user(page: Any, username: str, password: str) -> None:
 def test_admin_adds_disables_resets_and_deletes_a_staff_account(
     browser: Any, base_url: str
 ) -> None:
-    with person(browser, base_url) as admin, person(browser, base_url) as staff:
+    with new_page(browser, base_url) as admin, new_page(browser, base_url) as staff:
         sign_in(admin, "/users", ready="users-table")
         expect(admin.get_by_test_id("nav-users")).to_have_attribute("aria-current", "page")
         expect(user_row(admin, "admin").get_by_test_id("user-role")).to_have_text("Admin")

@@ -4,6 +4,7 @@ import { useTranslation } from "react-i18next";
 import { useAuth } from "./auth";
 import { CarsPage } from "./components/CarsPage";
 import { Header } from "./components/Header";
+import { Link } from "./components/Link";
 import { LoginPage } from "./components/LoginPage";
 import { navigate, useLocation } from "./router";
 
@@ -11,10 +12,14 @@ const CAR_PATH = /^\/cars\/(\d+)\/?$/;
 const CRAWLS_PATH = /^\/crawls\/?$/;
 const USERS_PATH = /^\/users\/?$/;
 const ACCOUNT_PATH = /^\/account\/?$/;
+const SEARCHES_PATH = /^\/searches\/?$/;
 
 // The runs list is a separate chunk: the cars table's first load does not carry it.
 const CrawlsPage = lazy(() => import("./components/CrawlsPage").then((m) => ({ default: m.CrawlsPage })));
 const UsersPage = lazy(() => import("./components/UsersPage").then((m) => ({ default: m.UsersPage })));
+const SavedSearchesPage = lazy(() =>
+  import("./components/SavedSearchesPage").then((m) => ({ default: m.SavedSearchesPage })),
+);
 const AccountPage = lazy(() => import("./components/AccountPage").then((m) => ({ default: m.AccountPage })));
 
 /** A page in a chunk of its own, under the header. */
@@ -86,6 +91,13 @@ export function App() {
       </LazyPage>
     );
   }
+  if (SEARCHES_PATH.test(pathname)) {
+    return (
+      <LazyPage>
+        <SavedSearchesPage />
+      </LazyPage>
+    );
+  }
   if (ACCOUNT_PATH.test(pathname)) {
     return (
       <LazyPage>
@@ -102,9 +114,7 @@ export function App() {
           <div className="state-card">
             <h1>{t("app.notFound")}</h1>
             <p>
-              <a href="/" onClick={(e) => (e.preventDefault(), navigate("/"))}>
-                {t("app.backToCars")}
-              </a>
+              <Link to="/">{t("app.backToCars")}</Link>
             </p>
           </div>
         </main>

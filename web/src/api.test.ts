@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { ApiClient, ApiError, NetworkError } from "./api";
+import { ApiClient, ApiError, expiryOnLocalClock, NetworkError } from "./api";
 
 function memoryStore(initial: Record<string, string> = {}) {
   const data = new Map(Object.entries(initial));
@@ -280,5 +280,80 @@ describe("ApiClient users", () => {
     expect(error).toMatchObject({ status: 409, message: "The last active admin cannot be disabled" });
     const staff = recording(() => json(403, { detail: "Admins only" }));
     await expect(staff.api.users()).rejects.toMatchObject({ status: 403 });
+  });
+});
+
+describe("ApiClient saved searches and Telegram", () => {
+  const prius = {
+    id: 7,
+    name: "Toyota Prius",
+    filters: { make: "Toyota", model: "Prius" },
+    language: "ru",
+    currency: "RUB",
+    created_at: "2026-12-01T10:00:00Z",
+    last_alert_at: null,
+  };
+
+  it("saves, lists and deletes with the token; a 409 keeps the API's detail", async () => {
+    const bodies: unknown[] = [];
+    const { api, calls } = client((_url, init) => {
+      if (typeof init.body === "string") bodies.push(JSON.parse(init.body));
+      if (init.method === "DELETE") return new Response(null, { status: 204 });
+      return init.method === "POST" ? json(201, prius) : json(200, [prius]);
+    }, "t");
+    const search = { name: "Toyota Prius", filters: { make: "Toyota", model: "Prius" }, language: "ru", currency: "RUB" } as const;
+    expect(await api.saveSearch(search)).toEqual(prius);
+    expect(await api.searches()).toEqual([prius]);
+    await expect(api.deleteSearch(7)).resolves.toBeUndefined();
+    expect(bodies).toEqual([search]);
+    expect(calls.map((c) => `${c.method} ${c.url} ${c.auth}`)).toEqual([
+      "POST /api/searches Bearer t",
+      "GET /api/searches Bearer t",
+      "DELETE /api/searches/7 Bearer t",
+    ]);
+    const full = client(() => json(409, { detail: "at most 50 saved searches; delete one first" }), "t");
+    await expect(full.api.saveSearch(search)).rejects.toMatchObject({
+      status: 409,
+      message: "at most 50 saved searches; delete one first",
+    });
+  });
+
+  it("a link code's expiry is read on this browser's clock, through the server's Date", async () => {
+    const { api, calls } = client(
+      () =>
+        json(
+          201,
+          { code: "ABCD2345", command: "/link ABCD2345", expires_at: "2026-12-01T10:10:00Z" },
+          { Date: "Tue, 01 Dec 2026 10:00:00 GMT" },
+        ),
+      "t",
+    );
+    const before = Date.now();
+    const code = await api.telegramCode();
+    expect(code).toMatchObject({ code: "ABCD2345", command: "/link ABCD2345" });
+    // Ten minutes from now, whatever this machine's clock says the date is.
+    expect(code.expiresAt - before).toBeGreaterThanOrEqual(600_000);
+    expect(code.expiresAt - Date.now()).toBeLessThanOrEqual(600_000);
+    expect(calls).toEqual([{ url: "/api/me/telegram", auth: "Bearer t", method: "POST" }]);
+  });
+
+  it("expiryOnLocalClock shifts by the clocks' difference, or trusts the expiry without a Date or near it", () => {
+    const now = Date.parse("2026-12-01T09:58:00Z"); // this clock is two minutes slow
+    expect(expiryOnLocalClock("2026-12-01T10:10:00Z", "Tue, 01 Dec 2026 10:00:00 GMT", now)).toBe(
+      Date.parse("2026-12-01T10:08:00Z"),
+    );
+    expect(expiryOnLocalClock("2026-12-01T10:10:00Z", null, now)).toBe(Date.parse("2026-12-01T10:10:00Z"));
+    // A Date a second or two behind is its rounding, not a wrong clock.
+    const close = Date.parse("2026-12-01T10:00:02.500Z");
+    expect(expiryOnLocalClock("2026-12-01T10:10:00Z", "Tue, 01 Dec 2026 10:00:00 GMT", close)).toBe(
+      Date.parse("2026-12-01T10:10:00Z"),
+    );
+    expect(expiryOnLocalClock("2026-12-01T10:10:00Z", "garbage", now)).toBe(Date.parse("2026-12-01T10:10:00Z"));
+  });
+
+  it("unlinks Telegram with DELETE /api/me/telegram", async () => {
+    const { api, calls } = client(() => new Response(null, { status: 204 }), "t");
+    await expect(api.unlinkTelegram()).resolves.toBeUndefined();
+    expect(calls).toEqual([{ url: "/api/me/telegram", auth: "Bearer t", method: "DELETE" }]);
   });
 });

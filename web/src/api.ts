@@ -7,6 +7,7 @@
 
 import type { components, paths } from "./api.gen";
 import { t } from "./i18n";
+import type { Filters } from "./urlState";
 
 // The bodies the API sends and takes, as its OpenAPI document declares them (api.gen.ts is
 // generated from it: `make web-types`), under the names the app uses.
@@ -36,8 +37,42 @@ export type MonitorResult = Schemas["MonitorResult"];
 export type CrawlOverview = Schemas["CrawlList"];
 /** POST /api/crawls (202). */
 export type StartedCrawl = Schemas["CrawlStarted"];
+/** A saved search (GET /api/searches): its filters as the API keeps them, alerts' language and currency. */
+export type SavedSearch = Schemas["SavedSearchOut"];
+/**
+ * POST /api/searches. The filters are the app's (its URL's): GET /api/cars's less the view's
+ * own keys, which the schema's CarFilters lists as required because they have defaults.
+ */
+export type NewSearch = Omit<Schemas["SavedSearchIn"], "filters"> & { filters: Filters };
+/** The currency a saved search's alerts quote prices in. */
+export type AlertCurrency = NewSearch["currency"];
 export type Health = Schemas["Health"];
 type Token = Schemas["Token"];
+type LinkCodeOut = Schemas["LinkCode"];
+
+/** POST /api/me/telegram's one-time code, its expiry read on this browser's clock. */
+export interface LinkCode {
+  code: string;
+  /** What to send the bot: "/link CODE". */
+  command: string;
+  /** When the code stops working, in Date.now() milliseconds. */
+  expiresAt: number;
+}
+
+// A `Date` header is in whole seconds and may be a second old: a smaller difference between it
+// and the browser's clock is that, not a clock that is wrong.
+const CLOCK_TOLERANCE_MS = 5_000;
+
+/**
+ * `expiresAt` (the server's clock) on the browser's: shifted by how far the server's `Date`
+ * header is from `now`, so a wrong clock on either side does not cut or stretch the countdown.
+ */
+export function expiryOnLocalClock(expiresAt: string, serverDate: string | null, now: number): number {
+  const expires = Date.parse(expiresAt);
+  const server = serverDate === null ? Number.NaN : Date.parse(serverDate);
+  if (Number.isNaN(server) || Math.abs(now - server) < CLOCK_TOLERANCE_MS) return expires;
+  return now + (expires - server);
+}
 /**
  * GET /api/cars's query: core/filters.py's CarFilters (every filter, is_active, sort) and the
  * paging. urlState.ts derives the app's `Filters` and `Sort` from it, so a filter added to the
@@ -317,6 +352,34 @@ export class ApiClient {
       old_password: oldPassword,
       new_password: newPassword,
     });
+  }
+
+  /** GET /api/searches: the user's saved searches, newest first. */
+  searches(signal?: AbortSignal): Promise<SavedSearch[]> {
+    return this.json<SavedSearch[]>("/api/searches", signal);
+  }
+
+  /** POST /api/searches: 201; 409 past the limit of saved searches, 422 naming the field. */
+  async saveSearch(search: NewSearch): Promise<SavedSearch> {
+    return (await (await this.sendJson("/api/searches", "POST", search)).json()) as SavedSearch;
+  }
+
+  /** DELETE /api/searches/{id}: 204; 404 when it is not (or no longer) the user's. */
+  async deleteSearch(id: number): Promise<void> {
+    await this.request(`/api/searches/${id}`, { method: "DELETE" });
+  }
+
+  /** POST /api/me/telegram: a new one-time code (replacing any earlier one) for the bot's /link. */
+  async telegramCode(): Promise<LinkCode> {
+    const response = await this.request("/api/me/telegram", { method: "POST", headers: { Accept: "application/json" } });
+    const body = (await response.json()) as LinkCodeOut;
+    const expiresAt = expiryOnLocalClock(body.expires_at, response.headers.get("Date"), Date.now());
+    return { code: body.code, command: body.command, expiresAt };
+  }
+
+  /** DELETE /api/me/telegram: no more alerts until the user links a chat again. */
+  async unlinkTelegram(): Promise<void> {
+    await this.request("/api/me/telegram", { method: "DELETE" });
   }
 
   /** GET /api/health needs no token. */

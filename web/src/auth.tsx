@@ -12,6 +12,8 @@ interface Auth {
   user: Me | null;
   /** After a successful api.login(): load the user. */
   signedIn: () => Promise<void>;
+  /** A fresher GET /api/me than the one loaded (a page polled it: Telegram was linked). */
+  update: (user: Me) => void;
   logout: () => Promise<void>;
   retry: () => void;
 }
@@ -49,6 +51,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       status,
       user,
       signedIn: load,
+      update: setUser,
       logout: async () => {
         try {
           await api.logout();

@@ -1,7 +1,11 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { api } from "./api";
-import { PRICE_UNITS } from "./money";
-import type { PriceUnit } from "./money";
+import type { Rates, Reference } from "./api";
+import { currentLanguage } from "./i18n";
+import { moneyFor, PRICE_UNITS } from "./money";
+import type { Money, PriceUnit } from "./money";
+import { prefectureNamer } from "./prefectures";
+import type { PrefectureNamer } from "./prefectures";
 
 export interface Remote<T> {
   data: T | null;
@@ -71,4 +75,28 @@ export function usePriceUnit(): [PriceUnit, (unit: PriceUnit) => void] {
     }
   }, []);
   return [unit, set];
+}
+
+export interface Display {
+  /** The unit the user chose; `money` shows prices in it once its rate is known. */
+  unit: PriceUnit;
+  setUnit: (unit: PriceUnit) => void;
+  rates: Rates | null;
+  money: Money;
+  prefecture: PrefectureNamer;
+}
+
+/**
+ * How a page shows prices and prefectures: in the user's unit at GET /api/reference's rates,
+ * prefectures named in the app's language. The page works on without the reference (names
+ * from the cars, prices in yen) if it fails to load.
+ */
+export function useDisplay(): Display {
+  const language = currentLanguage();
+  const [unit, setUnit] = usePriceUnit();
+  const reference = useApi<Reference>("/api/reference").data;
+  const rates = reference?.rates ?? null;
+  const money = useMemo(() => moneyFor(unit, language, rates), [unit, language, rates]);
+  const prefecture = useMemo(() => prefectureNamer(reference, language), [reference, language]);
+  return { unit, setUnit, rates, money, prefecture };
 }

@@ -1,7 +1,17 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Rates } from "./api";
+import type { AlertCurrency, Rates } from "./api";
 import { loadLanguage } from "./i18n";
-import { formatPrice, formatYen, inputToPrice, moneyFor, priceToInput, rateOf, rateText } from "./money";
+import {
+  currencyOf,
+  currencySymbol,
+  formatPrice,
+  formatYen,
+  inputToPrice,
+  moneyFor,
+  priceToInput,
+  rateOf,
+  rateText,
+} from "./money";
 import type { PriceUnit } from "./money";
 
 beforeAll(() => Promise.all([loadLanguage("ru"), loadLanguage("ja")]));
@@ -99,5 +109,14 @@ describe("rateText", () => {
     expect(rateText(money("eur", "ja"), "2026-12-01")).toBe("€1 = ￥160 · 2026/12/01");
     expect(rateText(money("usd"), null)).toBe("$1 = ¥150");
     expect(rateText(money("man"), "2026-12-01")).toBe("");
+  });
+});
+
+describe("the currency of alerts", () => {
+  it("is yen for ¥ and 万円, the ISO code for the others, written as the unit's symbol", () => {
+    expect(["yen", "man", "rub", "usd", "eur"].map((unit) => currencyOf(unit as PriceUnit))).toEqual([
+      "JPY", "JPY", "RUB", "USD", "EUR",
+    ]); // prettier-ignore
+    expect(["JPY", "RUB", "USD", "EUR"].map((c) => currencySymbol(c as AlertCurrency))).toEqual(["¥", "₽", "$", "€"]);
   });
 });

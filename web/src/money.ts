@@ -4,7 +4,7 @@
  * yen_per[X]). Filters stay in yen (the API filters by yen): a price typed in ₽ is converted to
  * yen on the way in, and a filter's yen to ₽ on the way out.
  */
-import type { Rates } from "./api";
+import type { AlertCurrency, Rates } from "./api";
 import { formatDate, numberFormat } from "./format";
 import { t } from "./i18n";
 
@@ -15,8 +15,19 @@ type Foreign = Exclude<PriceUnit, "yen" | "man">;
 /** How each unit is written on its button and in a price box's label. */
 export const UNIT_SYMBOL: Record<PriceUnit, string> = { yen: "¥", man: "万円", rub: "₽", usd: "$", eur: "€" };
 /** The ISO 4217 code of a foreign unit: Intl's currency, and the key of the API's rates. */
-const CURRENCY: Record<Foreign, string> = { rub: "RUB", usd: "USD", eur: "EUR" };
+const CURRENCY: Record<Foreign, Exclude<AlertCurrency, "JPY">> = { rub: "RUB", usd: "USD", eur: "EUR" };
 const MAN = 10_000;
+
+/** The currency of alerts for prices shown in `unit`: ¥ and 万円 are both yen. */
+export function currencyOf(unit: PriceUnit): AlertCurrency {
+  return isForeign(unit) ? CURRENCY[unit] : "JPY";
+}
+
+/** "¥", "₽", "$", "€": how the app writes an alert currency. */
+export function currencySymbol(currency: AlertCurrency): string {
+  const unit = PRICE_UNITS.find((u) => currencyOf(u) === currency) ?? "yen";
+  return UNIT_SYMBOL[unit];
+}
 
 /** How prices are shown: in `unit`, by Intl in `locale`. */
 export interface Money {

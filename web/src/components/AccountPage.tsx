@@ -1,10 +1,11 @@
-/** /account: every signed-in user changes their own password here. */
+/** /account: every signed-in user changes their own password here, and sees whether Telegram is linked. */
 import { useRef, useState } from "react";
 import type { FormEvent } from "react";
 import { Trans, useTranslation } from "react-i18next";
 import { api, ApiError } from "../api";
 import { useAuth } from "../auth";
 import { accountErrorMessage, MIN_PASSWORD_LENGTH, passwordProblem } from "../users";
+import { Link } from "./Link";
 import "./UsersPage.css";
 
 export function AccountPage() {
@@ -128,6 +129,12 @@ export function AccountPage() {
           {t(busy ? "account.saving" : "account.submit")}
         </button>
       </form>
+      {/* Linking happens beside the saved searches, whose alerts it is for. */}
+      <section className="panel-card account-card" aria-labelledby="account-telegram" data-testid="account-telegram">
+        <h2 id="account-telegram">{t("telegram.title")}</h2>
+        <p className="hint">{t(auth.user?.telegram_linked ? "telegram.accountLinked" : "telegram.accountNotLinked")}</p>
+        <Link to="/searches">{t("telegram.manage")}</Link>
+      </section>
     </main>
   );
 }

@@ -1,11 +1,8 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { Car, CarPage, Facets, Reference } from "../api";
+import type { Car, CarPage, Facets, SavedSearch } from "../api";
 import { api, ApiError, errorText, NetworkError } from "../api";
-import { useApi, usePriceUnit } from "../hooks";
-import { currentLanguage } from "../i18n";
-import { moneyFor } from "../money";
-import { prefectureNamer } from "../prefectures";
+import { useApi, useDisplay } from "../hooks";
 import { navigate } from "../router";
 import {
   activeFilterCount,
@@ -21,6 +18,7 @@ import { CarDrawer } from "./CarDrawer";
 import { CarsTable } from "./CarsTable";
 import { chipText, FilterBar, filterLabel } from "./FilterBar";
 import { Pagination } from "./Pagination";
+import { SavedNotice, SaveSearchForm } from "./SaveSearch";
 
 function Skeleton({ rows }: { rows: number }) {
   const { t } = useTranslation();
@@ -57,18 +55,15 @@ async function downloadCsv(view: ViewState): Promise<void> {
 
 export function CarsPage({ search, carId }: { search: string; carId: number | null }) {
   const { t } = useTranslation();
-  const language = currentLanguage();
   const view = useMemo(() => parseView(search), [search]);
-  const [unit, setUnit] = usePriceUnit();
-  // Prefecture names and exchange rates: the app works on without them (names from the cars,
-  // prices in yen) if they fail to load.
-  const reference = useApi<Reference>("/api/reference").data;
-  const rates = reference?.rates ?? null;
-  const money = useMemo(() => moneyFor(unit, language, rates), [unit, language, rates]);
-  const prefecture = useMemo(() => prefectureNamer(reference, language), [reference, language]);
+  const display = useDisplay();
+  const { unit, setUnit, rates, money, prefecture } = display;
   const [filtersOpen, setFiltersOpen] = useState(false);
   const [exporting, setExporting] = useState(false);
   const [exportError, setExportError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [saved, setSaved] = useState<SavedSearch | null>(null);
+  const saveButton = useRef<HTMLButtonElement>(null);
 
   // "/" jumps to the search box, as on most sites with a search.
   useEffect(() => {
@@ -211,6 +206,19 @@ export function CarsPage({ search, carId }: { search: string; carId: number | nu
           <button
             type="button"
             className="btn"
+            ref={saveButton}
+            aria-expanded={saving}
+            data-testid="save-search"
+            onClick={() => {
+              setSaved(null);
+              setSaving((open) => !open);
+            }}
+          >
+            {t("saveSearch.title")}
+          </button>
+          <button
+            type="button"
+            className="btn"
             disabled={exporting || !page || page.total === 0}
             data-testid="export"
             onClick={async () => {
@@ -234,6 +242,25 @@ export function CarsPage({ search, carId }: { search: string; carId: number | nu
           {t("cars.exportFailed", { reason: exportError })}
         </p>
       )}
+      {saving && (
+        <SaveSearchForm
+          // A new set of filters offers a new name.
+          key={filtersToParams(view.filters).toString()}
+          filters={view.filters}
+          display={display}
+          onCancel={() => {
+            setSaving(false);
+            saveButton.current?.focus(); // back where the form was opened from
+          }}
+          onSaved={(search) => {
+            setSaving(false);
+            setSaved(search);
+          }}
+        />
+      )}
+      <div aria-live="polite" className="notice-slot">
+        {saved && <SavedNotice search={saved} onDismiss={() => setSaved(null)} />}
+      </div>
       <FilterBar
         filters={view.filters}
         makeFacets={makeFacets.data}

@@ -6,8 +6,9 @@ import { useAuth } from "../auth";
 import { crawlSummary } from "../crawls";
 import { useCrawls } from "../crawlStore";
 import { formatDateTime } from "../format";
-import { navigate, useLocation } from "../router";
+import { useLocation } from "../router";
 import { LanguageSwitch } from "./LanguageSwitch";
+import { Link } from "./Link";
 
 /**
  * /api/health's last_crawl_at (no token needed), read only while GET /api/crawls has no run to
@@ -43,16 +44,12 @@ function CrawlStatus({ current }: { current: boolean }) {
   if (!known && fallback === undefined) return null;
   const summary = crawlSummary(overview, fallback ?? null);
   return (
-    <a
+    <Link
       className={`crawl-status tone-${summary.tone}`}
-      href="/crawls"
+      to="/crawls"
       data-testid="crawl-status"
       aria-current={current ? "page" : undefined}
       title={summary.at ? t("header.crawlAt", { at: formatDateTime(summary.at) }) : t("header.crawlRuns")}
-      onClick={(e) => {
-        e.preventDefault();
-        navigate("/crawls");
-      }}
     >
       {summary.tone === "active" ? (
         <span className="spinner spinner-small" aria-hidden="true" />
@@ -61,7 +58,7 @@ function CrawlStatus({ current }: { current: boolean }) {
       )}
       <span className="crawl-text">{summary.text}</span>
       <span className="crawl-short">{t("header.crawls")}</span>
-    </a>
+    </Link>
   );
 }
 
@@ -81,19 +78,15 @@ function NavLink({
   children: ReactNode;
 }) {
   return (
-    <a
+    <Link
       className={`nav-link ${className}`.trim()}
-      href={to}
+      to={to}
       data-testid={testId}
       aria-current={current ? "page" : undefined}
       title={title}
-      onClick={(e) => {
-        e.preventDefault();
-        navigate(to);
-      }}
     >
       {children}
-    </a>
+    </Link>
   );
 }
 
@@ -104,21 +97,18 @@ export function Header() {
   const [leaving, setLeaving] = useState(false);
   return (
     <header className="app-header">
-      <a
-        className="brand"
-        href="/"
-        onClick={(e) => {
-          e.preventDefault();
-          navigate("/");
-        }}
-      >
+      <Link className="brand" to="/">
         <span className="brand-mark" aria-hidden="true">
           C
         </span>
         <span className="brand-text">{t("app.brand")}</span>
-      </a>
+      </Link>
       <div className="header-meta">
         <CrawlStatus current={pathname === "/crawls"} />
+        <NavLink to="/searches" current={pathname === "/searches"} testId="nav-searches" title={t("header.searches")}>
+          <span className="wide-only">{t("header.searches")}</span>
+          <span className="narrow-only">{t("header.searchesShort")}</span>
+        </NavLink>
         {auth.user?.is_admin === true && (
           <NavLink to="/users" current={pathname === "/users"} testId="nav-users">
             {t("header.users")}

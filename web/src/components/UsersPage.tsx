@@ -8,6 +8,8 @@ import { useAuth } from "../auth";
 import i18n from "../i18n";
 import { formatAgo, formatDateTime } from "../format";
 import { accountErrorMessage, MIN_PASSWORD_LENGTH, passwordProblem, usernameProblem, withUser } from "../users";
+import { Confirm } from "./Confirm";
+import { Notice } from "./Notice";
 import "./UsersPage.css";
 
 /** The form or question open under one user's row. */
@@ -192,44 +194,16 @@ function ResetPasswordForm({
 
 function ConfirmDelete({ user, onDone, onCancel }: { user: User; onDone: () => void; onCancel: () => void }) {
   const { t } = useTranslation();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   return (
-    <div className="row-form" role="group" aria-labelledby={`delete-${user.id}`}>
-      <p id={`delete-${user.id}`} className="confirm-text">
-        <Trans i18nKey="users.confirmDelete" values={{ name: user.username }} components={{ strong: <strong /> }} />
-      </p>
-      <div className="row-form-line">
-        <button
-          type="button"
-          className="btn btn-danger"
-          autoFocus
-          disabled={busy}
-          aria-busy={busy}
-          onClick={async () => {
-            setBusy(true);
-            setError(null);
-            try {
-              await api.deleteUser(user.id);
-              onDone();
-            } catch (caught) {
-              setError(lastAdminOr(caught, t("users.deleteFailed")));
-              setBusy(false);
-            }
-          }}
-        >
-          {t(busy ? "users.deleting" : "users.deleteForGood")}
-        </button>
-        <button type="button" className="btn" onClick={onCancel} disabled={busy}>
-          {t("app.cancel")}
-        </button>
-      </div>
-      {error && (
-        <p className="form-error" role="alert" data-testid="panel-error">
-          {error}
-        </p>
-      )}
-    </div>
+    <Confirm
+      question={<Trans i18nKey="users.confirmDelete" values={{ name: user.username }} components={{ strong: <strong /> }} />}
+      confirm={t("users.deleteForGood")}
+      busyLabel={t("users.deleting")}
+      action={() => api.deleteUser(user.id)}
+      failure={(error) => lastAdminOr(error, t("users.deleteFailed"))}
+      onDone={onDone}
+      onCancel={onCancel}
+    />
   );
 }
 
@@ -520,12 +494,9 @@ export function UsersPage() {
       )}
       <div aria-live="polite" className="notice-slot">
         {notice && (
-          <div className="notice form-ok">
-            <p data-testid="users-notice">{notice}</p>
-            <button type="button" className="btn btn-ghost dismiss" aria-label={t("app.dismiss")} onClick={() => setNotice(null)}>
-              <span aria-hidden="true">✕</span>
-            </button>
-          </div>
+          <Notice testId="users-notice" onDismiss={() => setNotice(null)}>
+            {notice}
+          </Notice>
         )}
       </div>
       <div className="results">{body}</div>
