@@ -17,7 +17,6 @@ import time
 from datetime import UTC, datetime
 
 from aiogram.types import Update
-from aiohttp import web
 
 from bench.api_bench import seed
 from bench.common import scratch_database
@@ -62,18 +61,6 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
-class TimedTelegram(FakeTelegram):
-    """The fake Bot API server, noting when each request arrives."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.arrivals: list[float] = []
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        self.arrivals.append(time.perf_counter())
-        return await super()._handle(request)
-
-
 def message_update(number: int, text: str) -> dict[str, object]:
     """A private message from a new user each time, so every update is a fresh search."""
     user = {"id": 10_000 + number, "is_bot": False, "first_name": "Bench", "language_code": "ru"}
@@ -92,7 +79,7 @@ def message_update(number: int, text: str) -> dict[str, object]:
 async def bot_latencies(url: str, texts: list[str]) -> list[float]:
     """Milliseconds from feed_update to the fake server receiving sendMessage, per text."""
     settings = Settings(_env_file=None, database_url=url, telegram_bot_token=TOKEN)
-    telegram = TimedTelegram()
+    telegram = FakeTelegram()
     await telegram.start()
     engine = make_async_engine(settings)
     bot = build_bot(TOKEN, telegram.url)
@@ -102,12 +89,12 @@ async def bot_latencies(url: str, texts: list[str]) -> list[float]:
         for number, text in enumerate(texts, start=1):
             update = Update.model_validate(message_update(number, text), context={"bot": bot})
             before = len(telegram.calls)
-            started = time.perf_counter()
+            started = time.monotonic()  # the clock the fake server stamps its calls with
             await dispatcher.feed_update(bot, update)
             methods = [call.method for call in telegram.calls[before:]]
             if methods[-1:] != ["sendMessage"] or methods.count("sendMessage") != 1:
                 raise RuntimeError(f"{text!r}: the bot called {methods}, not one sendMessage")
-            latencies.append((telegram.arrivals[-1] - started) * 1000)
+            latencies.append((telegram.calls[-1].at - started) * 1000)
     finally:
         await bot.session.close()
         await telegram.stop()

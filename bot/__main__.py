@@ -1,4 +1,5 @@
-"""python -m bot: the Telegram bot, by long polling or, with TELEGRAM_WEBHOOK_URL, a webhook;
+"""python -m bot: the Telegram bot, by long polling or, with TELEGRAM_WEBHOOK_URL, a webhook,
+sending the saved searches' alerts in either mode (started with the dispatcher, bot.alerts);
 with BOT_METRICS_PORT, its Prometheus metrics on that port."""
 
 import asyncio

@@ -14,11 +14,13 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.alerts import Alerts
 from bot.handlers import make_router
 from bot.interpret import Interpreter, rule_interpreter
 from bot.metrics import MetricsMiddleware
 from bot.middlewares import AccessMiddleware, DbSessionMiddleware, RateLimitMiddleware
 from bot.storage import DbStorage
+from bot.watches import make_watch_router
 from core.settings import Settings
 
 
@@ -37,13 +39,19 @@ def build_dispatcher(
     clock: Callable[[], float] = time.monotonic,
 ) -> Dispatcher:
     """The dispatcher: metrics, access, rate limit, FSM context and DB session middlewares,
-    then handlers; the chats' FSM state and data in the database of `sessions`."""
+    then handlers; the chats' FSM state and data in the database of `sessions`. Its startup
+    (polling or webhook) starts the saved searches' alerts (bot.alerts, `dispatcher["alerts"]`),
+    its shutdown stops them."""
+    alerts = Alerts(settings, sessions)
     dispatcher = Dispatcher(
         storage=DbStorage(sessions),
         disable_fsm=True,  # its middleware, which reads the chat's state, is registered below
         settings=settings,
         interpret=interpret or rule_interpreter,
+        alerts=alerts,
     )
+    dispatcher.startup.register(alerts.start)
+    dispatcher.shutdown.register(alerts.stop)
     # Outer middlewares run in the order registered: a stranger or a flood never costs a query.
     dispatcher.update.outer_middleware(MetricsMiddleware())
     dispatcher.update.outer_middleware(AccessMiddleware(settings.bot_allowed_users))
@@ -54,6 +62,8 @@ def build_dispatcher(
     )
     dispatcher.update.outer_middleware(dispatcher.fsm)
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessions))
+    # The commands first: the search router takes any text.
+    dispatcher.include_router(make_watch_router())
     dispatcher.include_router(make_router())
     return dispatcher
 

@@ -1,11 +1,12 @@
-"""The bot's handlers: /start, /help, /reset, a search in free text, and its buttons.
+"""The bot's handlers: /start, /help, /reset, a search in free text, and its buttons (the
+saved searches' commands and buttons are bot.watches').
 
 A search reply lists PAGE_SIZE cars with inline buttons, after the photos of the first cars
 that have one (a photo, or an album of up to ALBUM). "More" sends the next page as a new
 message, so the cars already shown stay in the chat; a sort button edits its own message in
-place (same search, new order) and becomes the chat's sort for follow-ups. The chat's last
-search is kept in the FSM data (bot.state), so any bot process, before or after a restart,
-refines it and pages it.
+place (same search, new order) and becomes the chat's sort for follow-ups; 🔔 saves the search
+for alerts (bot.watches). The chat's last search is kept in the FSM data (bot.state), so any
+bot process, before or after a restart, refines it and pages it.
 """
 
 import dataclasses
@@ -32,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.interpret import Interpreter
+from bot.saved import WatchButton
 from bot.search import PAGE_SIZE, Outcome, run_search
 from bot.state import Search, forget, last_search, next_id, save
 from core.filters import Sort
@@ -55,16 +57,20 @@ class CarsButton(CallbackData, prefix="cars"):
     sort: Sort
 
 
-def keyboard(search: Search, outcome: Outcome, offset: int) -> InlineKeyboardMarkup | None:
-    """More (when more cars are left) and the three sort buttons; none for an empty result."""
+def keyboard(search: Search, outcome: Outcome, offset: int) -> InlineKeyboardMarkup:
+    """More (when more cars are left), 🔔 (watch this search), and when cars were found the
+    three sort buttons."""
+    notify = WatchButton(search=search.id).pack()
+    top = [
+        InlineKeyboardButton(text=texts.message(search.language, "notify"), callback_data=notify)
+    ]
     if not outcome.count:
-        return None
+        return InlineKeyboardMarkup(inline_keyboard=[top])  # none yet: tell when one comes
     sort = search.filters.get("sort", "-updated")
-    rows: list[list[InlineKeyboardButton]] = []
     if offset + PAGE_SIZE < outcome.count:
         more = CarsButton(action="more", search=search.id, offset=offset + PAGE_SIZE, sort=sort)
         text = texts.message(search.language, "more")
-        rows.append([InlineKeyboardButton(text=text, callback_data=more.pack())])
+        top.insert(0, InlineKeyboardButton(text=text, callback_data=more.pack()))
     buttons = []
     for label, first in SORT_BUTTONS:
         active = sort.lstrip("-") == first.lstrip("-")
@@ -75,8 +81,7 @@ def keyboard(search: Search, outcome: Outcome, offset: int) -> InlineKeyboardMar
             text += " ↑" if not sort.startswith("-") else " ↓"
         data = CarsButton(action="sort", search=search.id, offset=0, sort=order)
         buttons.append(InlineKeyboardButton(text=text, callback_data=data.pack()))
-    rows.append(buttons)
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    return InlineKeyboardMarkup(inline_keyboard=[top, buttons])
 
 
 def money(search: Search) -> texts.Money:

@@ -1,4 +1,5 @@
-"""What the bot says, in Russian, English and Japanese: messages, filter labels and car lines.
+"""What the bot says, in Russian, English and Japanese: messages, filter labels, car lines, and
+the saved searches' texts (bot.watches, bot.alerts).
 
 Prices are yen, or, when the user asked in dollars, euros or roubles, that currency with the
 yen beside it ("$18,400 (¥2,760,000)"), at the rate the reply states with its date.
@@ -29,17 +30,26 @@ _HELP = {
     "ru": (
         "🚗 <b>Поиск машин на carsensor.net</b>\nНапишите, что ищете, обычным текстом, "
         "например:\n{examples}\nУточнить последний поиск: «а подешевле?», «только автомат».\n"
-        "Цены без валюты — в иенах; $, € и ₽ пересчитаю по курсу.\n/reset — начать заново"
+        "Цены без валюты — в иенах; $, € и ₽ пересчитаю по курсу.\n/reset — начать заново\n"
+        "/watch запрос — сообщать о новых машинах и снижении цен (или 🔔 под результатами)\n"
+        "/watches — подписки, /unwatch N — отписаться\n"
+        "/link КОД — получать сюда оповещения поисков из веб-приложения"
     ),
     "en": (
         "🚗 <b>Used cars from carsensor.net</b>\nJust write what you want, for example:\n"
         "{examples}\nRefine the last search: “cheaper?”, “only automatic”.\n"
-        "Prices without a currency are yen; $, € and ₽ are converted.\n/reset — start afresh"
+        "Prices without a currency are yen; $, € and ₽ are converted.\n/reset — start afresh\n"
+        "/watch search — get new cars and price drops (or 🔔 under the results)\n"
+        "/watches — your saved searches, /unwatch N — stop one\n"
+        "/link CODE — get the alerts of your web app's saved searches here"
     ),
     "ja": (
         "🚗 <b>カーセンサーの中古車検索</b>\n探している車を書いてください。例:\n{examples}\n"
         "前回の検索を絞り込む: 「もっと安い」「オートマだけ」\n"
-        "通貨のない金額は円です。$・€・₽は換算します。\n/reset — 最初から"
+        "通貨のない金額は円です。$・€・₽は換算します。\n/reset — 最初から\n"
+        "/watch 条件 — 新着と値下げをお知らせ（検索結果の🔔でも）\n"
+        "/watches — 保存した検索、/unwatch 番号 — 解除\n"
+        "/link コード — Webアプリの保存検索の通知をここで受け取る"
     ),
 }
 
@@ -69,6 +79,36 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reset": "Контекст сброшен. Напишите новый запрос.",
         "refused": "Извините, бот доступен только по приглашению. Ваш Telegram id: {user_id}.",
         "slow_down": "Слишком много сообщений. Подождите {seconds} с.",
+        "notify": "🔔 Следить",
+        "unsubscribe": "🔕 Отписаться",
+        "watching": "🔔 Слежу за поиском «{name}».",
+        "watching_how": (
+            "Когда появятся новые машины или цена снизится на {percent} % и больше, напишу сюда."
+        ),
+        "already_watching": "Уже слежу за этим поиском.",
+        "watch_limit": "Не больше {limit} подписок. Удалите лишнюю: /unwatch",
+        "watch_nothing": "Не понял, за чем следить.",
+        "watch_usage": "Напишите /watch и запрос, например:",
+        "watch_button": "Или нажмите «🔔 Следить» под результатами поиска.",
+        "watches": "Подписки: {count}",
+        "watches_none": "Подписок нет.",
+        "watches_hint": "Отписаться: кнопка с номером или /unwatch N.",
+        "from_web": "из веб-приложения",
+        "unwatched": "🔕 Вы отписались от «{name}».",
+        "unwatch_number": "Нет подписки с номером {number}.",
+        "unwatch_gone": "Этой подписки уже нет.",
+        "link_usage": "Отправьте /link КОД: код выдаёт веб-приложение.",
+        "linked": (
+            "Чат привязан к {username}: оповещения поисков, сохранённых в веб-приложении, "
+            "будут приходить сюда."
+        ),
+        "link_bad": "Неизвестный или просроченный код — получите новый в веб-приложении.",
+        "link_locked": "Слишком много неверных кодов. Попробуйте через {minutes} мин.",
+        "alert_new": "Новые: {count}",
+        "alert_drops": "Подешевели: {count}",
+        "alert_first": " (первые {shown})",
+        "alert_drop": "{was} → {now}, −{percent} %",
+        "alert_all": "Все в веб-приложении",
     },
     "en": {
         "found": "Found: {count}",
@@ -95,6 +135,33 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reset": "Context cleared. Send a new search.",
         "refused": "Sorry, this bot is private. Your Telegram id is {user_id}.",
         "slow_down": "Too many messages; please wait {seconds} s.",
+        "notify": "🔔 Notify me",
+        "unsubscribe": "🔕 Unsubscribe",
+        "watching": "🔔 Watching “{name}”.",
+        "watching_how": (
+            "I will write here when new cars match or a price drops by {percent}% or more."
+        ),
+        "already_watching": "Already watching this search.",
+        "watch_limit": "At most {limit} saved searches. Remove one first: /unwatch",
+        "watch_nothing": "I did not get what to watch.",
+        "watch_usage": "Write /watch and a search, for example:",
+        "watch_button": "Or press “🔔 Notify me” under search results.",
+        "watches": "Saved searches: {count}",
+        "watches_none": "No saved searches.",
+        "watches_hint": "Unsubscribe: a numbered button, or /unwatch N.",
+        "from_web": "from the web app",
+        "unwatched": "🔕 Unsubscribed from “{name}”.",
+        "unwatch_number": "There is no saved search number {number}.",
+        "unwatch_gone": "That saved search is gone already.",
+        "link_usage": "Send /link CODE, with the code the web app gives you.",
+        "linked": "Linked to {username}: alerts of your web app's saved searches come here.",
+        "link_bad": "Unknown or expired code — get a new one in the web app.",
+        "link_locked": "Too many wrong codes. Try again in {minutes} min.",
+        "alert_new": "New: {count}",
+        "alert_drops": "Price drops: {count}",
+        "alert_first": " (first {shown})",
+        "alert_drop": "{was} → {now}, −{percent}%",
+        "alert_all": "See all in the web app",
     },
     "ja": {
         "found": "該当: {count}台",
@@ -120,6 +187,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reset": "条件をリセットしました。新しく検索してください。",
         "refused": "申し訳ありません。このボットは招待制です。あなたのID: {user_id}",
         "slow_down": "メッセージが多すぎます。{seconds}秒お待ちください。",
+        "notify": "🔔 通知する",
+        "unsubscribe": "🔕 通知を解除",
+        "watching": "🔔 「{name}」を通知します。",
+        "watching_how": "新着車両や{percent}%以上の値下げがあれば、ここでお知らせします。",
+        "already_watching": "この検索はすでに通知中です。",
+        "watch_limit": "保存できる検索は{limit}件までです。先に解除してください: /unwatch",
+        "watch_nothing": "何を通知すればよいか分かりませんでした。",
+        "watch_usage": "/watch に続けて条件を書いてください。例:",
+        "watch_button": "検索結果の「🔔 通知する」でも保存できます。",
+        "watches": "保存した検索: {count}件",
+        "watches_none": "保存した検索はありません。",
+        "watches_hint": "解除: 番号のボタン、または /unwatch 番号",
+        "from_web": "Webアプリ",
+        "unwatched": "🔕 「{name}」の通知を解除しました。",
+        "unwatch_number": "{number}番の検索はありません。",
+        "unwatch_gone": "この検索はもうありません。",
+        "link_usage": "Webアプリで表示されるコードを /link コード の形で送ってください。",
+        "linked": "{username} と連携しました。Webアプリで保存した検索の通知がここに届きます。",
+        "link_bad": "コードが違うか期限切れです。Webアプリで新しいコードを取得してください。",
+        "link_locked": "間違ったコードが多すぎます。{minutes}分後にもう一度お試しください。",
+        "alert_new": "新着: {count}台",
+        "alert_drops": "値下げ: {count}台",
+        "alert_first": "（上位{shown}台）",
+        "alert_drop": "{was} → {now}（−{percent}%）",
+        "alert_all": "Webアプリですべて見る",
     },
 }
 
@@ -129,20 +221,22 @@ LABELS: dict[str, dict[str, str]] = {
         "make": "марка", "model": "модель", "q": "комплектация", "color": "цвет",
         "body_type": "кузов",
         "transmission": "КПП", "fuel": "топливо", "year": "год", "price": "цена",
-        "mileage": "пробег", "prefecture": "префектура", "sort": "сортировка", "km": "км",
+        "mileage": "пробег", "prefecture": "префектура", "drive": "привод", "sort": "сортировка",
+        "km": "км",
         "sort_price": "Цена", "sort_year": "Год", "sort_mileage": "Пробег",
     },
     "en": {
         "make": "make", "model": "model", "q": "grade", "color": "colour", "body_type": "body",
         "transmission": "gearbox", "fuel": "fuel", "year": "year", "price": "price",
-        "mileage": "mileage", "prefecture": "prefecture", "sort": "sort", "km": "km",
+        "mileage": "mileage", "prefecture": "prefecture", "drive": "drive", "sort": "sort",
+        "km": "km",
         "sort_price": "Price", "sort_year": "Year", "sort_mileage": "Mileage",
     },
     "ja": {
         "make": "メーカー", "model": "車種", "q": "グレード", "color": "色",
         "body_type": "ボディ", "transmission": "ミッション", "fuel": "燃料", "year": "年式",
         "price": "価格",
-        "mileage": "走行距離", "prefecture": "地域", "sort": "並び順", "km": "km",
+        "mileage": "走行距離", "prefecture": "地域", "drive": "駆動", "sort": "並び順", "km": "km",
         "sort_price": "価格", "sort_year": "年式", "sort_mileage": "走行距離",
     },
 }  # fmt: skip
@@ -300,8 +394,11 @@ def quoted(language: str, words: Sequence[str]) -> str:
     return ", ".join(quote.format(word[:30]) for word in words[:_UNKNOWN_SHOWN])
 
 
-def car_lines(language: str, number: int, car: Mapping[str, Any], money: Money) -> str:
-    """A car in three lines: name and grade; year, mileage, price and prefecture; the link."""
+def car_lines(
+    language: str, number: int, car: Mapping[str, Any], money: Money, price: str | None = None
+) -> str:
+    """A car in three lines: name and grade; year, mileage, price (or `price`, already
+    written, e.g. a price drop) and prefecture; the link."""
     name = " ".join(
         str(part)
         for part in (car["make"] or car["make_ja"], car["model"] or car["model_ja"])
@@ -310,15 +407,28 @@ def car_lines(language: str, number: int, car: Mapping[str, Any], money: Money) 
     title = f"<b>{number}. {escape(name)}</b>"
     if car["grade"]:
         title += f" {escape(car['grade'])}"
-    price = car["total_price_jpy"] if car["total_price_jpy"] is not None else car["price_jpy"]
+    if price is None:
+        yen_price = effective_price(car)
+        price = money.show(yen_price) if yen_price is not None else message(language, "no_price")
     details = [
         str(car["year"]) if car["year"] else "",
         f"{car['mileage_km']:,} {label(language, 'km')}" if car["mileage_km"] is not None else "",
-        money.show(price) if price is not None else message(language, "no_price"),
+        price,
         escape(prefecture_name(language, car["prefecture"] or "")),
     ]
     link = f'<a href="{escape(car["url"])}">{message(language, "link")}</a>'
     return "\n".join((title, " · ".join(part for part in details if part), link))
+
+
+def effective_price(car: Mapping[str, Any]) -> int | None:
+    """The price a buyer pays: the total (支払総額), else the body price."""
+    total: int | None = car["total_price_jpy"]
+    return total if total is not None else car["price_jpy"]
+
+
+def clip(text: str, size: int) -> str:
+    """`text` cut to `size` characters, an ellipsis marking the cut."""
+    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
 
 
 def _understood(

@@ -73,14 +73,21 @@ def web_link(base_url: str, filters: CarFilters) -> str:
     return f"{base_url.rstrip('/')}/?{urlencode({**params, 'sort': '-updated'})}"
 
 
-async def stored_until(*, session: AsyncSession) -> datetime | None:
-    """When the last crawl that stored anything wrote its final report; None if none has.
+async def stored_until(
+    *, session: AsyncSession, settle: timedelta = timedelta(0)
+) -> datetime | None:
+    """When the last crawl that stored anything wrote its final report, at least `settle` ago;
+    None if none has.
 
     The final report (crawler.extensions.RunReport) is the crawl's own last write, so this
-    does not wait for the scheduler to notice that the job has ended.
+    does not wait for the scheduler to notice that the job has ended. `settle` lets the
+    batches other crawls stamped before that moment but had not yet committed land first:
+    a window never reopens, so a car committed behind it would never be told.
     """
     query = select(func.max(CrawlRun.progress_at)).where(
-        CrawlRun.outcome.is_not(None), CrawlRun.items_stored > 0
+        CrawlRun.outcome.is_not(None),
+        CrawlRun.items_stored > 0,
+        CrawlRun.progress_at <= utcnow() - settle,
     )
     result: datetime | None = await session.scalar(query)
     return result

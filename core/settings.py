@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     # Saved searches (core.alerts): the bot looks for a crawl that stored anything every
     # ALERT_POLL_SECONDS and tells each search of new cars and drops of this many percent.
     alert_poll_seconds: float = Field(15.0, gt=0)
+    # A crawl's end is alerted on once it is this old, so that other crawls' batches stamped
+    # before it, still committing, are in its window.
+    alert_settle_seconds: float = Field(10.0, ge=0)
     alert_price_drop_percent: float = Field(5.0, gt=0, lt=100)
     saved_searches_per_owner: int = Field(50, ge=1)
     # Set: Telegram posts updates to this public HTTPS URL instead of the bot polling.

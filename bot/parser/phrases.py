@@ -122,6 +122,9 @@ _check_models(set(lexicon.MODEL_SLANG), "MODEL_SLANG")
 _FUEL_ENDINGS = tuple(
     fold_phrase(s) for fuel in ("hybrid", "electric") for s in words.FUEL_WORDS[fuel]
 )
+_GRADE_ENDINGS = tuple(
+    fold_phrase(s) for spellings in words.GRADE_WORDS.values() for s in spellings
+)
 
 
 def _vocab_models() -> Iterator[tuple[str, str, set[str]]]:
@@ -155,41 +158,18 @@ def _body_styles() -> dict[tuple[str, str, str], str]:
     }
 
 
-def _graded_models() -> frozenset[tuple[str, str]]:
-    """(make, model) of the models that are another model of the make and a grade word.
-
-    Listings name the Golf GTI, outside carsensor's catalogue; it is read as the Golf with
-    the grade GTI, so that "golf gti" finds the Golfs whose grade says GTI. Catalogue models
-    (the Civic Type R) stay models.
-    """
-    grades = {fold_phrase(s) for spellings in words.GRADE_WORDS.values() for s in spellings}
-    coded = {(row.make, row.en) for row in vocab.MODELS if row.code}
-    graded = set()
-    for row in vocab.MODELS:
-        base, _, last = row.en.rpartition(" ")
-        if (
-            (row.make, row.en) not in coded
-            and fold_phrase(last) in grades
-            and (base in models_of(row.make))
-        ):
-            graded.add((row.make, row.en))
-    return frozenset(graded)
-
-
 def _model_entries() -> Iterator[tuple[str, Meaning]]:
     """Every spelling of every model, from core.vocab and lexicon.MODEL_WORDS."""
     bodies = _body_styles()
-    graded = _graded_models()
     for make, model, spellings in _vocab_models():
-        if (make, model) in graded:
-            continue
         for spelling in spellings:
             if spelling.isdigit():
                 continue  # 86, 911, 2008: only right after the make (NUMERIC_MODELS)
-            # フィットハイブリッド and ノートe-power: the model, then a fuel in its own right.
+            # フィットハイブリッド and ノートe-power: the model, then a fuel in its own right;
+            # ゴルフGTI (filed by carsensor as the Golf): the model, then a grade (q).
             if any(
-                spelling.endswith(end) and spelling.removesuffix(end) in spellings
-                for end in _FUEL_ENDINGS
+                spelling.endswith(end) and spelling.removesuffix(end).rstrip(" -") in spellings
+                for end in (*_FUEL_ENDINGS, *_GRADE_ENDINGS)
             ):
                 continue
             popular = _is_popular(make, model, spelling)

@@ -1,19 +1,25 @@
 """The bot tests' shared world: a seeded stock of cars, and a chat driven through the dispatcher."""
 
+import asyncio
 import itertools
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 
+from bot.alerts import Alerts
 from crawler.items import CarItem
 from replay.telegram_api import Call, FakeTelegram
 from tests.factories import listing
 
 TOKEN = "123456789:TEST-token-for-the-fake-server"
 ANNA = 111  # a Russian-speaking user; in a private chat, the chat id is the user id
+WEB = "https://cars.example"  # the web app's address in alerts
 
 
 def bmw(
@@ -123,6 +129,20 @@ class Conversation:
         """Send `text` as `user` in their private chat."""
         return await self._feed(self.message(text, user=user, language=language))
 
+    @property
+    def alerts(self) -> Alerts:
+        """This bot process's alerts loop."""
+        alerts: Alerts = self.dispatcher["alerts"]
+        return alerts
+
+    async def start(self) -> None:
+        """Start the process as polling or a webhook would: its alerts begin looking."""
+        await self.dispatcher.emit_startup(bot=self.bot)
+
+    async def stop(self) -> None:
+        """Stop the process as polling or a webhook would: its alerts stop."""
+        await self.dispatcher.emit_shutdown(bot=self.bot)
+
     async def press(self, reply: Call, text: str, *, user: int = ANNA) -> list[Call]:
         """Press the inline button labelled `text` under the message `reply` sent or edited."""
         (data,) = [b["callback_data"] for row in reply.buttons for b in row if b["text"] == text]
@@ -145,3 +165,32 @@ def only_message(calls: list[Call], method: str = "sendMessage") -> Call:
     """The one call of an update, checked to be `method`."""
     assert [call.method for call in calls] == [method], calls
     return calls[0]
+
+
+async def eventually(check: Callable[[], bool], what: str, *, timeout: float = 60.0) -> None:
+    """Wait until `check()` holds, failing the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {timeout:g} s for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def settled(*alerts: Alerts) -> None:
+    """Wait until each alerts loop has run a whole round that began after this call."""
+    begun = [loop.rounds for loop in alerts]
+    await eventually(
+        lambda: all(loop.rounds >= n + 2 for loop, n in zip(alerts, begun, strict=True)),
+        "a whole round of alerts",
+    )
+
+
+def alerts_to(telegram: FakeTelegram, chat: int = ANNA) -> list[Call]:
+    """The alerts the chat received: delivered messages that start with a search's name."""
+    return [
+        call
+        for call in telegram.of("sendMessage")
+        if call.error is None
+        and call.params["chat_id"] == str(chat)
+        and call.params["text"].startswith("🔔 <b>")
+    ]

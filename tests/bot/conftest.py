@@ -1,15 +1,21 @@
-"""The bot tests' fixtures (seeded database, fake Bot API) and the parser's evaluation figure."""
+"""The bot tests' fixtures (seeded database, fake Bot API, bots on them) and the parser's
+evaluation figure."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from aiogram import Bot
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
-from core.db import make_engine
+from bot.app import build_bot, build_dispatcher
+from core.db import async_session_factory, make_async_engine, make_engine
+from core.settings import Settings
 from crawler.storage import car_row, upsert_cars
 from replay.telegram_api import FakeTelegram
-from tests.bot.chat import GOLFS, OTHER_CARS, RED_BMWS
+from tests.bot.chat import GOLFS, OTHER_CARS, RED_BMWS, TOKEN, WEB, Clock, Conversation
 from tests.factories import store_in_order
 
 
@@ -59,3 +65,34 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+async def open_chat(
+    cars_db: str, telegram: FakeTelegram
+) -> AsyncIterator[Callable[..., Conversation]]:
+    """Start a bot process on the fake server and the seeded database, with settings
+    overrides; its alerts look every 0.1 s once started (`Conversation.start`)."""
+    bots: list[tuple[Bot, Conversation]] = []
+    engines: list[AsyncEngine] = []
+
+    def open_(**overrides: Any) -> Conversation:
+        # No .env: a developer's own bot settings must not leak into the test.
+        settings = Settings(
+            _env_file=None, database_url=cars_db, telegram_bot_token=TOKEN,
+            alert_poll_seconds=0.1, alert_settle_seconds=0, web_base_url=WEB, **overrides,
+        )  # fmt: skip
+        engines.append(make_async_engine(Settings(_env_file=None, database_url=cars_db)))
+        bot = build_bot(TOKEN, telegram.url)
+        clock = Clock()
+        dispatcher = build_dispatcher(settings, async_session_factory(engines[-1]), clock=clock)
+        chat = Conversation(dispatcher, bot, telegram, clock)
+        bots.append((bot, chat))
+        return chat
+
+    yield open_
+    for bot, chat in bots:
+        await chat.stop()
+        await bot.session.close()
+    for engine in engines:
+        await engine.dispose()

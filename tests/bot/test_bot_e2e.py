@@ -7,10 +7,9 @@ bot says goes out as real Bot API requests, which the fake server records for th
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiogram import Bot
@@ -30,7 +29,6 @@ from replay.telegram_api import Call, FakeTelegram
 from tests.bot.chat import (
     ANNA,
     TOKEN,
-    Clock,
     Conversation,
     methods,
     only_message,
@@ -41,32 +39,6 @@ from tests.bot.chat import (
 pytestmark = pytest.mark.anyio
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-async def open_chat(
-    cars_db: str, telegram: FakeTelegram
-) -> AsyncIterator[Callable[..., Conversation]]:
-    """Start a bot on the fake server and the seeded database, with settings overrides."""
-    bots: list[Bot] = []
-    engines: list[AsyncEngine] = []
-
-    def open_(**overrides: Any) -> Conversation:
-        # No .env: a developer's own bot settings must not leak into the test.
-        settings = Settings(
-            _env_file=None, database_url=cars_db, telegram_bot_token=TOKEN, **overrides
-        )
-        engines.append(make_async_engine(Settings(_env_file=None, database_url=cars_db)))
-        bots.append(build_bot(TOKEN, telegram.url))
-        clock = Clock()
-        dispatcher = build_dispatcher(settings, async_session_factory(engines[-1]), clock=clock)
-        return Conversation(dispatcher, bots[-1], telegram, clock)
-
-    yield open_
-    for bot in bots:
-        await bot.session.close()
-    for engine in engines:
-        await engine.dispose()
 
 
 async def test_search_lists_count_filters_and_top_five(
@@ -92,7 +64,7 @@ async def test_search_lists_count_filters_and_top_five(
     )
     assert f'<a href="{url("B7")}">объявление</a>' in text
     assert text.endswith("Показаны 1–5 из 7")
-    assert reply.button_texts == ["Ещё 5", "Цена", "Год", "Пробег"]
+    assert reply.button_texts == ["Ещё 5", "🔔 Следить", "Цена", "Год", "Пробег"]
 
 
 async def test_more_sends_the_next_five_as_a_new_message(
@@ -109,7 +81,7 @@ async def test_more_sends_the_next_five_as_a_new_message(
     assert "<b>6. BMW 3 Series</b>" in text and "<b>7. BMW 3 Series</b>" in text
     assert url("B3") not in text
     assert text.endswith("Показаны 6–7 из 7")
-    assert calls[0].button_texts == ["Цена", "Год", "Пробег"]  # nothing more to show
+    assert calls[0].button_texts == ["🔔 Следить", "Цена", "Год", "Пробег"]  # no more to show
 
 
 async def test_sort_button_edits_the_message_and_tapping_again_reverses(
@@ -126,7 +98,7 @@ async def test_sort_button_edits_the_message_and_tapping_again_reverses(
     assert "сортировка: сначала дешёвые" in text
     positions = [text.index(url(car)) for car in ("B1", "B2", "B3", "B4", "B5")]
     assert positions == sorted(positions)
-    assert edited.button_texts == ["Ещё 5", "Цена ↑", "Год", "Пробег"]
+    assert edited.button_texts == ["Ещё 5", "🔔 Следить", "Цена ↑", "Год", "Пробег"]
 
     reversed_calls = await chat.press(edited, "Цена ↑")
     text = reversed_calls[0].params["text"]
@@ -177,7 +149,7 @@ async def test_no_results_suggests_the_filter_that_frees_most_cars(
         "Фильтры: марка: BMW · цена ≤ ¥500,000 (50万円) · цвет: красный\n"
         "Без условия «цена ≤ ¥500,000 (50万円)» нашлось бы: 8."
     )
-    assert reply.buttons == []
+    assert reply.button_texts == ["🔔 Следить"]  # to be told when one comes
 
 
 async def test_foreign_currency_uses_the_settings_rate_and_says_so(
@@ -236,7 +208,7 @@ async def test_japanese_search_is_answered_in_japanese(
         "<b>該当: 7台</b>\n条件: メーカー: BMW · 価格 ≤ ¥2,000,000 (200万円) · 色: 赤"
     )
     assert text.endswith("7台中 1–5台目")
-    assert reply.button_texts == ["次の5台", "価格", "年式", "走行距離"]
+    assert reply.button_texts == ["次の5台", "🔔 通知する", "価格", "年式", "走行距離"]
 
 
 async def test_allow_list_refuses_strangers_politely(
@@ -526,7 +498,7 @@ async def test_results_come_with_the_first_cars_photos(
         "<b>Найдено: 3</b>\nФильтры: марка: Volkswagen · модель: Golf · комплектация: GTI · "
         "цена ≤ $20,000 (¥3,000,000)\nкурс: 1 $ = 150 ¥ на 01.12.2026\n"
     )
-    assert reply.button_texts == ["Цена", "Год", "Пробег"]
+    assert reply.button_texts == ["🔔 Следить", "Цена", "Год", "Пробег"]
     # Of two TSIs only the first has a photo: that photo alone.
     assert methods(one_photo_calls) == ["sendPhoto", "sendMessage"]
     assert one_photo_calls[0].params["photo"] == photo("G6")

@@ -18,7 +18,7 @@ T0 = utcnow().replace(microsecond=0) - timedelta(hours=1)
 
 def crawl_ended(session: Session, at: datetime, *, stored: int = 5, job: str = "j1") -> None:
     session.add(CrawlRun(
-        shard="TO", node="n", job_id=job, status="running", items_stored=stored,
+        shard=f"TO {job}", node="n", job_id=job, status="running", items_stored=stored,
         outcome="finished", progress_at=at,
     ))  # fmt: skip
     session.commit()
@@ -101,6 +101,20 @@ def test_nothing_is_due_without_a_storing_crawl_or_a_chat(
     session.commit()
     [(found, chat_id)] = read_async(lambda db: alerts.behind(utcnow(), session=db))
     assert found.user_id == user.id and chat_id == 777
+
+
+def test_a_crawls_end_waits_to_settle_before_it_is_a_watermark(
+    session: Session, read_async: Callable[[AsyncWork], Any]
+) -> None:
+    crawl_ended(session, T0, job="old")
+    crawl_ended(session, utcnow() - timedelta(seconds=2), job="just now")
+
+    async def work(db: AsyncSession) -> tuple[datetime | None, datetime | None]:
+        settled = await alerts.stored_until(session=db, settle=timedelta(seconds=10))
+        return settled, await alerts.stored_until(session=db)
+
+    settled, newest = read_async(work)
+    assert settled == T0 and newest is not None and newest > T0
 
 
 def test_an_unchanged_crawl_tells_nothing(
