@@ -76,6 +76,7 @@ bench: install web
 	$(PY) -m bench.api_bench
 	$(PY) -m bench.bot_bench
 	$(PY) -m bench.web_bench
+	$(PY) -m bench.market_bench
 
 clean:
 	rm -rf $(VENV) var .coverage* .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist
