@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from core.market import DEALS
 from core.vocab import BODY_TYPES, COLORS, FUELS, TRANSMISSIONS
 
 # SQLite only auto-increments a plain INTEGER primary key.
@@ -93,6 +94,7 @@ class Car(Base):
         _one_of("fuel", FUELS),
         _one_of("body_type", BODY_TYPES),
         _one_of("color", COLORS),
+        _one_of("deal", DEALS),
         Index("ix_cars_make_model", "make", "model"),
         Index("ix_cars_year", "year"),
         Index("ix_cars_effective_price", _EFFECTIVE_PRICE),
@@ -202,6 +204,20 @@ class Car(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=LISTED)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=LISTED)
     detail_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=DETAIL)
+
+    # The market value (core.valuation, migration 0014), recomputed after every crawl that
+    # changed anything: NULL where too few comparables. Never crawled, so never upserted.
+    market_price_jpy: Mapped[int | None] = mapped_column(BigInteger, info=LISTED)
+    market_p25_jpy: Mapped[int | None] = mapped_column(BigInteger, info=LISTED)
+    market_p75_jpy: Mapped[int | None] = mapped_column(BigInteger, info=LISTED)
+    market_comparables: Mapped[int | None] = mapped_column(Integer, info=LISTED)
+    deal: Mapped[str | None] = mapped_column(String(16), info=LISTED)
+    # Total price ÷ market price, the deal's sort key (best first).
+    deal_ratio: Mapped[float | None] = mapped_column(Double, info=LISTED)
+    days_on_market: Mapped[int | None] = mapped_column(Integer, info=LISTED)
+    # The last change of the total price (else the body price): new minus old, and when.
+    price_change_jpy: Mapped[int | None] = mapped_column(BigInteger, info=LISTED)
+    price_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=LISTED)
 
     price_history: Mapped[list["CarPriceHistory"]] = relationship(
         back_populates="car", order_by="CarPriceHistory.observed_at", passive_deletes=True

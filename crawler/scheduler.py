@@ -9,7 +9,8 @@ CRAWL_SHARDS (empty: the plan), CRAWL_INTERVAL (seconds between two crawls of a 
 CRAWL_RETRY_DELAYS (the backoff after an incomplete, failed or lost run), CRAWL_SITE_RATE (the
 requests per second every job shares), CRAWL_DETAILS* (the details backfill), CRAWL_POLL
 (seconds between ticks; each tick also logs the progress of running crawls), RATES_FEED_URL
-(exchange rates, read once a day when set) and LOG_FORMAT.
+(exchange rates, read once a day when set) and LOG_FORMAT. After every crawl that changed
+listings it recomputes their market values (core.valuation).
 It keeps no state of its own: `crawl_runs` (DATABASE_URL) is the record, so it may restart freely.
 """
 
@@ -20,14 +21,16 @@ import signal
 import sys
 import threading
 import time
+from datetime import datetime
 from types import FrameType
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core import crawls, money
+from core import crawls, money, valuation
 from core.db import make_engine, session_factory
 from core.logs import configure_logging
-from core.models import CrawlRun
+from core.models import CrawlRun, utcnow
 from core.settings import Settings, get_settings
 
 logger = logging.getLogger("crawler.scheduler")
@@ -66,6 +69,32 @@ def refresh_rates(settings: Settings, sessions: sessionmaker[Session]) -> bool:
     return True
 
 
+def revalue(sessions: sessionmaker[Session], seen: datetime | None) -> datetime | None:
+    """Recompute the market values (core.valuation) if a crawl changed listings since `seen`.
+
+    `seen` is the final report of the last crawl already accounted for; None (at start)
+    recomputes at once. Returns the new `seen`.
+    """
+    moved = sum(
+        func.coalesce(column, 0)
+        for column in (
+            CrawlRun.listings_new,
+            CrawlRun.listings_changed,
+            CrawlRun.listings_gone,
+            CrawlRun.listings_reappeared,
+        )
+    )
+    with sessions() as session:
+        changed = session.scalar(
+            select(func.max(CrawlRun.progress_at)).where(CrawlRun.outcome.is_not(None), moved > 0)
+        )
+        if seen is not None and (changed is None or changed <= seen):
+            return seen
+        valuation.recompute(session=session)
+        session.commit()
+    return changed or utcnow()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Tick every CRAWL_POLL seconds until SIGINT or SIGTERM (or once, with --once)."""
     parser = argparse.ArgumentParser(prog="python -m crawler.scheduler", description=__doc__)
@@ -99,9 +128,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     rates_tried = -RATES_RETRY_SECONDS
+    valued: datetime | None = None
     while not stop.is_set():
         try:
             run_tick(settings, sessions)
+            valued = revalue(sessions, valued)
             if time.monotonic() - rates_tried >= RATES_RETRY_SECONDS:
                 rates_tried = time.monotonic()
                 refresh_rates(settings, sessions)

@@ -27,6 +27,7 @@ from replay.ports import free_port
 from replay.scrapyd_nodes import running_nodes
 from replay.site import FakeCar, Fault, ReplaySite, make_catalog
 from tests.conftest import RatesFeed
+from tests.factories import listing, store
 
 # No stats file: the runs' counts must come from the crawls' own reports into crawl_runs.
 SETTINGS = TEST_SETTINGS | {"AUTOTHROTTLE_ENABLED": "False", "CRAWL_REPORT_INTERVAL": "0.5"}
@@ -362,5 +363,53 @@ def test_the_scheduler_reads_the_rates_feed_once_a_day_and_outlives_its_outage(
         assert "exchange rates not refreshed" in caplog.text and rates_feed.calls == 2
         kept = session.scalars(select(ExchangeRate.yen_per_unit).order_by("currency")).all()
         assert kept == [200.0, 2.0, 160.0]  # EUR, RUB, USD from the first read
+    finally:
+        engine.dispose()
+
+
+def test_the_scheduler_revalues_the_cars_after_a_crawl_that_changed_listings(
+    db_url: str, session: Session
+) -> None:
+    store(session, *(listing(f"V{n}", mileage_km=30_000 + n * 500) for n in range(8)))
+    engine = make_engine(db_url)
+    sessions = session_factory(engine)
+
+    def valued() -> int:
+        session.expire_all()
+        return session.scalar(select(func.count()).where(Car.market_price_jpy.is_not(None))) or 0
+
+    try:
+        seen = scheduler.revalue(sessions, None)  # at start: at once
+        assert seen is not None and valued() == 8
+        session.execute(update(Car).values(market_price_jpy=None))
+        session.commit()
+        assert scheduler.revalue(sessions, seen) == seen and valued() == 0  # nothing crawled
+        ended = utcnow()
+        session.add(
+            CrawlRun(
+                shard="manual",
+                node="n",
+                job_id="m1",
+                status="finished",
+                outcome="finished",
+                progress_at=ended,
+                listings_unchanged=8,
+            )
+        )
+        session.commit()  # fmt: skip
+        assert scheduler.revalue(sessions, seen) == seen and valued() == 0  # nothing changed
+        session.add(
+            CrawlRun(
+                shard="manual",
+                node="n",
+                job_id="m2",
+                status="finished",
+                outcome="finished",
+                progress_at=ended,
+                listings_changed=1,
+            )
+        )
+        session.commit()  # fmt: skip
+        assert scheduler.revalue(sessions, seen) == ended and valued() == 8
     finally:
         engine.dispose()

@@ -513,6 +513,24 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /** Market Price Jpy */
+            market_price_jpy: number | null;
+            /** Market P25 Jpy */
+            market_p25_jpy: number | null;
+            /** Market P75 Jpy */
+            market_p75_jpy: number | null;
+            /** Market Comparables */
+            market_comparables: number | null;
+            /** Deal */
+            deal: string | null;
+            /** Deal Ratio */
+            deal_ratio: number | null;
+            /** Days On Market */
+            days_on_market: number | null;
+            /** Price Change Jpy */
+            price_change_jpy: number | null;
+            /** Price Changed At */
+            price_changed_at: string | null;
             /**
              * Prefecture En
              * @description The prefecture in English (Osaka for 大阪府), or None when unknown.
@@ -672,6 +690,24 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /** Market Price Jpy */
+            market_price_jpy: number | null;
+            /** Market P25 Jpy */
+            market_p25_jpy: number | null;
+            /** Market P75 Jpy */
+            market_p75_jpy: number | null;
+            /** Market Comparables */
+            market_comparables: number | null;
+            /** Deal */
+            deal: string | null;
+            /** Deal Ratio */
+            deal_ratio: number | null;
+            /** Days On Market */
+            days_on_market: number | null;
+            /** Price Change Jpy */
+            price_change_jpy: number | null;
+            /** Price Changed At */
+            price_changed_at: string | null;
             /**
              * Prefecture En
              * @description The prefecture in English (Osaka for 大阪府), or None when unknown.

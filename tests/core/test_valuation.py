@@ -1,0 +1,64 @@
+"""core.valuation: every car's market value, deal, days on market and last price change."""
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core.market import deal
+from core.models import Car, utcnow
+from core.valuation import MIN_COMPARABLES, recompute
+from crawler.items import CarItem
+from tests.factories import listing, store
+
+NOW = utcnow()
+
+
+def prius(n: int, total: int, **values: object) -> CarItem:
+    fields: dict[str, object] = {"year": 2019, "mileage_km": 30_000 + n * 1_000,
+                                 "repair_history": False, **values}  # fmt: skip
+    return listing(f"P{n:03d}", total_price_jpy=total, **fields)
+
+
+def cars(session: Session) -> dict[str, Car]:
+    return {car.external_id: car for car in session.scalars(select(Car))}
+
+
+def test_every_car_with_enough_comparables_gets_a_value_and_a_deal(session: Session) -> None:
+    store(session, *(prius(n, 2_000_000 + n * 10_000) for n in range(12)),
+          prius(99, 1_500_000, mileage_km=35_500), at=NOW - timedelta(days=3))  # fmt: skip
+    # One Fit: no comparables of its own model, so no estimate (never a guess).
+    store(session, listing("FIT", make="Honda", model="Fit", model_ja="フィット"), at=NOW)
+    assert recompute(session=session, now=NOW) == 14
+    session.commit()
+    found = cars(session)
+    cheap, fit = found["P099"], found["FIT"]
+    assert cheap.market_price_jpy is not None and cheap.market_comparables
+    assert cheap.market_comparables >= MIN_COMPARABLES
+    assert cheap.market_p25_jpy <= cheap.market_price_jpy <= cheap.market_p75_jpy  # type: ignore[operator]
+    assert cheap.deal == deal(1_500_000, cheap.market_price_jpy) == "great"
+    assert cheap.deal_ratio == 1_500_000 / cheap.market_price_jpy
+    assert cheap.days_on_market == 3
+    assert (fit.market_price_jpy, fit.deal, fit.market_comparables) == (None, None, None)
+    assert fit.days_on_market == 0
+
+
+def test_the_last_price_change_and_a_gone_car(session: Session) -> None:
+    store(session, *(prius(n, 2_000_000 + n * 10_000) for n in range(8)),
+          at=NOW - timedelta(days=10))  # fmt: skip
+    store(session, prius(1, 1_900_000), at=NOW - timedelta(days=2))
+    session.execute(
+        update(Car)
+        .where(Car.external_id == "P002")
+        .values(is_active=False, last_seen_at=NOW - timedelta(days=4))
+    )
+    session.commit()
+    recompute(session=session, now=NOW)
+    session.commit()
+    found = cars(session)
+    dropped, gone = found["P001"], found["P002"]
+    assert dropped.price_change_jpy == 1_900_000 - 2_010_000
+    assert dropped.price_changed_at == NOW - timedelta(days=2)
+    assert found["P003"].price_change_jpy is None
+    # A gone car is a comparable, not estimated; its days on market end when it was last seen.
+    assert gone.market_price_jpy is None and gone.days_on_market == 6
