@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
+from core.alerts import saved_filters
 from core.filters import CarFilters
 from core.models import SavedSearch, User, utcnow
 
@@ -46,11 +47,7 @@ def unsubscribe_keyboard(language: str, search_id: int) -> InlineKeyboardMarkup:
 
 def stored_filters(filters: Mapping[str, Any]) -> dict[str, Any]:
     """Filters as saved searches keep them: CarFilters' JSON, only the fields set."""
-    validated = CarFilters.model_validate(filters)
-    dumped: dict[str, Any] = validated.model_dump(
-        mode="json", exclude_defaults=True, exclude={"is_active"}
-    )
-    return dumped
+    return saved_filters(CarFilters.model_validate(filters))
 
 
 def readable_filters(filters: Mapping[str, Any]) -> dict[str, Any]:

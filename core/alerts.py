@@ -20,12 +20,10 @@ from urllib.parse import urlencode
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.filters import CARS, EFFECTIVE_PRICE, CarFilters, cars_query
-from core.models import CarPriceHistory, CrawlRun, SavedSearch, User, utcnow
+from core.filters import CARS, EFFECTIVE_PRICE, HISTORY, OBSERVED_PRICE, CarFilters, cars_query
+from core.models import CrawlRun, SavedSearch, User, utcnow
 
 TOP = 10  # cars listed in one alert; the link shows them all
-
-HISTORY = CarPriceHistory.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +57,14 @@ class Alert:
     def empty(self) -> bool:
         """Whether there is nothing to tell."""
         return not (self.new_count or self.drop_count)
+
+
+def saved_filters(filters: CarFilters) -> dict[str, Any]:
+    """Filters as a saved search keeps them: CarFilters' JSON, only the fields set."""
+    dumped: dict[str, Any] = filters.model_dump(
+        mode="json", exclude_defaults=True, exclude={"is_active"}
+    )
+    return dumped
 
 
 def search_filters(search: SavedSearch) -> CarFilters:
@@ -110,9 +116,8 @@ async def behind(until: datetime, *, session: AsyncSession) -> list[tuple[SavedS
 
 def _before(since: datetime) -> Any:
     """A car's price (total, else body) as last observed at or before `since`."""
-    price = func.coalesce(HISTORY.c.total_price_jpy, HISTORY.c.price_jpy)
     return (
-        select(price)
+        select(OBSERVED_PRICE)
         .where(HISTORY.c.car_id == CARS.c.id, HISTORY.c.observed_at <= since)
         .order_by(HISTORY.c.observed_at.desc(), HISTORY.c.id.desc())
         .limit(1)

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, String, func, literal_column, sele
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from core.lexicon import canonical_query
-from core.models import LISTED_COLUMNS, Car
+from core.models import LISTED_COLUMNS, Car, CarPriceHistory
 from core.vocab import BODY_TYPES, COLORS, FUELS, MAKES, TRANSMISSIONS, models_of
 
 if TYPE_CHECKING:
@@ -32,6 +32,9 @@ Sort = Literal["price", "-price", "year", "-year", "mileage", "-mileage", "updat
 CARS = Car.__table__
 # Same expression as the indexes of migrations 0001 and 0005, so PostgreSQL can use them.
 EFFECTIVE_PRICE = func.coalesce(CARS.c.total_price_jpy, CARS.c.price_jpy)
+# The same rule for one observation of a car's price: the total, else the body price.
+HISTORY = CarPriceHistory.__table__
+OBSERVED_PRICE = func.coalesce(HISTORY.c.total_price_jpy, HISTORY.c.price_jpy)
 # The sort keys; all but updated_at may be NULL, and NULLs come last in both directions.
 SORT_KEYS: dict[str, KeyedColumnElement[Any]] = {
     "price": CARS.c.total_price_jpy,

@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from core.filters import HISTORY, OBSERVED_PRICE
 from core.market import Listing, deal, estimate_all
-from core.models import Car, CarPriceHistory, utcnow
+from core.models import Car, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,6 @@ RECENTLY_GONE = timedelta(days=90)
 MIN_COMPARABLES = 5
 BATCH = 5_000
 CARS: Table = Car.__table__  # type: ignore[assignment]
-HISTORY = CarPriceHistory.__table__
 VALUE_COLUMNS = (
     "market_price_jpy", "market_p25_jpy", "market_p75_jpy", "market_comparables", "deal",
     "deal_ratio", "days_on_market", "price_change_jpy", "price_changed_at",
@@ -37,9 +37,8 @@ def _model_key(row: Any) -> str | None:
 
 def _price_changes(session: Session) -> dict[int, tuple[int, datetime]]:
     """Each car's last price change: the new price (total, else body) minus the one before."""
-    price = func.coalesce(HISTORY.c.total_price_jpy, HISTORY.c.price_jpy)
     rows = session.execute(
-        select(HISTORY.c.car_id, price, HISTORY.c.observed_at).order_by(
+        select(HISTORY.c.car_id, OBSERVED_PRICE, HISTORY.c.observed_at).order_by(
             HISTORY.c.car_id, HISTORY.c.observed_at, HISTORY.c.id
         )
     )

@@ -7,7 +7,7 @@ from sqlalchemy import delete, func, select
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, require_access_token
 from api.schemas import LinkCode, Problem, SavedSearchIn, SavedSearchOut
-from core.alerts import LINK_CODE_TTL, link_code_hash, new_link_code
+from core.alerts import LINK_CODE_TTL, link_code_hash, new_link_code, saved_filters
 from core.models import SavedSearch, utcnow
 
 router = APIRouter(
@@ -50,7 +50,7 @@ async def save_search(
     search = SavedSearch(
         user_id=user.id,
         name=new.name,
-        filters=new.filters.model_dump(mode="json", exclude_defaults=True, exclude={"is_active"}),
+        filters=saved_filters(new.filters),
         language=new.language,
         currency=new.currency,
         alerted_until=utcnow(),
