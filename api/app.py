@@ -23,7 +23,7 @@ from api.headers import (
     security_headers,
 )
 from api.observability import REQUEST_ID_HEADER, ObservabilityMiddleware, configure_access_log
-from api.routes import auth, cars, crawls, health, metrics, reference, searches, users
+from api.routes import auth, cars, crawls, health, market, metrics, reference, searches, users
 from api.security import AccessTokens, dummy_hash, with_secret_key
 from core import logs
 from core.db import async_session_factory, make_async_engine
@@ -154,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cars.router)
     app.include_router(crawls.router)
     app.include_router(health.router)
+    app.include_router(market.router)
     app.include_router(metrics.router)
     app.include_router(reference.router)
     app.include_router(searches.router)

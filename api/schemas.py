@@ -117,6 +117,61 @@ class CarPage(BaseModel):
     )
 
 
+class Comparables(BaseModel):
+    """The cars a car's market price is estimated from, nearest first."""
+
+    items: list[CarOut]
+
+
+class _PriceQuartiles(BaseModel):
+    count: int
+    p25_jpy: int
+    median_jpy: int
+    p75_jpy: int
+
+
+class YearMarket(_PriceQuartiles):
+    """Total prices of one model year, and the median of its cars' market prices (the curve)."""
+
+    year: int
+    market_median_jpy: int | None
+
+
+class MileageMarket(_PriceQuartiles):
+    """Total prices in one mileage band, [min_km, max_km); the last band has no max."""
+
+    min_km: int
+    max_km: int | None
+
+
+class MarketPoint(BaseModel):
+    """One listing of a model, for a chart of price against year."""
+
+    id: int
+    year: int
+    mileage_km: int | None
+    total_price_jpy: int
+    market_price_jpy: int | None
+    deal: str | None
+
+
+class MarketStats(BaseModel):
+    """A model's market now, from its active listings with a total price."""
+
+    make: str
+    model: str
+    model_ja: str | None
+    count: int
+    p25_jpy: int | None = None
+    median_jpy: int | None = None
+    p75_jpy: int | None = None
+    median_days_on_market: int | None
+    by_year: list[YearMarket]
+    by_mileage: list[MileageMarket]
+    points: list[MarketPoint] = Field(description="At most 3,000, spread evenly when more")
+    points_total: int
+
+
 class FacetValue(BaseModel):
     """A distinct value and how many cars have it."""
 

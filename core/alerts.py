@@ -72,10 +72,17 @@ def search_filters(search: SavedSearch) -> CarFilters:
     return CarFilters.model_validate({**search.filters, "is_active": True})
 
 
+def _query_value(value: object) -> object:
+    """A filter's value as the web app's URL spells it: true/false, deal=great,good."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return ",".join(value) if isinstance(value, tuple) else value
+
+
 def web_link(base_url: str, filters: CarFilters) -> str:
     """The web app's view of these filters, newest listings first."""
     query = filters.model_dump(exclude_defaults=True, exclude={"is_active", "sort"})
-    params = {k: str(v).lower() if isinstance(v, bool) else v for k, v in query.items()}
+    params = {k: _query_value(v) for k, v in query.items()}
     return f"{base_url.rstrip('/')}/?{urlencode({**params, 'sort': '-updated'})}"
 
 
@@ -133,9 +140,18 @@ async def changes(
     drop_percent: float,
     session: AsyncSession,
 ) -> Alert:
-    """The alert of `search` for the changes in (its alerted_until, `until`]."""
+    """The alert of `search` for the changes in (its alerted_until, `until`].
+
+    A deals-only search looks only as far as the market values have taken in the crawls (a
+    new car has no deal until then); its window ends earlier or is empty, and it waits.
+    """
     filters = search_filters(search)
     since = search.alerted_until
+    if filters.deal is not None:
+        valued = await session.scalar(
+            select(func.max(CrawlRun.progress_at)).where(CrawlRun.market_valued_at.is_not(None))
+        )
+        until = max(since, min(until, valued or since))
     new = cars_query(filters).where(CARS.c.first_seen_at > since, CARS.c.first_seen_at <= until)
     was = _before(since)
     repriced = exists().where(

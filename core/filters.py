@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, String, func, literal_column, sele
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from core.lexicon import canonical_query
+from core.market import DEALS
 from core.models import LISTED_COLUMNS, Car, CarPriceHistory
 from core.vocab import BODY_TYPES, COLORS, FUELS, MAKES, TRANSMISSIONS, models_of
 
@@ -22,12 +23,18 @@ if TYPE_CHECKING:
     BodyType: TypeAlias = str
     Transmission: TypeAlias = str
     Fuel: TypeAlias = str
+    Deal: TypeAlias = str
 else:
-    Color, BodyType, Transmission, Fuel = (
-        Literal[values] for values in (COLORS, BODY_TYPES, TRANSMISSIONS, FUELS)
+    Color, BodyType, Transmission, Fuel, Deal = (
+        Literal[values] for values in (COLORS, BODY_TYPES, TRANSMISSIONS, FUELS, DEALS)
     )
 
-Sort = Literal["price", "-price", "year", "-year", "mileage", "-mileage", "updated", "-updated"]
+# deal: price ÷ market price, best deals first; discount: market − price, so -discount is the
+# most yen under the market first.
+Sort = Literal[
+    "price", "-price", "year", "-year", "mileage", "-mileage", "updated", "-updated",
+    "deal", "-deal", "discount", "-discount",
+]  # fmt: skip
 
 CARS = Car.__table__
 # Same expression as the indexes of migrations 0001 and 0005, so PostgreSQL can use them.
@@ -41,6 +48,8 @@ SORT_KEYS: dict[str, KeyedColumnElement[Any]] = {
     "year": CARS.c.year,
     "mileage": CARS.c.mileage_km,
     "updated": CARS.c.updated_at,
+    "deal": CARS.c.deal_ratio,
+    "discount": CARS.c.market_discount_jpy,
 }
 
 
@@ -86,6 +95,11 @@ class CarFilters(BaseModel):
     prefecture: str | None = Field(None, max_length=16, description="e.g. 東京都")
     repair_history: bool | None = None
     drive: str | None = Field(None, max_length=16, description="Drive as listed, e.g. 4WD")
+    deal: tuple[Deal, ...] | None = Field(
+        None,
+        max_length=len(DEALS),
+        description="Deal ratings against the market price, any of them; deal=great,good",
+    )
     is_active: bool = True
     sort: Sort = "-updated"
 
@@ -93,6 +107,17 @@ class CarFilters(BaseModel):
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator("deal", mode="before")
+    @classmethod
+    def _split_deals(cls, value: object) -> object:
+        # `deal=great,good` and `deal=great&deal=good` alike; none named is no filter.
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list | tuple):
+            names = [n.strip().lower() for v in value for n in str(v).split(",") if n.strip()]
+            return tuple(dict.fromkeys(names)) or None
+        return value
 
     @field_validator("make", "model", "q", "prefecture", "drive")
     @classmethod
@@ -148,6 +173,8 @@ def filter_conditions(filters: CarFilters) -> list[ColumnElement[bool]]:
         value = getattr(filters, name)
         if value is not None:
             conditions.append(CARS.c[name] == value)
+    if filters.deal is not None:
+        conditions.append(CARS.c.deal.in_(filters.deal))
     return conditions
 
 

@@ -63,7 +63,7 @@ class Estimate:
 
 
 # A comparable group: the priced listings of one model, year and repair history, by mileage.
-_Group = tuple[list[int], list[float], list[int]]  # mileages, log mileages, prices
+_Group = tuple[list[int], list[float], list[int], list[int]]  # mileages, logs, prices, ids
 _Cell = tuple[str, int, int, bool | None]  # model, year, mileage, repair history
 
 
@@ -90,26 +90,31 @@ _ORDERS = {repair: _search_order(repair) for repair in (False, True, None)}
 
 
 def _groups(listings: list[Listing]) -> dict[tuple[str, int, bool | None], _Group]:
-    rows: dict[tuple[str, int, bool | None], list[tuple[int, int]]] = defaultdict(list)
+    rows: dict[tuple[str, int, bool | None], list[tuple[int, int, int]]] = defaultdict(list)
     for car in listings:
         price = car.total_price_jpy
         if car.year is not None and car.mileage_km is not None and price and price > 0:
-            rows[(car.model, car.year, car.repair_history)].append((car.mileage_km, price))
+            rows[(car.model, car.year, car.repair_history)].append((car.mileage_km, price, car.id))
     groups = {}
-    for key, pairs in rows.items():
-        pairs.sort()
-        kms = [km for km, _ in pairs]
-        groups[key] = (kms, [_log_mileage(km) for km in kms], [price for _, price in pairs])
+    for key, triples in rows.items():
+        triples.sort()
+        kms = [km for km, _, _ in triples]
+        groups[key] = (
+            kms,
+            [_log_mileage(km) for km in kms],
+            [price for _, price, _ in triples],
+            [id_ for _, _, id_ in triples],
+        )
     return groups
 
 
 def _nearest(
     groups: dict[tuple[str, int, bool | None], _Group], cell: _Cell, want: int
-) -> list[tuple[float, int]]:
-    """(distance, price) of the `want` comparables nearest `cell`, with ties, outside the cell."""
+) -> list[tuple[float, int, int]]:
+    """(distance, price, id) of the `want` comparables nearest `cell`, with ties, outside it."""
     model, year, km, repair = cell
     here = _log_mileage(km)
-    found: list[tuple[float, int]] = []
+    found: list[tuple[float, int, int]] = []
     bound = MAX_DISTANCE
     for offset, dy, other in _ORDERS[repair]:
         if offset > bound:
@@ -117,7 +122,7 @@ def _nearest(
         group = groups.get((model, year + dy, other))
         if group is None:
             continue
-        kms, logs, prices = group
+        kms, logs, prices, ids = group
         lo = bisect_left(kms, km)
         # The cell itself: its mileage in its own group is skipped.
         hi = bisect_right(kms, km) if dy == 0 and other == repair else lo
@@ -129,10 +134,10 @@ def _nearest(
             if min(d_left, d_right) > bound:
                 break
             if d_left <= d_right:
-                found.append((d_left, prices[left]))
+                found.append((d_left, prices[left], ids[left]))
                 left -= 1
             else:
-                found.append((d_right, prices[right]))
+                found.append((d_right, prices[right], ids[right]))
                 right += 1
             taken += 1
             if taken == want:
@@ -148,10 +153,10 @@ def _nearest(
     return found
 
 
-def _estimate(nearest: list[tuple[float, int]], min_comparables: int) -> Estimate | None:
+def _estimate(nearest: list[tuple[float, int, int]], min_comparables: int) -> Estimate | None:
     if len(nearest) < max(1, min_comparables):
         return None
-    weighted = sorted((price, 1 / (1 + distance)) for distance, price in nearest)
+    weighted = sorted((price, 1 / (1 + distance)) for distance, price, _ in nearest)
     cumulative = list(accumulate(weight for _, weight in weighted))
 
     def quantile(q: float) -> int:
@@ -182,6 +187,21 @@ def estimate_all(listings: Iterable[Listing], *, min_comparables: int) -> dict[i
         if (estimate := by_cell[cell]) is not None:
             estimates[car.id] = estimate
     return estimates
+
+
+def comparables(
+    listings: Iterable[Listing], car: Listing, *, min_comparables: int
+) -> list[tuple[float, int]]:
+    """(distance, id) of the comparables among `listings` that `car`'s estimate is made from,
+    nearest first; none when it gets no estimate."""
+    if car.year is None or car.mileage_km is None:
+        return []
+    groups = _groups([listing for listing in listings if listing.model == car.model])
+    cell = (car.model, car.year, car.mileage_km, car.repair_history)
+    nearest = _nearest(groups, cell, max(NEIGHBOURS, min_comparables))
+    if len(nearest) < max(1, min_comparables):
+        return []
+    return [(distance, id_) for distance, _, id_ in nearest]
 
 
 def deal(price_jpy: int | None, market_price_jpy: int | None) -> str | None:

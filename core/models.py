@@ -133,6 +133,21 @@ class Car(Base):
             desc("id"),
         ).ddl_if(dialect="postgresql"),
         Index("ix_cars_sort_updated", "is_active", "updated_at", "id"),
+        # Migration 0015: the deal sort (price ÷ market, best first) and the discount sort.
+        Index("ix_cars_sort_deal", "is_active", "deal_ratio", "id"),
+        Index(
+            "ix_cars_sort_deal_desc",
+            "is_active",
+            desc("deal_ratio").nulls_last(),
+            desc("id"),
+        ).ddl_if(dialect="postgresql"),
+        Index("ix_cars_sort_discount", "is_active", "market_discount_jpy", "id"),
+        Index(
+            "ix_cars_sort_discount_desc",
+            "is_active",
+            desc("market_discount_jpy").nulls_last(),
+            desc("id"),
+        ).ddl_if(dialect="postgresql"),
         # core.filters.SEARCH_TEXT under pg_trgm, nested as PostgreSQL prints it back, so that
         # alembic check can compare the expression with the database's.
         Index(
@@ -214,6 +229,8 @@ class Car(Base):
     deal: Mapped[str | None] = mapped_column(String(16), info=LISTED)
     # Total price ÷ market price, the deal's sort key (best first).
     deal_ratio: Mapped[float | None] = mapped_column(Double, info=LISTED)
+    # Market price − total price: how many yen under the market (negative: over it).
+    market_discount_jpy: Mapped[int | None] = mapped_column(BigInteger, info=LISTED)
     days_on_market: Mapped[int | None] = mapped_column(Integer, info=LISTED)
     # The last change of the total price (else the body price): new minus old, and when.
     price_change_jpy: Mapped[int | None] = mapped_column(BigInteger, info=LISTED)
@@ -370,6 +387,9 @@ class CrawlRun(Base):
     # of stored items that had each field, which the next run of the shard is compared with.
     monitors: Mapped[list[dict[str, object]] | None] = mapped_column(JsonList)
     fill_rates: Mapped[dict[str, float] | None] = mapped_column(JsonObject)
+    # When the market values (core.valuation) were next recomputed after the run had ended
+    # (migration 0015): deals-only alerts wait for it.
+    market_valued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CrawlBudget(Base):

@@ -8,6 +8,7 @@ a keyset page that runs out of non-NULL keys goes on into the NULL tail, in id o
 import base64
 import binascii
 import json
+import math
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -56,8 +57,10 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
         raise invalid from error
     if cursor_sort != sort:
         raise InvalidCursor(f"cursor was issued for sort={cursor_sort}, not sort={sort}")
-    # bool is an int to isinstance, and true is no id.
-    if type(last_id) is not int or not (value is None or type(value) in (int, str)):
+    # bool is an int to isinstance, and true is no id; json reads NaN and Infinity as floats.
+    if type(last_id) is not int or not (value is None or type(value) in (int, float, str)):
+        raise invalid
+    if isinstance(value, float) and not math.isfinite(value):
         raise invalid
     if sort.lstrip("-") != "updated":
         if isinstance(value, str):

@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     alert_settle_seconds: float = Field(10.0, ge=0)
     alert_price_drop_percent: float = Field(5.0, gt=0, lt=100)
     saved_searches_per_owner: int = Field(50, ge=1)
+    # A car with fewer comparables than this gets no market price (core.valuation).
+    market_min_comparables: int = Field(5, ge=1)
     # Set: Telegram posts updates to this public HTTPS URL instead of the bot polling.
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None

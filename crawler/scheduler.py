@@ -69,7 +69,9 @@ def refresh_rates(settings: Settings, sessions: sessionmaker[Session]) -> bool:
     return True
 
 
-def revalue(sessions: sessionmaker[Session], seen: datetime | None) -> datetime | None:
+def revalue(
+    settings: Settings, sessions: sessionmaker[Session], seen: datetime | None
+) -> datetime | None:
     """Recompute the market values (core.valuation) if a crawl changed listings since `seen`.
 
     `seen` is the final report of the last crawl already accounted for; None (at start)
@@ -90,7 +92,7 @@ def revalue(sessions: sessionmaker[Session], seen: datetime | None) -> datetime 
         )
         if seen is not None and (changed is None or changed <= seen):
             return seen
-        valuation.recompute(session=session)
+        valuation.recompute(session=session, min_comparables=settings.market_min_comparables)
         session.commit()
     return changed or utcnow()
 
@@ -132,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     while not stop.is_set():
         try:
             run_tick(settings, sessions)
-            valued = revalue(sessions, valued)
+            valued = revalue(settings, sessions, valued)
             if time.monotonic() - rates_tried >= RATES_RETRY_SECONDS:
                 rates_tried = time.monotonic()
                 refresh_rates(settings, sessions)

@@ -1,4 +1,5 @@
-"""The car listings: GET /api/cars, /api/cars/facets, /api/cars/export.csv, /api/cars/{id}."""
+"""The car listings: GET /api/cars, /api/cars/facets, /api/cars/export.csv, /api/cars/{id}
+and /api/cars/{id}/comparables."""
 
 import csv
 import io
@@ -11,9 +12,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.deps import EngineDep, SessionDep, TotalsDep, require_access_token
-from api.schemas import CarDetail, CarPage, Facets, Problem
-from core import read
+from api.deps import EngineDep, SessionDep, SettingsDep, TotalsDep, require_access_token
+from api.schemas import CarDetail, CarPage, Comparables, Facets, Problem
+from core import read, valuation
 from core.filters import CarFilters
 from core.models import LISTED_COLUMNS
 from core.paging import InvalidCursor, Page
@@ -95,14 +96,33 @@ async def export_csv(engine: EngineDep, filters: FiltersQuery) -> StreamingRespo
     )
 
 
+CarId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
 @router.get(
     "/{car_id}",
     response_model=CarDetail,
     responses={404: {"model": Problem}, 422: {"model": Problem}},
 )
-async def get_car(session: SessionDep, car_id: Annotated[int, Path(ge=1, le=2**63 - 1)]) -> Any:
+async def get_car(session: SessionDep, car_id: CarId) -> Any:
     """One car, active or not, with its photos and price history."""
     car = await read.get_car(car_id, session=session)
     if car is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Car not found")
     return car
+
+
+@router.get(
+    "/{car_id}/comparables",
+    response_model=Comparables,
+    responses={404: {"model": Problem}, 422: {"model": Problem}},
+)
+async def get_comparables(session: SessionDep, settings: SettingsDep, car_id: CarId) -> Any:
+    """The listings the car's market price is estimated from, nearest first, as they are now;
+    none for a car without an estimate."""
+    items = await valuation.comparables_of(
+        car_id, session=session, min_comparables=settings.market_min_comparables
+    )
+    if items is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Car not found")
+    return Comparables(items=items)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from core import alerts
 from core.filters import CarFilters
 from core.models import CrawlRun, SavedSearch, User, utcnow
+from core.valuation import recompute
 from tests.conftest import AsyncWork
 from tests.factories import listing, store
 
@@ -136,7 +137,45 @@ def test_an_unchanged_crawl_tells_nothing(
 
 
 def test_the_web_link_shows_the_search_newest_first() -> None:
-    filters = CarFilters(make="Toyota", price_max=2_000_000, repair_history=False)
-    assert alerts.web_link("https://cars.example/", filters) == (
-        "https://cars.example/?make=Toyota&price_max=2000000&repair_history=false&sort=-updated"
+    filters = CarFilters(
+        make="Toyota", price_max=2_000_000, repair_history=False, deal="great,good"
     )
+    assert alerts.web_link("https://cars.example/", filters) == (
+        "https://cars.example/?make=Toyota&price_max=2000000&repair_history=false"
+        "&deal=great%2Cgood&sort=-updated"
+    )
+
+
+def test_a_deals_only_search_waits_for_the_market_values_of_the_crawl(
+    session: Session, read_async: Callable[[AsyncWork], Any]
+) -> None:
+    # Eight Priuses on sale before T0; after it a new one at half their price, and a new one
+    # at theirs.
+    store(session, *(listing(f"P{n}", mileage_km=30_000 + n * 1_000,
+                             total_price_jpy=2_000_000 + n * 10_000) for n in range(8)),
+          at=T0 - timedelta(hours=2))  # fmt: skip
+    store(session, listing("CHEAP", total_price_jpy=1_000_000),
+          listing("PLAIN", total_price_jpy=2_040_000), at=T0 + timedelta(minutes=1))  # fmt: skip
+    search = saved(session, filters={"make": "Toyota", "deal": ["great", "good"]})
+    crawl_ended(session, T0 + timedelta(minutes=2))
+
+    async def alert(db: AsyncSession) -> alerts.Alert:
+        until = await alerts.stored_until(session=db)
+        assert until is not None
+        ((found, chat_id),) = await alerts.behind(until, session=db)
+        told = await alerts.changes(found, chat_id, until, drop_percent=5, session=db)
+        assert await alerts.claim(told, session=db)
+        await db.commit()
+        return told
+
+    # The crawl has ended but no market value has taken it in: nothing yet, and no window lost.
+    waiting = read_async(alert)
+    assert waiting.empty and waiting.until == T0
+    recompute(session=session, min_comparables=5)
+    session.commit()
+    told = read_async(alert)
+    assert told.until == T0 + timedelta(minutes=2)
+    assert [car["external_id"] for car in told.new] == ["CHEAP"]
+    assert told.new[0]["deal"] == "great"
+    session.refresh(search)
+    assert search.alerted_until == T0 + timedelta(minutes=2)

@@ -7,11 +7,12 @@ from sqlalchemy.orm import Session
 
 from core.market import deal
 from core.models import Car, utcnow
-from core.valuation import MIN_COMPARABLES, recompute
+from core.valuation import recompute
 from crawler.items import CarItem
 from tests.factories import listing, store
 
 NOW = utcnow()
+MIN_COMPARABLES = 5
 
 
 def prius(n: int, total: int, **values: object) -> CarItem:
@@ -29,7 +30,7 @@ def test_every_car_with_enough_comparables_gets_a_value_and_a_deal(session: Sess
           prius(99, 1_500_000, mileage_km=35_500), at=NOW - timedelta(days=3))  # fmt: skip
     # One Fit: no comparables of its own model, so no estimate (never a guess).
     store(session, listing("FIT", make="Honda", model="Fit", model_ja="フィット"), at=NOW)
-    assert recompute(session=session, now=NOW) == 14
+    assert recompute(session=session, min_comparables=MIN_COMPARABLES, now=NOW) == 14
     session.commit()
     found = cars(session)
     cheap, fit = found["P099"], found["FIT"]
@@ -38,6 +39,7 @@ def test_every_car_with_enough_comparables_gets_a_value_and_a_deal(session: Sess
     assert cheap.market_p25_jpy <= cheap.market_price_jpy <= cheap.market_p75_jpy  # type: ignore[operator]
     assert cheap.deal == deal(1_500_000, cheap.market_price_jpy) == "great"
     assert cheap.deal_ratio == 1_500_000 / cheap.market_price_jpy
+    assert cheap.market_discount_jpy == cheap.market_price_jpy - 1_500_000
     assert cheap.days_on_market == 3
     assert (fit.market_price_jpy, fit.deal, fit.market_comparables) == (None, None, None)
     assert fit.days_on_market == 0
@@ -53,7 +55,7 @@ def test_the_last_price_change_and_a_gone_car(session: Session) -> None:
         .values(is_active=False, last_seen_at=NOW - timedelta(days=4))
     )
     session.commit()
-    recompute(session=session, now=NOW)
+    recompute(session=session, min_comparables=MIN_COMPARABLES, now=NOW)
     session.commit()
     found = cars(session)
     dropped, gone = found["P001"], found["P002"]
@@ -62,3 +64,30 @@ def test_the_last_price_change_and_a_gone_car(session: Session) -> None:
     assert found["P003"].price_change_jpy is None
     # A gone car is a comparable, not estimated; its days on market end when it was last seen.
     assert gone.market_price_jpy is None and gone.days_on_market == 6
+
+
+def test_below_the_minimum_comparables_a_car_gets_no_value(session: Session) -> None:
+    store(session, *(prius(n, 2_000_000 + n * 10_000) for n in range(6)), at=NOW)
+    recompute(session=session, min_comparables=MIN_COMPARABLES, now=NOW)
+    session.commit()
+    assert all(car.market_price_jpy for car in cars(session).values())
+    # Each car has 5 comparables (the others); asking for 6 leaves every one without a value.
+    recompute(session=session, min_comparables=6, now=NOW)
+    session.commit()
+    session.expire_all()
+    for car in cars(session).values():
+        assert (car.market_price_jpy, car.deal, car.deal_ratio, car.market_discount_jpy) == (
+            None, None, None, None,
+        )  # fmt: skip
+        assert car.days_on_market == 0
+
+
+def test_the_last_change_is_the_newest_of_several(session: Session) -> None:
+    store(session, *(prius(n, 2_000_000 + n * 10_000) for n in range(6)),
+          at=NOW - timedelta(days=10))  # fmt: skip
+    store(session, prius(1, 1_950_000), at=NOW - timedelta(days=5))
+    store(session, prius(1, 1_990_000), at=NOW - timedelta(days=1))
+    recompute(session=session, min_comparables=MIN_COMPARABLES, now=NOW)
+    session.commit()
+    car = cars(session)["P001"]
+    assert (car.price_change_jpy, car.price_changed_at) == (40_000, NOW - timedelta(days=1))

@@ -371,6 +371,7 @@ def test_the_scheduler_revalues_the_cars_after_a_crawl_that_changed_listings(
     db_url: str, session: Session
 ) -> None:
     store(session, *(listing(f"V{n}", mileage_km=30_000 + n * 500) for n in range(8)))
+    settings = Settings(database_url=db_url, market_min_comparables=5)
     engine = make_engine(db_url)
     sessions = session_factory(engine)
 
@@ -379,11 +380,12 @@ def test_the_scheduler_revalues_the_cars_after_a_crawl_that_changed_listings(
         return session.scalar(select(func.count()).where(Car.market_price_jpy.is_not(None))) or 0
 
     try:
-        seen = scheduler.revalue(sessions, None)  # at start: at once
+        seen = scheduler.revalue(settings, sessions, None)  # at start: at once
         assert seen is not None and valued() == 8
         session.execute(update(Car).values(market_price_jpy=None))
         session.commit()
-        assert scheduler.revalue(sessions, seen) == seen and valued() == 0  # nothing crawled
+        # Nothing crawled:
+        assert scheduler.revalue(settings, sessions, seen) == seen and valued() == 0
         ended = utcnow()
         session.add(
             CrawlRun(
@@ -397,7 +399,8 @@ def test_the_scheduler_revalues_the_cars_after_a_crawl_that_changed_listings(
             )
         )
         session.commit()  # fmt: skip
-        assert scheduler.revalue(sessions, seen) == seen and valued() == 0  # nothing changed
+        # Nothing changed:
+        assert scheduler.revalue(settings, sessions, seen) == seen and valued() == 0
         session.add(
             CrawlRun(
                 shard="manual",
@@ -410,6 +413,6 @@ def test_the_scheduler_revalues_the_cars_after_a_crawl_that_changed_listings(
             )
         )
         session.commit()  # fmt: skip
-        assert scheduler.revalue(sessions, seen) == ended and valued() == 8
+        assert scheduler.revalue(settings, sessions, seen) == ended and valued() == 8
     finally:
         engine.dispose()
