@@ -57,13 +57,14 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
         raise invalid from error
     if cursor_sort != sort:
         raise InvalidCursor(f"cursor was issued for sort={cursor_sort}, not sort={sort}")
-    # bool is an int to isinstance, and true is no id; json reads NaN and Infinity as floats.
+    # bool is an int to isinstance, and true is no id.
     if type(last_id) is not int or not (value is None or type(value) in (int, float, str)):
         raise invalid
-    if isinstance(value, float) and not math.isfinite(value):
-        raise invalid
     if sort.lstrip("-") != "updated":
-        if isinstance(value, str):
+        # Keys are integers but for the deal's ratio; json reads NaN and Infinity as floats.
+        ratio = SORT_KEYS[sort.lstrip("-")].type.python_type is float
+        numbers = (int, float) if ratio else (int,)
+        if not (value is None or (type(value) in numbers and math.isfinite(value))):
             raise invalid
         return value, last_id
     try:

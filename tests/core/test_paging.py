@@ -35,11 +35,20 @@ def _cursor(payload: object) -> str:
         (_cursor(["updated", "yesterday", 3]), "updated"),
         (_cursor(["updated", "2026-01-01T00:00:00", 3]), "updated"),  # naive time
         (_cursor(["-price", 100, 3]), "price"),
+        (_cursor(["deal", float("nan"), 3]), "deal"),  # json writes NaN, and reads it back
+        (_cursor(["deal", "0.9", 3]), "deal"),
+        (_cursor(["discount", 0.5, 3]), "discount"),  # yen are whole
     ],
 )
 def test_garbled_cursors_are_rejected(cursor: str, sort: str) -> None:
     with pytest.raises(InvalidCursor):
         decode_cursor(cursor, sort)
+
+
+def test_the_deal_cursor_keeps_its_ratio_exactly() -> None:
+    ratio = 2_000_000 / 2_345_678
+    assert decode_cursor(_cursor(["deal", ratio, 3]), "deal") == (ratio, 3)
+    assert decode_cursor(_cursor(["-deal", 1, 3]), "-deal") == (1, 3)
 
 
 def test_a_cursor_round_trips() -> None:
