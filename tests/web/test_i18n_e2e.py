@@ -144,8 +144,8 @@ def test_table_in_russian_with_prefectures_and_plurals(page: Any) -> None:
     headers = [plain(h).strip(" \n↕▲▼") for h in page.locator("thead th").all_inner_texts()]
     # The photo and link columns' names are for screen readers (visually hidden).
     assert headers == [
-        "Фото", "Машина", "Год", "Пробег", "Полная цена", "Цена машины", "Цвет", "Префектура",
-        "Обновлено", "Объявление",
+        "Фото", "Машина", "Год", "Пробег", "Полная цена", "Оценка", "Цена машины", "Цвет",
+        "Префектура", "Обновлено", "Объявление",
     ]  # fmt: skip
     assert plain(page.get_by_test_id("total").inner_text()) == f"{TOTAL} машин"
     shown = set(page.get_by_test_id("car-prefecture").all_inner_texts())

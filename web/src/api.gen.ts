@@ -189,6 +189,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cars/{car_id}/comparables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Comparables
+         * @description The listings the car's market price is estimated from, nearest first, as they are now;
+         *     none for a car without an estimate.
+         */
+        get: operations["get_comparables_api_cars__car_id__comparables_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/crawls": {
         parameters: {
             query?: never;
@@ -246,6 +267,28 @@ export interface paths {
          *     the database does not answer. No sign-in needed.
          */
         get: operations["health_api_health_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/market": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Market
+         * @description Count, median, p25 and p75 of the total price of the model's active listings, overall,
+         *     by year and by mileage band; the median of the estimated market price by year; the median
+         *     days on market; and the listings as (year, price) points.
+         */
+        get: operations["market_api_market_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -525,6 +568,8 @@ export interface components {
             deal: string | null;
             /** Deal Ratio */
             deal_ratio: number | null;
+            /** Market Discount Jpy */
+            market_discount_jpy: number | null;
             /** Days On Market */
             days_on_market: number | null;
             /** Price Change Jpy */
@@ -597,6 +642,11 @@ export interface components {
              */
             drive?: string | null;
             /**
+             * Deal
+             * @description Deal ratings against the market price, any of them; deal=great,good
+             */
+            deal?: ("great" | "good" | "fair" | "high" | "overpriced")[] | null;
+            /**
              * Is Active
              * @default true
              */
@@ -606,7 +656,7 @@ export interface components {
              * @default -updated
              * @enum {string}
              */
-            sort: "price" | "-price" | "year" | "-year" | "mileage" | "-mileage" | "updated" | "-updated";
+            sort: "price" | "-price" | "year" | "-year" | "mileage" | "-mileage" | "updated" | "-updated" | "deal" | "-deal" | "discount" | "-discount";
         };
         /**
          * CarOut
@@ -702,6 +752,8 @@ export interface components {
             deal: string | null;
             /** Deal Ratio */
             deal_ratio: number | null;
+            /** Market Discount Jpy */
+            market_discount_jpy: number | null;
             /** Days On Market */
             days_on_market: number | null;
             /** Price Change Jpy */
@@ -732,6 +784,14 @@ export interface components {
              * @description Pass as ?cursor= for the next page (keyset: fast at any depth)
              */
             next_cursor: string | null;
+        };
+        /**
+         * Comparables
+         * @description The cars a car's market price is estimated from, nearest first.
+         */
+        Comparables: {
+            /** Items */
+            items: components["schemas"]["CarOut"][];
         };
         /**
          * CrawlList
@@ -954,6 +1014,57 @@ export interface components {
             models: components["schemas"]["FacetValue"][];
         };
         /**
+         * MarketPoint
+         * @description One listing of a model, for a chart of price against year.
+         */
+        MarketPoint: {
+            /** Id */
+            id: number;
+            /** Year */
+            year: number;
+            /** Mileage Km */
+            mileage_km: number | null;
+            /** Total Price Jpy */
+            total_price_jpy: number;
+            /** Market Price Jpy */
+            market_price_jpy: number | null;
+            /** Deal */
+            deal: string | null;
+        };
+        /**
+         * MarketStats
+         * @description A model's market now, from its active listings with a total price.
+         */
+        MarketStats: {
+            /** Make */
+            make: string;
+            /** Model */
+            model: string;
+            /** Model Ja */
+            model_ja: string | null;
+            /** Count */
+            count: number;
+            /** P25 Jpy */
+            p25_jpy?: number | null;
+            /** Median Jpy */
+            median_jpy?: number | null;
+            /** P75 Jpy */
+            p75_jpy?: number | null;
+            /** Median Days On Market */
+            median_days_on_market: number | null;
+            /** By Year */
+            by_year: components["schemas"]["YearMarket"][];
+            /** By Mileage */
+            by_mileage: components["schemas"]["MileageMarket"][];
+            /**
+             * Points
+             * @description At most 3,000, spread evenly when more
+             */
+            points: components["schemas"]["MarketPoint"][];
+            /** Points Total */
+            points_total: number;
+        };
+        /**
          * Me
          * @description The signed-in user.
          */
@@ -969,6 +1080,24 @@ export interface components {
              * @description Whether alerts have a Telegram chat to go to
              */
             telegram_linked: boolean;
+        };
+        /**
+         * MileageMarket
+         * @description Total prices in one mileage band, [min_km, max_km); the last band has no max.
+         */
+        MileageMarket: {
+            /** Count */
+            count: number;
+            /** P25 Jpy */
+            p25_jpy: number;
+            /** Median Jpy */
+            median_jpy: number;
+            /** P75 Jpy */
+            p75_jpy: number;
+            /** Min Km */
+            min_km: number;
+            /** Max Km */
+            max_km: number | null;
         };
         /**
          * MonitorResult
@@ -1205,6 +1334,24 @@ export interface components {
             input?: unknown;
             /** Context */
             ctx?: Record<string, never>;
+        };
+        /**
+         * YearMarket
+         * @description Total prices of one model year, and the median of its cars' market prices (the curve).
+         */
+        YearMarket: {
+            /** Count */
+            count: number;
+            /** P25 Jpy */
+            p25_jpy: number;
+            /** Median Jpy */
+            median_jpy: number;
+            /** P75 Jpy */
+            p75_jpy: number;
+            /** Year */
+            year: number;
+            /** Market Median Jpy */
+            market_median_jpy: number | null;
         };
     };
     responses: never;
@@ -1455,8 +1602,10 @@ export interface operations {
                 repair_history?: boolean | null;
                 /** @description Drive as listed, e.g. 4WD */
                 drive?: string | null;
+                /** @description Deal ratings against the market price, any of them; deal=great,good */
+                deal?: ("great" | "good" | "fair" | "high" | "overpriced")[] | null;
                 is_active?: boolean;
-                sort?: "price" | "-price" | "year" | "-year" | "mileage" | "-mileage" | "updated" | "-updated";
+                sort?: "price" | "-price" | "year" | "-year" | "mileage" | "-mileage" | "updated" | "-updated" | "deal" | "-deal" | "discount" | "-discount";
                 page?: number;
                 page_size?: number;
                 /** @description next_cursor of the previous page; overrides page */
@@ -1523,8 +1672,10 @@ export interface operations {
                 repair_history?: boolean | null;
                 /** @description Drive as listed, e.g. 4WD */
                 drive?: string | null;
+                /** @description Deal ratings against the market price, any of them; deal=great,good */
+                deal?: ("great" | "good" | "fair" | "high" | "overpriced")[] | null;
                 is_active?: boolean;
-                sort?: "price" | "-price" | "year" | "-year" | "mileage" | "-mileage" | "updated" | "-updated";
+                sort?: "price" | "-price" | "year" | "-year" | "mileage" | "-mileage" | "updated" | "-updated" | "deal" | "-deal" | "discount" | "-discount";
             };
             header?: never;
             path?: never;
@@ -1587,8 +1738,10 @@ export interface operations {
                 repair_history?: boolean | null;
                 /** @description Drive as listed, e.g. 4WD */
                 drive?: string | null;
+                /** @description Deal ratings against the market price, any of them; deal=great,good */
+                deal?: ("great" | "good" | "fair" | "high" | "overpriced")[] | null;
                 is_active?: boolean;
-                sort?: "price" | "-price" | "year" | "-year" | "mileage" | "-mileage" | "updated" | "-updated";
+                sort?: "price" | "-price" | "year" | "-year" | "mileage" | "-mileage" | "updated" | "-updated" | "deal" | "-deal" | "discount" | "-discount";
             };
             header?: never;
             path?: never;
@@ -1643,6 +1796,55 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CarDetail"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_comparables_api_cars__car_id__comparables_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                car_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comparables"];
                 };
             };
             /** @description Missing, expired or invalid token */
@@ -1857,6 +2059,51 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    market_api_market_get: {
+        parameters: {
+            query: {
+                /** @description e.g. Toyota */
+                make: string;
+                /** @description e.g. Prius */
+                model: string;
+                /** @description to narrow, e.g. プリウスα */
+                model_ja?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketStats"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -20,6 +20,11 @@ export type Reference = Schemas["Reference"];
 /** Yen per unit of each currency (`yen_per`), the day they are of, and where they came from. */
 export type Rates = Schemas["RatesOut"];
 export type PricePoint = Schemas["PricePoint"];
+/** GET /api/market: a model's prices overall, by year and by mileage band, and its listings as points. */
+export type MarketStats = Schemas["MarketStats"];
+export type MileageBand = Schemas["MileageMarket"];
+/** GET /api/cars/{id}/comparables: the listings a car's market price is estimated from, nearest first. */
+export type Comparables = Schemas["Comparables"];
 export type FacetValue = Schemas["FacetValue"];
 export type Facets = Schemas["Facets"];
 export type Me = Schemas["Me"];

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { formatAgo, formatDate, formatDateTime, formatKm, formatNumber, label, vocabLabel } from "./format";
+import { formatAgo, formatAnyOf, formatDate, formatDateTime, formatKm, formatNumber, label, vocabLabel } from "./format";
 import { loadLanguage, setLanguage } from "./i18n";
 
 beforeAll(() => Promise.all([loadLanguage("ru"), loadLanguage("ja")]));
@@ -17,6 +17,15 @@ describe("numbers and distances", () => {
     expect(formatKm(27_000, "en")).toBe("27,000 km");
     expect(plain(formatKm(27_000, "ru"))).toBe("27 000 км");
     expect(formatKm(null, "ru")).toBe("—");
+  });
+});
+
+describe("lists", () => {
+  it("say any one of them as the locale does", () => {
+    expect(formatAnyOf(["Great deal", "Good deal"], "en")).toBe("Great deal or Good deal");
+    expect(formatAnyOf(["A", "B", "C"], "ru")).toBe("A, B или C");
+    expect(formatAnyOf(["お買い得", "割安"], "ja")).toBe("お買い得または割安");
+    expect(formatAnyOf(["Fair price"], "en")).toBe("Fair price");
   });
 });
 

@@ -6,9 +6,10 @@
 import { currentLanguage, t } from "./i18n";
 
 // Intl formatters are slow to build and a table formats hundreds of values a render.
-const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat | Intl.RelativeTimeFormat>();
+type Formatter = Intl.NumberFormat | Intl.DateTimeFormat | Intl.RelativeTimeFormat | Intl.ListFormat;
+const formatters = new Map<string, Formatter>();
 
-function cached<F extends Intl.NumberFormat | Intl.DateTimeFormat | Intl.RelativeTimeFormat>(
+function cached<F extends Formatter>(
   kind: string,
   locale: string,
   options: object,
@@ -40,6 +41,11 @@ export function formatNumber(value: number, locale: string = currentLanguage()):
 export function formatKm(km: number | null | undefined, locale: string = currentLanguage()): string {
   if (km === null || km === undefined) return "—";
   return numberFormat(locale, { style: "unit", unit: "kilometer" }).format(km);
+}
+
+/** Any one of `items`: "A, B, or C"; "A, B или C"; "A、B、またはC". */
+export function formatAnyOf(items: readonly string[], locale: string = currentLanguage()): string {
+  return cached("l", locale, {}, () => new Intl.ListFormat(locale, { type: "disjunction" })).format(items);
 }
 
 function parseTime(iso: string | null | undefined): Date | null {

@@ -78,6 +78,12 @@ export function formatPrice(yen: number | null | undefined, money: Money): strin
   return currencyFormat(locale, CURRENCY[unit], 0).format(yen / yenPerUnit);
 }
 
+/** A change of price with its sign: "−¥100,000", "+¥50,000" (a dash for none). */
+export function formatChange(yen: number | null | undefined, money: Money): string {
+  if (yen === null || yen === undefined || !Number.isFinite(yen)) return "—";
+  return `${yen < 0 ? "−" : "+"}${formatPrice(Math.abs(yen), money)}`;
+}
+
 /** The price in yen, in `locale`: shown beside a converted one. */
 export function formatYen(yen: number | null | undefined, locale: string): string {
   return formatPrice(yen, { unit: "yen", locale, yenPerUnit: 1 });

@@ -71,6 +71,14 @@ describe("the filters in words", () => {
     expect(phrases("?price_min=1000000&prefecture=大阪府", "ja")).toEqual(["￥1,000,000以上", "大阪府"]);
   });
 
+  it("say the deal bands asked for, in the app's language", async () => {
+    expect(phrases("?make=Toyota&deal=good,great")).toEqual(["Toyota", "Great deal or Good deal"]);
+    await setLanguage("ru");
+    expect(phrases("?deal=great,good", "ru")).toEqual(["Отличная цена или Хорошая цена"]);
+    await setLanguage("ja");
+    expect(phrases("?deal=fair,overpriced", "ja")).toEqual(["相場並みまたは割高"]);
+  });
+
   it("name a search after them, in the app's language", async () => {
     const name = (search: string, language: "en" | "ru" = "en") =>
       plain(defaultName(parseView(search).filters, moneyFor("yen", language, RATES), prefectureNamer(REFERENCE, language)));
@@ -92,6 +100,11 @@ describe("a saved search's filters", () => {
       savedFilters({ make: "Toyota", model: "Prius", price_max: 2_000_000, repair_history: false, sort: "price", x: [1] }),
     ).toEqual({ make: "Toyota", model: "Prius", price_max: 2_000_000, repair_history: false });
     expect(savedFilters({ model: "Prius", color: "WHITE" })).toEqual({ color: "white" });
+    // A list, as the API keeps it (a JSON array), is the link's comma-separated one.
+    expect(savedFilters({ make: "Toyota", deal: ["good", "great", "cheap"] })).toEqual({
+      make: "Toyota",
+      deal: ["great", "good"],
+    });
   });
 
   it("open the cars page with exactly those filters", () => {

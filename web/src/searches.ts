@@ -26,6 +26,8 @@ export function savedFilters(saved: SavedSearch["filters"]): Filters {
   for (const [key, value] of Object.entries(saved)) {
     if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
       params.set(key, String(value));
+    } else if (Array.isArray(value)) {
+      params.set(key, value.join(",")); // a list (deal), as a link writes it
     }
   }
   return parseFilters(params);

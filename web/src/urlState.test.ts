@@ -25,6 +25,8 @@ function sample(field: FilterField): FilterValue {
       return "other";
     case "text":
       return "東京 4WD";
+    case "list":
+      return [...field.values];
   }
 }
 const MALFORMED: Record<FilterField["kind"], string[]> = {
@@ -32,6 +34,7 @@ const MALFORMED: Record<FilterField["kind"], string[]> = {
   flag: ["maybe", "1", "TRUE", ""],
   vocabulary: ["  ", ""],
   text: ["  ", "\0", ""],
+  list: ["nonsense", " , ", ""],
 };
 
 describe("URL ⇄ view", () => {
@@ -57,8 +60,9 @@ describe("URL ⇄ view", () => {
         fuel: "hybrid",
         prefecture: "東京都",
         repair_history: false,
+        deal: ["great", "good"],
       },
-      sort: "price",
+      sort: "-discount",
       page: 3,
       pageSize: 50,
     };
@@ -174,6 +178,18 @@ describe("URL ⇄ view", () => {
     });
   });
 
+  it("reads a list filter comma-separated or repeated, in the list's order, known values only", () => {
+    const deals = (search: string) => parseView(search).filters.deal;
+    expect(deals("?deal=great,good")).toEqual(["great", "good"]);
+    expect(deals("?deal=good%2Cgreat")).toEqual(["great", "good"]);
+    expect(deals("?deal=GOOD&deal=%20overpriced%20&deal=cheap")).toEqual(["good", "overpriced"]);
+    expect(deals("?deal=great,great")).toEqual(["great"]);
+    expect(deals("?deal=cheap,")).toBeUndefined();
+    const view: ViewState = { ...DEFAULT_VIEW, filters: { deal: ["great", "good"] } };
+    expect(viewToSearch(view)).toBe("deal=great%2Cgood");
+    expect(viewToApiParams(view).get("deal")).toBe("great,good");
+  });
+
   it("drops a model without a make", () => {
     expect(parseView("?model=Prius").filters).toEqual({});
   });
@@ -209,6 +225,17 @@ describe("changing the view", () => {
     expect(nextSort("-year", "year")).toBe("year");
     expect(nextSort("price", "mileage")).toBe("mileage");
     expect(nextSort("-updated", "updated")).toBe("updated");
+    // The best deal (lowest price ÷ market) first; the most yen under the market first.
+    expect(nextSort("-updated", "deal")).toBe("deal");
+    expect(nextSort("deal", "deal")).toBe("-deal");
+    expect(nextSort("-updated", "discount")).toBe("-discount");
+    expect(nextSort("-discount", "discount")).toBe("discount");
+  });
+
+  it("ticking off a list's last value removes its key", () => {
+    const dealt: ViewState = { ...base, filters: { deal: ["great"] } };
+    expect(withFilters(dealt, { deal: [] }).filters).toEqual({});
+    expect(withFilters(dealt, { deal: ["great", "good"] }).filters).toEqual({ deal: ["great", "good"] });
   });
 
   it("counts active filters", () => {

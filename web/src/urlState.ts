@@ -20,6 +20,7 @@ export type SortColumn = Exclude<Sort, `-${string}`>;
 const SORT_SET = {
   price: true, "-price": true, year: true, "-year": true,
   mileage: true, "-mileage": true, updated: true, "-updated": true,
+  deal: true, "-deal": true, discount: true, "-discount": true,
 } as const satisfies Record<Sort, true>; // prettier-ignore
 export const SORTS = Object.keys(SORT_SET) as readonly Sort[];
 export const DEFAULT_SORT: Sort = "-updated";
@@ -30,8 +31,9 @@ export const DEFAULT_PAGE_SIZE = 20;
 // app lists the cars on sale).
 type NotFilters = "sort" | "page" | "page_size" | "cursor" | "is_active";
 // The vocabularies' values (colour, body, …) are string literals in the API's types; the URL
-// may carry any string, which the API answers with a 422.
-type Loose<T> = T extends string ? string : T;
+// may carry any string, which the API answers with a 422. A list's values are its field's
+// (FILTER_FIELDS), checked against the API's where they are listed (deal.ts).
+type Loose<T> = T extends string ? string : T extends readonly string[] ? string[] : T;
 
 /**
  * The filters, as GET /api/cars takes them (the generated types of core/filters.py's
@@ -80,6 +82,11 @@ export function parseValue(field: FilterField, raw: string): FilterValue | undef
       const value = field.kind === "text" ? text.slice(0, field.maxLength) : text.toLowerCase();
       return value || undefined;
     }
+    case "list": {
+      const named = new Set(raw.split(",").map((value) => value.trim().toLowerCase()));
+      const values = field.values.filter((value) => named.has(value));
+      return values.length ? values : undefined;
+    }
   }
 }
 
@@ -88,8 +95,10 @@ export function parseFilters(params: URLSearchParams): Filters {
   const filters: Filters = {};
   const record = filters as Record<string, FilterValue>;
   for (const key of FILTER_KEYS) {
-    const raw = params.get(key);
-    const value = raw === null ? undefined : parseValue(FILTER_FIELDS[key], raw);
+    const field = FILTER_FIELDS[key];
+    // A list may also come as a repeated key (deal=great&deal=good), as the API takes it.
+    const raw = field.kind === "list" ? params.getAll(key).join(",") : params.get(key);
+    const value = raw === null ? undefined : parseValue(field, raw);
     if (value !== undefined) record[key] = value;
   }
   // A model only means something under its make; min above max would be a 422.
@@ -125,7 +134,9 @@ export function filtersToParams(filters: Filters): URLSearchParams {
   for (const key of FILTER_KEYS) {
     const value = filters[key];
     if (value === undefined || value === null || value === "") continue;
-    params.set(key, String(value));
+    if (Array.isArray(value)) {
+      if (value.length) params.set(key, value.join(","));
+    } else params.set(key, String(value));
   }
   return params;
 }
@@ -155,7 +166,8 @@ export function withFilters(view: ViewState, changes: Partial<Filters>): ViewSta
     delete filters.model;
   }
   for (const key of Object.keys(filters) as (keyof Filters)[]) {
-    if (filters[key] === undefined || filters[key] === "") delete filters[key];
+    const value = filters[key];
+    if (value === undefined || value === "" || (Array.isArray(value) && !value.length)) delete filters[key];
   }
   return { ...view, filters, page: 1 };
 }
@@ -164,8 +176,9 @@ export function withFilters(view: ViewState, changes: Partial<Filters>): ViewSta
 export function nextSort(current: Sort, column: SortColumn): Sort {
   if (current === column) return `-${column}` as Sort;
   if (current === `-${column}`) return column;
-  // Cheapest, newest, lowest mileage and most recently updated first.
-  return column === "year" || column === "updated" ? (`-${column}` as Sort) : column;
+  // Cheapest, newest, lowest mileage, most recently updated, best deal and most under the
+  // market first.
+  return column === "year" || column === "updated" || column === "discount" ? (`-${column}` as Sort) : column;
 }
 
 /** How many filters are set (the badge on the phone's "Filters" button). */

@@ -9,6 +9,7 @@ import { currentLanguage } from "../i18n";
 import type { Money, PriceUnit } from "../money";
 import type { PrefectureNamer } from "../prefectures";
 import { carName, Price } from "./CarsTable";
+import { MarketSection } from "./MarketSection";
 import { PriceChart } from "./PriceChart";
 import { RateNote } from "./RateNote";
 import { Thumb } from "./Thumb";
@@ -105,6 +106,7 @@ export function CarDrawer({
   money,
   rates,
   prefecture,
+  carPath,
   onClose,
 }: {
   carId: number;
@@ -113,6 +115,8 @@ export function CarDrawer({
   money: Money;
   rates: Rates | null;
   prefecture: PrefectureNamer;
+  /** The link that opens another car in the drawer, over the same table. */
+  carPath: (id: number) => string;
   onClose: () => void;
 }) {
   const { t } = useTranslation();
@@ -271,6 +275,7 @@ export function CarDrawer({
               </a>
             </div>
             <RateNote chosen={chosen} money={money} rates={rates} />
+            <MarketSection car={car} money={money} carPath={carPath} />
             <h3>{t("drawer.priceHistory")}</h3>
             <PriceChart history={car.price_history} money={money} />
             <h3>{t("drawer.details")}</h3>

@@ -19,6 +19,7 @@ import { CarsTable } from "./CarsTable";
 import { chipText, FilterBar, filterLabel } from "./FilterBar";
 import { Pagination } from "./Pagination";
 import { SavedNotice, SaveSearchForm } from "./SaveSearch";
+import { SortSelect } from "./SortSelect";
 
 function Skeleton({ rows }: { rows: number }) {
   const { t } = useTranslation();
@@ -103,13 +104,15 @@ export function CarsPage({ search, carId }: { search: string; carId: number | nu
       go(withFilters(view, changes), options),
     [go, view],
   );
-  const openCar = useCallback(
-    (car: Car) => {
+  // A car's drawer over the table as it is.
+  const carPath = useCallback(
+    (id: number) => {
       const query = viewToSearch(view);
-      navigate(`/cars/${car.id}${query ? `?${query}` : ""}`);
+      return `/cars/${id}${query ? `?${query}` : ""}`;
     },
     [view],
   );
+  const openCar = useCallback((car: Car) => navigate(carPath(car.id)), [carPath]);
   const closeCar = useCallback(() => go(view), [go, view]);
 
   const page = cars.data;
@@ -194,6 +197,7 @@ export function CarsPage({ search, carId }: { search: string; carId: number | nu
           </span>
         </div>
         <div className="toolbar-actions">
+          <SortSelect sort={view.sort} onSort={(sort) => go({ ...view, sort, page: 1 })} />
           <button
             type="button"
             className="btn filters-toggle"
@@ -322,6 +326,7 @@ export function CarsPage({ search, carId }: { search: string; carId: number | nu
           money={money}
           rates={rates}
           prefecture={prefecture}
+          carPath={carPath}
           onClose={closeCar}
         />
       )}

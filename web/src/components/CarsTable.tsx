@@ -7,6 +7,7 @@ import { formatPrice, formatYen, isForeign } from "../money";
 import type { Money } from "../money";
 import type { PrefectureNamer } from "../prefectures";
 import type { Sort, SortColumn as Column } from "../urlState";
+import { DealBadge } from "./DealBadge";
 import { Thumb } from "./Thumb";
 
 function SortHeader({
@@ -121,6 +122,9 @@ export function CarsTable({
             <SortHeader column="price" sort={sort} onSort={onSort} className="num">
               {t("table.total")}
             </SortHeader>
+            <SortHeader column="deal" sort={sort} onSort={onSort}>
+              {t("table.deal")}
+            </SortHeader>
             <th scope="col" className="num">
               {t("table.body")}
             </th>
@@ -179,6 +183,9 @@ export function CarsTable({
                   <strong>
                     <Price yen={car.total_price_jpy} money={money} testId="car-total" />
                   </strong>
+                </td>
+                <td className="col-deal" data-label={t("table.deal")}>
+                  <DealBadge car={car} money={money} />
                 </td>
                 <td className="num col-body" data-label={t("table.bodyShort")}>
                   <Price yen={car.price_jpy} money={money} />

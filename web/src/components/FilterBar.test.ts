@@ -32,6 +32,11 @@ describe("FilterBar's table of filters", () => {
     expect(chips("?price_min=1800000", "rub")).toEqual(["≥ ₽1,000,000"]); // the yen filter, in rubles
   });
 
+  it("a list's chip names its values, any of them", () => {
+    expect(chips("?deal=good,great")).toEqual(["Great deal or Good deal"]);
+    expect(chips("?deal=overpriced")).toEqual(["Overpriced"]);
+  });
+
   it("a text filter's chip is its value as typed, a vocabulary's is labelled", () => {
     expect(chips("?prefecture=%20北海道%20&color=RED")).toEqual(["Red", "北海道"]);
   });
@@ -43,7 +48,7 @@ describe("FilterBar's table of filters", () => {
   it("the bar shows a control for every filter, the search box first", () => {
     const html = renderToStaticMarkup(
       createElement(FilterBar, {
-        filters: parseView("?make=Toyota&repair_history=true").filters,
+        filters: parseView("?make=Toyota&repair_history=true&deal=great").filters,
         makeFacets: null,
         facets: null,
         vocabulary: null,
@@ -61,7 +66,8 @@ describe("FilterBar's table of filters", () => {
       "filter-q", "filter-make", "filter-model", "filter-year-min", "filter-year-max",
       "unit-yen", "unit-man", "unit-rub", "unit-usd", "unit-eur", "filter-price-min", "filter-price-max", "filter-mileage",
       "filter-color", "filter-body", "filter-transmission", "filter-fuel", "filter-prefecture",
-      "filter-repair",
+      "filter-repair", "filter-deal", "filter-deal-great", "filter-deal-good", "filter-deal-fair",
+      "filter-deal-high", "filter-deal-overpriced",
     ]; // prettier-ignore
     expect(ids.filter((id) => known.includes(id))).toEqual(known);
     // A field without a control of its own gets its kind's, under its test id.
@@ -72,5 +78,8 @@ describe("FilterBar's table of filters", () => {
     }
     expect(html).toContain('<option value="Toyota" selected="">Toyota</option>');
     expect(html).toContain('<option value="true" selected="">Repaired (修復歴あり)</option>');
+    // A checkbox per deal band, the band's name in its colour; the chosen one ticked.
+    expect(html).toMatch(/<input type="checkbox" data-testid="filter-deal-great" checked=""\/><span class="deal deal-great">Great deal<\/span>/);
+    expect(html).toMatch(/<input type="checkbox" data-testid="filter-deal-good"\/>/);
   });
 });

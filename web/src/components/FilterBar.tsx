@@ -11,7 +11,8 @@ import type { ComponentType } from "react";
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { FacetValue, Facets, Rates } from "../api";
-import { formatKm, vocabLabel } from "../format";
+import { dealClass, dealLabel, DEALS } from "../deal";
+import { formatAnyOf, formatKm, vocabLabel } from "../format";
 import type { Vocabulary } from "../format";
 import i18n from "../i18n";
 import { formatPrice, formatYen, inputToPrice, PRICE_UNITS, priceToInput, UNIT_SYMBOL } from "../money";
@@ -85,14 +86,29 @@ export interface FlagField extends Shown<boolean> {
   kind: "flag";
   choices: { false: ParseKeys; true: ParseKeys };
 }
-export type FilterField = TextField | VocabularyField | IntField | FlagField;
+/**
+ * Any of a fixed list of values (the API takes a list): comma-separated in the URL
+ * (deal=great,good), in the list's order; values not in it are dropped. Shown as a checkbox each.
+ */
+export interface ListField extends Shown<readonly string[]> {
+  kind: "list";
+  values: readonly string[];
+  /** A value's name, in the app's language. */
+  name(value: string): string;
+  /** The class of a value's name (a deal band's colour). */
+  tone?(value: string): string;
+}
+export type FilterField = TextField | VocabularyField | IntField | FlagField | ListField;
 
-// The kinds a filter of the API's type can have: a number is an int, a boolean a flag.
+// The kinds a filter of the API's type can have: a number is an int, a boolean a flag, a list
+// a list.
 type FieldFor<V> = [V] extends [number]
   ? IntField
   : [V] extends [boolean]
     ? FlagField
-    : TextField | VocabularyField;
+    : [V] extends [readonly string[]]
+      ? ListField
+      : TextField | VocabularyField;
 type FieldTable = { readonly [K in keyof Filters]-?: FieldFor<NonNullable<Filters[K]>> };
 
 /** A text box that commits after a pause in typing, on Enter and on blur. */
@@ -427,6 +443,7 @@ const FIELDS = {
     chip: (repaired) => i18n.t(repaired ? "filters.chip.repaired" : "filters.chip.notRepaired"),
   },
   drive: { kind: "text", maxLength: 16 },
+  deal: { kind: "list", values: DEALS, name: dealLabel, tone: dealClass },
 } satisfies FieldTable; // prettier-ignore
 export const FILTER_FIELDS: FieldTable = FIELDS;
 
@@ -460,6 +477,8 @@ export function chipText(name: keyof Filters, filters: Filters, money: Money, pr
     case "text":
       if (field.chip) return field.chip(value as string, money);
       return field.facet === "prefectures" ? prefecture(value as string) : String(value);
+    case "list":
+      return field.chip ? field.chip(value as string[], money) : formatAnyOf((value as string[]).map(field.name));
   }
 }
 
@@ -488,6 +507,32 @@ function TextBox({ name, field, filters, onChange }: FieldProps<TextField | IntF
         data-testid={testIdOf(name, field)}
       />
     </label>
+  );
+}
+
+/** A list filter: a checkbox per value; none ticked is no filter. */
+function ListChecks({ name, field, filters, onChange }: FieldProps<ListField>) {
+  const chosen = (filters[name] as string[] | undefined) ?? [];
+  const toggle = (value: string, on: boolean) => {
+    const next = field.values.filter((v) => (v === value ? on : chosen.includes(v)));
+    onChange({ [name]: next.length ? next : undefined });
+  };
+  const testId = testIdOf(name, field);
+  return (
+    <fieldset className="field checks" data-testid={testId}>
+      <legend>{filterLabel(name)}</legend>
+      {field.values.map((value) => (
+        <label key={value}>
+          <input
+            type="checkbox"
+            checked={chosen.includes(value)}
+            onChange={(e) => toggle(value, e.target.checked)}
+            data-testid={`${testId}-${value}`}
+          />
+          <span className={field.tone?.(value)}>{field.name(value)}</span>
+        </label>
+      ))}
+    </fieldset>
   );
 }
 
@@ -532,6 +577,8 @@ function KindControl(props: FieldProps<FilterField>) {
       return <TextBox {...props} field={field} />;
     case "int":
       return <TextBox {...props} field={field} />;
+    case "list":
+      return <ListChecks {...props} field={field} />;
   }
 }
 

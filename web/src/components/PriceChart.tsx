@@ -1,7 +1,7 @@
 import { useTranslation } from "react-i18next";
 import type { PricePoint } from "../api";
 import { formatDate, formatDateTime } from "../format";
-import { formatPrice } from "../money";
+import { formatChange, formatPrice } from "../money";
 import type { Money } from "../money";
 
 const W = 480;
@@ -42,7 +42,7 @@ export function PriceChart({ history, money }: { history: PricePoint[]; money: M
       : t("chart.change", {
           first: formatPrice(first, money),
           latest: formatPrice(latest, money),
-          change: `${change < 0 ? "−" : "+"}${formatPrice(Math.abs(change), money)}`,
+          change: formatChange(change, money),
           count: points.length,
         });
   return (
