@@ -13,6 +13,7 @@ import { defaultName, filterPhrases, findSaved, NAME_MAX_LENGTH, searchErrorMess
 import type { Filters } from "../urlState";
 import { Link } from "./Link";
 import { Notice } from "./Notice";
+import { FormFooter } from "./FormFooter";
 
 const SEARCHES_PAGE = "/searches";
 
@@ -107,21 +108,13 @@ export function SaveSearchForm({
           <Trans i18nKey="saveSearch.notLinked" components={{ link: <Link to={SEARCHES_PAGE} /> }} />
         </p>
       )}
-      <div aria-live="assertive">
-        {error && (
-          <p className="form-error" role="alert" data-testid="save-search-error">
-            {error}
-          </p>
-        )}
-      </div>
-      <div className="form-actions">
-        <button type="submit" className="btn btn-primary" disabled={busy} aria-busy={busy}>
-          {t(busy ? "saveSearch.saving" : "saveSearch.save")}
-        </button>
-        <button type="button" className="btn" onClick={onCancel} disabled={busy}>
-          {t("app.cancel")}
-        </button>
-      </div>
+      <FormFooter
+        error={error}
+        errorTestId="save-search-error"
+        busy={busy}
+        submitLabel={t(busy ? "saveSearch.saving" : "saveSearch.save")}
+        onCancel={onCancel}
+      />
     </form>
   );
 }

@@ -11,6 +11,7 @@ import { accountErrorMessage, MIN_PASSWORD_LENGTH, passwordProblem, usernameProb
 import { Confirm } from "./Confirm";
 import { Notice } from "./Notice";
 import "./UsersPage.css";
+import { FormFooter } from "./FormFooter";
 
 /** The form or question open under one user's row. */
 type Panel = { id: number; kind: "password" | "delete" } | null;
@@ -105,21 +106,13 @@ function AddUserForm({ onAdded, onCancel }: { onAdded: (user: User) => void; onC
       <p className="hint" id="add-user-rules">
         {t("users.rules", { min: MIN_PASSWORD_LENGTH })} {t("users.adminsAlso")}
       </p>
-      <div aria-live="assertive">
-        {error && (
-          <p className="form-error" role="alert" data-testid="add-user-error">
-            {error}
-          </p>
-        )}
-      </div>
-      <div className="form-actions">
-        <button type="submit" className="btn btn-primary" disabled={busy} aria-busy={busy}>
-          {t(busy ? "users.adding" : "users.add")}
-        </button>
-        <button type="button" className="btn" onClick={onCancel} disabled={busy}>
-          {t("app.cancel")}
-        </button>
-      </div>
+      <FormFooter
+        error={error}
+        errorTestId="add-user-error"
+        busy={busy}
+        submitLabel={t(busy ? "users.adding" : "users.add")}
+        onCancel={onCancel}
+      />
     </form>
   );
 }
