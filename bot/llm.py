@@ -51,6 +51,11 @@ def _nullable(name: str, schema: Mapping[str, Any]) -> dict[str, Any]:
     prop: dict[str, Any] = {"type": [variant["type"], "null"]}
     if "enum" in variant:
         prop["enum"] = [*variant["enum"], None]
+    if "items" in variant:
+        # deal, a list of bands: strict mode needs the items' schema. Bounds (maxItems, like
+        # ge/le) are left out: CarFilters checks them on the answer.
+        items = variant["items"]
+        prop["items"] = {key: items[key] for key in ("type", "enum") if key in items}
     if "description" in schema:
         prop["description"] = schema["description"]
     return prop
@@ -88,7 +93,11 @@ You turn a used-car search message (Russian, English or Japanese) into one call 
 "150万円" = 1500000, "800k" = 800000). Other currencies: \
 {", ".join(f"1 {currency} = {yen:g} yen" for currency, yen in rates.yen_per.items())}.
 - mileage_max is in kilometres. repair_history false means no accident or repair history.
-- sort: "price" cheapest first, "-year" newest first, "mileage" lowest mileage first.
+- deal compares the price with the market price: ["great", "good"] for good deals, \
+bargains or below the market ("выгодные", "ниже рынка", "お買い得"); ["great"] for great \
+deals only ("отличная цена", "超お買い得").
+- sort: "price" cheapest first, "-year" newest first, "mileage" lowest mileage first, \
+"deal" best deals first ("самые выгодные" is both that sort and the good deals).
 - Follow-ups: when a previous search is given and the message refines it ("cheaper?", \
 "only automatic", "а красные?"), answer with the previous filters changed as asked; when it \
 names another car or is a new search, answer with the new filters only.

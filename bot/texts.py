@@ -5,6 +5,7 @@ Prices are yen, or, when the user asked in dollars, euros or roubles, that curre
 yen beside it ("$18,400 (¥2,760,000)"), at the rate the reply states with its date.
 """
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -29,7 +30,9 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 _HELP = {
     "ru": (
         "🚗 <b>Поиск машин на carsensor.net</b>\nНапишите, что ищете, обычным текстом, "
-        "например:\n{examples}\nУточнить последний поиск: «а подешевле?», «только автомат».\n"
+        "например:\n{examples}\nУточнить последний поиск: «а подешевле?», «только автомат», "
+        "«только выгодные».\n"
+        "🔥 и 👍 — цена ниже рыночной (по похожим машинам): отличная и хорошая.\n"
         "Цены без валюты — в иенах; $, € и ₽ пересчитаю по курсу.\n/reset — начать заново\n"
         "/watch запрос — сообщать о новых машинах и снижении цен (или 🔔 под результатами)\n"
         "/watches — подписки, /unwatch N — отписаться\n"
@@ -37,7 +40,8 @@ _HELP = {
     ),
     "en": (
         "🚗 <b>Used cars from carsensor.net</b>\nJust write what you want, for example:\n"
-        "{examples}\nRefine the last search: “cheaper?”, “only automatic”.\n"
+        "{examples}\nRefine the last search: “cheaper?”, “only automatic”, “only good deals”.\n"
+        "🔥 and 👍 mark great and good deals: prices below the market (similar cars' prices).\n"
         "Prices without a currency are yen; $, € and ₽ are converted.\n/reset — start afresh\n"
         "/watch search — get new cars and price drops (or 🔔 under the results)\n"
         "/watches — your saved searches, /unwatch N — stop one\n"
@@ -45,7 +49,8 @@ _HELP = {
     ),
     "ja": (
         "🚗 <b>カーセンサーの中古車検索</b>\n探している車を書いてください。例:\n{examples}\n"
-        "前回の検索を絞り込む: 「もっと安い」「オートマだけ」\n"
+        "前回の検索を絞り込む: 「もっと安い」「オートマだけ」「お買い得だけ」\n"
+        "🔥・👍 は相場（似た車の価格）より安い車です（超お買い得・お買い得）。\n"
         "通貨のない金額は円です。$・€・₽は換算します。\n/reset — 最初から\n"
         "/watch 条件 — 新着と値下げをお知らせ（検索結果の🔔でも）\n"
         "/watches — 保存した検索、/unwatch 番号 — 解除\n"
@@ -73,6 +78,12 @@ MESSAGES: dict[str, dict[str, str]] = {
             "«500万円», «до 50 тыс км»."
         ),
         "no_price": "цена по запросу",
+        "deal_great": "🔥 Отличная цена",
+        "deal_good": "👍 Хорошая цена",
+        "market": "рынок ≈ {price}",
+        "under_market": "−{percent} % к рынку",
+        "over_market": "+{percent} % к рынку",
+        "at_market": "по рынку",
         "link": "объявление",
         "more": "Ещё 5",
         "outdated": "Этот поиск устарел, напишите новый запрос.",
@@ -129,6 +140,12 @@ MESSAGES: dict[str, dict[str, str]] = {
             "“from 500k”, “500万円”, “under 50,000 km”."
         ),
         "no_price": "price on request",
+        "deal_great": "🔥 Great deal",
+        "deal_good": "👍 Good deal",
+        "market": "market ≈ {price}",
+        "under_market": "{percent}% below market",
+        "over_market": "{percent}% above market",
+        "at_market": "at market",
         "link": "listing",
         "more": "More",
         "outdated": "This search is outdated; send a new one.",
@@ -181,6 +198,12 @@ MESSAGES: dict[str, dict[str, str]] = {
             "「500万円」「150万円以下」「5万km以内」「2018年以降」のように書いてください。"
         ),
         "no_price": "応談",
+        "deal_great": "🔥 超お買い得",
+        "deal_good": "👍 お買い得",
+        "market": "相場 ≈ {price}",
+        "under_market": "相場より{percent}%安い",
+        "over_market": "相場より{percent}%高い",
+        "at_market": "相場並み",
         "link": "詳細",
         "more": "次の5台",
         "outdated": "この検索は古くなりました。新しく検索してください。",
@@ -222,6 +245,7 @@ LABELS: dict[str, dict[str, str]] = {
         "body_type": "кузов",
         "transmission": "КПП", "fuel": "топливо", "year": "год", "price": "цена",
         "mileage": "пробег", "prefecture": "префектура", "drive": "привод", "sort": "сортировка",
+        "deal": "цена к рынку",
         "km": "км",
         "sort_price": "Цена", "sort_year": "Год", "sort_mileage": "Пробег",
     },
@@ -229,6 +253,7 @@ LABELS: dict[str, dict[str, str]] = {
         "make": "make", "model": "model", "q": "grade", "color": "colour", "body_type": "body",
         "transmission": "gearbox", "fuel": "fuel", "year": "year", "price": "price",
         "mileage": "mileage", "prefecture": "prefecture", "drive": "drive", "sort": "sort",
+        "deal": "deal",
         "km": "km",
         "sort_price": "Price", "sort_year": "Year", "sort_mileage": "Mileage",
     },
@@ -237,6 +262,7 @@ LABELS: dict[str, dict[str, str]] = {
         "body_type": "ボディ", "transmission": "ミッション", "fuel": "燃料", "year": "年式",
         "price": "価格",
         "mileage": "走行距離", "prefecture": "地域", "drive": "駆動", "sort": "並び順", "km": "km",
+        "deal": "相場比",
         "sort_price": "価格", "sort_year": "年式", "sort_mileage": "走行距離",
     },
 }  # fmt: skip
@@ -257,13 +283,22 @@ VALUES: dict[str, dict[str, str]] = {
         "price": "сначала дешёвые", "-price": "сначала дорогие", "year": "сначала старые",
         "-year": "сначала новые", "mileage": "меньший пробег", "-mileage": "больший пробег",
         "updated": "давно обновлённые", "-updated": "недавно обновлённые",
+        "deal": "сначала выгодные", "-deal": "сначала дорогие к рынку",
+        "discount": "сначала наименьшая выгода в иенах",
+        "-discount": "сначала наибольшая выгода в иенах",
         "repair_false": "без ДТП", "repair_true": "после ДТП",
+        "deal_great": "отличная", "deal_good": "хорошая", "deal_fair": "рыночная",
+        "deal_high": "выше рынка", "deal_overpriced": "завышенная",
     },
     "en": {
         "price": "cheapest first", "-price": "dearest first", "year": "oldest first",
         "-year": "newest first", "mileage": "lowest mileage", "-mileage": "highest mileage",
         "updated": "least recently updated", "-updated": "recently updated",
+        "deal": "best deals first", "-deal": "worst deals first",
+        "discount": "fewest yen under market first", "-discount": "most yen under market first",
         "repair_false": "no accident history", "repair_true": "with accident history",
+        "deal_great": "great", "deal_good": "good", "deal_fair": "fair", "deal_high": "high",
+        "deal_overpriced": "overpriced",
     },
     "ja": {
         "white": "白", "black": "黒", "gray": "グレー", "silver": "シルバー", "red": "赤",
@@ -278,7 +313,11 @@ VALUES: dict[str, dict[str, str]] = {
         "price": "安い順", "-price": "高い順", "year": "年式の古い順", "-year": "年式の新しい順",
         "mileage": "走行距離の少ない順", "-mileage": "走行距離の多い順",
         "updated": "更新の古い順", "-updated": "新着順",
+        "deal": "お買い得順", "-deal": "割高順",
+        "discount": "相場との差額が小さい順", "-discount": "相場との差額が大きい順",
         "repair_false": "修復歴なし", "repair_true": "修復歴あり",
+        "deal_great": "超お買い得", "deal_good": "お買い得", "deal_fair": "相場並み",
+        "deal_high": "やや割高", "deal_overpriced": "割高",
     },
 }  # fmt: skip
 
@@ -286,6 +325,7 @@ _CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "RUB": "₽"}
 # How each language writes a day: 01.12.2026, 2026-12-01, 2026年12月1日.
 _DATES = {"ru": "{:%d.%m.%Y}", "en": "{:%Y-%m-%d}", "ja": "{0.year}年{0.month}月{0.day}日"}
 _QUOTES = {"ru": "«{}»", "en": "“{}”", "ja": "「{}」"}
+_LIST_SEPARATORS = {"ja": "・"}  # between the values of one filter; ", " elsewhere
 _UNKNOWN_SHOWN = 5  # words, each cut at 30 characters: a pasted essay is not echoed back
 
 
@@ -358,6 +398,13 @@ def describe_filter(language: str, name: str, value: Any, money: Money) -> str:
         return f"{label(language, 'mileage')} ≤ {value:,} {label(language, 'km')}"
     if name == "repair_history":
         return value_name(language, f"repair_{str(value).lower()}")
+    if name == "deal":
+        # A list (JSON) or tuple of bands; a saved search that no longer validates, as stored.
+        bands = value if isinstance(value, list | tuple) else [value]
+        named = _LIST_SEPARATORS.get(language, ", ").join(
+            value_name(language, f"deal_{band}") for band in bands
+        )
+        return f"{label(language, 'deal')}: {named}"
     if name in ("color", "body_type", "transmission", "fuel", "sort"):
         value = value_name(language, value)
     elif name == "prefecture":
@@ -397,8 +444,9 @@ def quoted(language: str, words: Sequence[str]) -> str:
 def car_lines(
     language: str, number: int, car: Mapping[str, Any], money: Money, price: str | None = None
 ) -> str:
-    """A car in three lines: name and grade; year, mileage, price (or `price`, already
-    written, e.g. a price drop) and prefecture; the link."""
+    """A car in three lines, four with a market price: name and grade; year, mileage, price
+    (or `price`, already written, e.g. a price drop) and prefecture; how the price compares
+    with the market (`market_line`); the link."""
     name = " ".join(
         str(part)
         for part in (car["make"] or car["make_ja"], car["model"] or car["model_ja"])
@@ -416,8 +464,31 @@ def car_lines(
         price,
         escape(prefecture_name(language, car["prefecture"] or "")),
     ]
-    link = f'<a href="{escape(car["url"])}">{message(language, "link")}</a>'
-    return "\n".join((title, " · ".join(part for part in details if part), link))
+    lines = [title, " · ".join(part for part in details if part)]
+    if (market := market_line(language, car, money)) is not None:
+        lines.append(market)
+    lines.append(f'<a href="{escape(car["url"])}">{message(language, "link")}</a>')
+    return "\n".join(lines)
+
+
+def market_line(language: str, car: Mapping[str, Any], money: Money) -> str | None:
+    """A car against its market price (core.valuation): a great or good deal's mark, the
+    market price, and how far under or over it the price is; None without a market price."""
+    market = car["market_price_jpy"]
+    if not market:
+        return None
+    parts = []
+    if car["deal"] in ("great", "good"):
+        parts.append(message(language, f"deal_{car['deal']}"))
+    parts.append(message(language, "market", price=money.show(market)))
+    ratio = car["deal_ratio"]
+    if ratio is not None:
+        # Cut, not rounded (the 1e-9 is float noise): a great deal (≤ 85 %) never reads as
+        # under 15 % below the market, nor a good one (above 85 %) as 15 %.
+        percent = math.floor(abs(ratio - 1) * 100 + 1e-9)
+        key = "at_market" if not percent else "under_market" if ratio < 1 else "over_market"
+        parts.append(message(language, key, percent=percent))
+    return escape(" · ".join(parts))
 
 
 def effective_price(car: Mapping[str, Any]) -> int | None:

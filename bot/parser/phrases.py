@@ -56,7 +56,7 @@ class Meaning:
 
     # A CarFilters field (q: a grade), or "relative" (cheaper, newer, less_mileage).
     field: str
-    value: str | bool
+    value: str | bool | tuple[str, ...]  # a tuple: the deal bands, any of them
     make: str | None = None  # for a model, its make
     needs_make: bool = False  # a model spelling that counts only when its make is named
     body_type: str | None = None  # the body a model spelling names too (5シリーズツーリング)
@@ -200,6 +200,8 @@ def _entries() -> Iterator[tuple[str, Meaning]]:
             yield from ((fold_phrase(s), Meaning(field, value)) for s in spellings)
     for flag, spellings in words.REPAIR_WORDS.items():
         yield from ((fold_phrase(s), Meaning("repair_history", flag)) for s in spellings)
+    for deals, spellings in words.DEAL_WORDS.items():
+        yield from ((fold_phrase(s), Meaning("deal", deals)) for s in spellings)
     for prefecture in PREFECTURES:
         foreign = lexicon.ru_noun(prefecture.en.lower(), prefecture.ru.lower(), *prefecture.also)
         for name in (prefecture.ja, prefecture.short, *foreign):

@@ -17,6 +17,8 @@ Choices a reader may look for:
   start a new search ("японский седан" after a BMW is no BMW);
 - "2 млн" alone is the most one pays (price_max); "prius 2018" is that one year;
 - "after 2017" and "newer than 2015" are strict (2018 on, 2016 on); "от 2018" is not;
+- naming a deal band means that band or better ("good deal": great or good; "great deal":
+  great); "the best deals" ("самые выгодные", お買い得順) is that filter and the deal sort;
 - "cheaper" shrinks price_min and price_max to 80 % (rounded to ¥10,000), or sorts by price
   when there is no price yet; "newer" and "less mileage" work alike (year_min + 1, 80 % km);
 - a follow-up replaces a range as a whole: "до 1 млн" after "1-2 млн" drops the old price_min.
@@ -277,7 +279,12 @@ def _is_followup(text: str, reading: _Reading, unknown: list[str]) -> bool:
         return True
     if _SEARCH.search(text) or reading.names_car or unknown:
         return False
-    return len({_CRITERIA.get(name, name) for name in reading.fields}) == 1
+    return len({_criterion(name, value) for name, value in reading.fields.items()}) == 1
+
+
+def _criterion(name: str, value: Any) -> str:
+    # "самые выгодные" sets the deal filter and the deal sort: one criterion, as a price range.
+    return "deal" if (name, value) == ("sort", "deal") else _CRITERIA.get(name, name)
 
 
 def _merge(previous: Mapping[str, Any], new: dict[str, Any]) -> dict[str, Any]:

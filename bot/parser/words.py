@@ -93,6 +93,11 @@ REPAIR_WORDS: dict[bool, tuple[str, ...]] = {
 }
 
 _SUPERLATIVE = ru_adjective("сам")
+# "The best deals" both filters and sorts: the deals (DEAL_WORDS), best first.
+_BEST_DEALS = ("best deal", "best deals", "best deals first", "best value", "deals first",
+               *ru_phrase((*_SUPERLATIVE, "наиболее"), ru_adjective("выгодн")),
+               *ru_adjective("выгоднейш"), "сначала выгодные",
+               "お買い得順", "お買い得な順", "お得な順", "お得順", "一番お買い得", "最もお買い得")
 SORT_WORDS: dict[str, tuple[str, ...]] = {
     "price": ("cheapest", "cheap", "inexpensive", "lowest price", "low price", "sort by price",
               "by price", "price low to high", *ru_adjective("дешев", "недорог", "дешевейш"),
@@ -116,6 +121,47 @@ SORT_WORDS: dict[str, tuple[str, ...]] = {
                  "just listed",
                  *ru_phrase(ru_adjective("свеж", "нов", "последн"), ("объявления", "объявлений")),
                  "新着", "新着順"),
+    # The best deals filter too; the order named alone ("by deal") sorts every car, those
+    # without a market price last.
+    "deal": (*_BEST_DEALS, "by deal", "sort by deal", "по выгодности"),
+}
+
+# Deals against the market price (core.market's bands). Naming a band means that band or
+# better, as the replies label them: "good deal", "хорошая цена" and お買い得 are great or good;
+# "great deal", "отличная цена" and 超お買い得 are great alone. 格安 and "cheap" stay the price
+# sort (SORT_WORDS): they say cheap, not cheap for the car.
+_RU_BELOW_MARKET = tuple(
+    f"{price}{below} {market}"
+    for price in ("", "цена ", "цены ", "цене ", "ценой ", "по цене ", "с ценой ")
+    for below in ("ниже", "дешевле")
+    for market in ("рынка", "рыночной", "рыночной цены", "рыночной стоимости", "среднего по рынку")
+)
+_EN_BELOW_MARKET = tuple(
+    f"{below} {market}"
+    for below in ("below", "under", "cheaper than", "priced below", "priced under")
+    for market in ("market", "the market", "market price", "market value", "market average")
+)
+DEAL_WORDS: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("great", "good"): (
+        "deals", *en_plural("good deal", "bargain", "good price"), "good value", "underpriced",
+        *_EN_BELOW_MARKET,
+        *ru_adjective("выгодн"), "выгодно", "повыгоднее", *_RU_BELOW_MARKET,
+        *ru_phrase(ru_adjective("хорош", "выгодн"), ru_noun("цена", "сделка")),
+        *ru_phrase(ru_adjective("выгодн"),
+                   ("предложение", "предложения", "предложений", *ru_noun("покупка"))),
+        "お買い得", "お得", "割安", "掘り出し物",
+        "相場より安い", "相場以下", "相場を下回る", "相場より下", "相場割れ",
+        *_BEST_DEALS,
+    ),
+    ("great",): (
+        *en_plural("great deal", "great price"), "great value",
+        *ru_phrase(ru_adjective("отличн"), ru_noun("цена", "сделка")),
+        *ru_phrase(("очень", "супер", "максимально"), ru_adjective("выгодн")),
+        *ru_adjective("супервыгодн"),
+        *(f"{much} {below} рынка" for much in ("намного", "сильно", "гораздо")
+          for below in ("ниже", "дешевле")),
+        "超お買い得", "かなりお買い得", "相場よりかなり安い",
+    ),
 }
 
 # Comparatives that refine the previous search ("а подешевле?"), when no amount is given.

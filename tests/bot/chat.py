@@ -3,6 +3,7 @@
 import asyncio
 import itertools
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,11 +12,14 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
+from sqlalchemy.orm import Session
 
 from bot.alerts import Alerts
+from core.db import make_engine
+from core.models import CrawlRun, utcnow
 from crawler.items import CarItem
 from replay.telegram_api import Call, FakeTelegram
-from tests.factories import listing
+from tests.factories import listing, store
 
 TOKEN = "123456789:TEST-token-for-the-fake-server"
 ANNA = 111  # a Russian-speaking user; in a private chat, the chat id is the user id
@@ -50,6 +54,20 @@ OTHER_CARS = (
     listing("X3", color="red", total_price_jpy=900_000),  # a red Toyota
     bmw("X4", 1_300_000, 2016, 50_000, "東京都", is_active=False),  # sold
 )
+
+
+def crawl_stored(db_url: str, *items: CarItem) -> None:
+    """A crawl that stored `items` now: the listings through the crawler's storage, then the
+    finished crawl_runs row its final report (crawler.extensions.RunReport) writes."""
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        store(session, *items)
+        session.add(CrawlRun(
+            shard="manual", node="test", job_id=f"manual-{uuid.uuid4().hex}", status="finished",
+            outcome="finished", items_stored=max(len(items), 1), progress_at=utcnow(),
+        ))  # fmt: skip
+        session.commit()
+    engine.dispose()
 
 
 def golf(external_id: str, grade: str, total: int, photo: bool = True) -> CarItem:

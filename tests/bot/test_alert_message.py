@@ -25,6 +25,7 @@ def car(number: int, total: int, grade: str = "320i") -> dict[str, Any]:
         "grade": grade, "year": 2019, "mileage_km": 12_000, "total_price_jpy": total,
         "price_jpy": total - 90_000, "prefecture": "東京都",
         "url": f"https://www.carsensor.net/usedcar/detail/AU{number:010d}/index.html",
+        "market_price_jpy": None, "deal": None, "deal_ratio": None,
     }  # fmt: skip
 
 
@@ -55,6 +56,24 @@ def test_an_alert_names_the_search_the_rate_both_lists_and_the_web_link() -> Non
         '<a href="https://www.carsensor.net/usedcar/detail/AU0000000100/index.html">listing</a>'
         f'\n\n<a href="{WEB}/?make=BMW&amp;sort=-updated">See all in the web app</a>'
     )
+
+
+def test_an_alerts_cars_state_their_market_price_and_the_deals_are_marked() -> None:
+    told = alert(1, 1)
+    told.new[0].update(market_price_jpy=2_000_000, deal="great", deal_ratio=0.75)
+    told.drops[0].car.update(market_price_jpy=2_000_000, deal="good", deal_ratio=0.9)
+
+    text = alert_text(told, RATES, WEB)
+
+    # The same lines as a search reply's, after the price (or the drop) of each car.
+    assert (
+        "2019 · 12,000 km · $10,000 (¥1,500,000) · Tokyo\n"
+        "🔥 Great deal · market ≈ $13,333 (¥2,000,000) · 25% below market\n<a href="
+    ) in text
+    assert (
+        "$13,333 (¥2,000,000) → $12,000 (¥1,800,000), −10% · Tokyo\n"
+        "👍 Good deal · market ≈ $13,333 (¥2,000,000) · 10% below market\n<a href="
+    ) in text
 
 
 def test_more_than_ten_say_how_many_the_alert_shows() -> None:

@@ -28,7 +28,6 @@ from core.db import async_session_factory, make_async_engine, make_engine
 from core.migrate import migrate
 from core.models import CrawlRun, SavedSearch, User, utcnow
 from core.settings import Settings
-from crawler.items import CarItem
 from replay import ROOT
 from replay.crawl import run_crawl
 from replay.site import FakeCar, ReplaySite
@@ -40,32 +39,18 @@ from tests.bot.chat import (
     Conversation,
     alerts_to,
     bmw,
+    crawl_stored,
     eventually,
     methods,
     only_message,
     settled,
     url,
 )
-from tests.factories import store
 
 pytestmark = pytest.mark.anyio
 
 BORIS = 222  # a second chat
 ARTIFACT = ROOT / "test-artifacts" / "bot" / "alert.json"
-
-
-def crawl_stored(db_url: str, *items: CarItem) -> None:
-    """A crawl that stored `items` now: the listings through the crawler's storage, then the
-    finished crawl_runs row its final report (crawler.extensions.RunReport) writes."""
-    engine = make_engine(db_url)
-    with Session(engine) as session:
-        store(session, *items)
-        session.add(CrawlRun(
-            shard="manual", node="test", job_id=f"manual-{uuid.uuid4().hex}", status="finished",
-            outcome="finished", items_stored=max(len(items), 1), progress_at=utcnow(),
-        ))  # fmt: skip
-        session.commit()
-    engine.dispose()
 
 
 def saved_searches(db_url: str) -> list[SavedSearch]:

@@ -37,7 +37,7 @@ NOTHING = {
     "make": None, "model": None, "year_min": None, "year_max": None, "price_min": None,
     "price_max": None, "mileage_max": None, "color": None, "body_type": None,
     "transmission": None, "fuel": None, "prefecture": None, "repair_history": None, "drive": None,
-    "sort": None,
+    "deal": None, "sort": None,
 }  # fmt: skip
 
 
@@ -86,7 +86,12 @@ async def test_request_carries_the_strict_tool_the_forced_choice_and_the_makes(
     assert {"red", "white", None} <= set(properties["color"]["enum"])
     assert {"suv", "sedan", None} <= set(properties["body_type"]["enum"])
     assert {"hybrid", "diesel", None} <= set(properties["fuel"]["enum"])
-    assert {"price", "-year", "mileage", None} <= set(properties["sort"]["enum"])
+    assert {"price", "-year", "mileage", "deal", None} <= set(properties["sort"]["enum"])
+    # An array of the deal bands, or null: strict mode needs the items' schema.
+    assert properties["deal"]["type"] == ["array", "null"]
+    assert properties["deal"]["items"] == {
+        "type": "string", "enum": ["great", "good", "fair", "high", "overpriced"]
+    }  # fmt: skip
     system, user = request["messages"]
     assert system["role"] == "system"
     assert "- BMW: 3 Series, X5\n- Toyota: Prius, Aqua" in system["content"]
@@ -105,6 +110,32 @@ async def test_valid_arguments_become_the_filters(
 
     assert result.filters == chosen
     assert (result.source, result.language, result.notes) == ("llm", "ru", ())
+
+
+async def test_deal_bands_and_the_deal_sort_become_the_filters(
+    openai_server: FakeOpenAI, interpreter: Interpreter
+) -> None:
+    previous = {"make": "Toyota", "model": "Prius", "price_max": 2_000_000}
+    chosen = {"deal": ["great", "good"], "sort": "deal"}
+    openai_server.script(
+        tool_call(arguments(make="Toyota", model="Prius", deal=["great"])),
+        tool_call(arguments(**previous, **chosen)),
+        tool_call(arguments(make="Toyota", deal=["great", "cheap"])),
+    )
+
+    great = await interpreter("приусы, которые стоят меньше похожих", None, DEFAULT_RATES)
+    followup = await interpreter("а самые выгодные?", previous, DEFAULT_RATES)
+    wrong = await interpreter("toyota cheap deals", None, DEFAULT_RATES)
+
+    assert (great.filters, great.source) == (
+        {"make": "Toyota", "model": "Prius", "deal": ["great"]}, "llm"
+    )  # fmt: skip
+    assert (followup.filters, followup.followup) == (previous | chosen, True)
+    # A band CarFilters does not know drops the deal filter, not the search.
+    assert wrong.filters == {"make": "Toyota"}
+    assert wrong.ignored == ("deal=['great', 'cheap']",)
+    prompt = openai_server.requests[0]["messages"][0]["content"]
+    assert '["great", "good"] for good deals' in prompt and '"deal" best deals first' in prompt
 
 
 async def test_invalid_values_are_dropped_and_noted(

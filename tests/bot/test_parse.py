@@ -349,6 +349,78 @@ def test_sorts(text: str, sort: str) -> None:
     assert parse(text) == {"sort": sort}
 
 
+GOOD_DEALS = ["great", "good"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Good deals, any language, any form: great or good.
+        ("выгодные", {"deal": GOOD_DEALS}),
+        ("выгодный", {"deal": GOOD_DEALS}),
+        ("выгодная", {"deal": GOOD_DEALS}),
+        ("выгодное", {"deal": GOOD_DEALS}),
+        ("выгодных", {"deal": GOOD_DEALS}),
+        ("выгодно", {"deal": GOOD_DEALS}),
+        ("дешевле рынка", {"deal": GOOD_DEALS}),  # not "дешевле", cheaper
+        ("ниже рынка", {"deal": GOOD_DEALS}),
+        ("по цене ниже рыночной", {"deal": GOOD_DEALS}),  # not "по цене", the price sort
+        ("по хорошей цене", {"deal": GOOD_DEALS}),
+        ("выгодные предложения", {"deal": GOOD_DEALS}),
+        ("good deals", {"deal": GOOD_DEALS}),
+        ("a good deal", {"deal": GOOD_DEALS}),
+        ("deals", {"deal": GOOD_DEALS}),
+        ("bargains", {"deal": GOOD_DEALS}),
+        ("below market", {"deal": GOOD_DEALS}),
+        ("under market value", {"deal": GOOD_DEALS}),
+        ("cheaper than the market", {"deal": GOOD_DEALS}),
+        ("お買い得", {"deal": GOOD_DEALS}),
+        ("お得な", {"deal": GOOD_DEALS}),
+        ("割安", {"deal": GOOD_DEALS}),
+        ("相場より安い", {"deal": GOOD_DEALS}),  # not より安い, cheaper
+        # The top band named: great alone.
+        ("great deals", {"deal": ["great"]}),
+        ("отличная цена", {"deal": ["great"]}),
+        ("очень выгодные", {"deal": ["great"]}),
+        ("намного ниже рынка", {"deal": ["great"]}),
+        ("超お買い得", {"deal": ["great"]}),
+        # The best deals: the filter and the deal sort; the order alone: the sort alone.
+        ("самые выгодные", {"deal": GOOD_DEALS, "sort": "deal"}),
+        ("самое выгодное", {"deal": GOOD_DEALS, "sort": "deal"}),
+        ("best deals first", {"deal": GOOD_DEALS, "sort": "deal"}),
+        ("best deals", {"deal": GOOD_DEALS, "sort": "deal"}),
+        ("お買い得順", {"deal": GOOD_DEALS, "sort": "deal"}),
+        ("sort by deal", {"sort": "deal"}),
+        ("по выгодности", {"sort": "deal"}),
+        # Cheap is the price, not the market: the price sort, as before.
+        ("cheap", {"sort": "price"}),
+        ("格安", {"sort": "price"}),
+    ],
+)
+def test_deals(text: str, expected: dict[str, Any]) -> None:
+    result = parse_query(text, today=TODAY, rates=RATES)
+    assert (result.filters, result.unknown) == (expected, ())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("выгодные приусы до 2 млн 2018+",
+         {"make": "Toyota", "model": "Prius", "year_min": 2018, "price_max": 2_000_000,
+          "deal": GOOD_DEALS}),
+        ("самые выгодные приусы",
+         {"make": "Toyota", "model": "Prius", "deal": GOOD_DEALS, "sort": "deal"}),
+        ("white SUV below market under 3m",
+         {"color": "white", "body_type": "suv", "price_max": 3_000_000, "deal": GOOD_DEALS}),
+        ("お買い得なプリウス 2018年以降",
+         {"make": "Toyota", "model": "Prius", "year_min": 2018, "deal": GOOD_DEALS}),
+    ],
+)  # fmt: skip
+def test_deals_combine_with_the_other_criteria(text: str, expected: dict[str, Any]) -> None:
+    result = parse_query(text, today=TODAY, rates=RATES)
+    assert (result.filters, result.unknown) == (expected, ())
+
+
 @pytest.mark.parametrize(
     ("text", "repair"),
     [
@@ -461,6 +533,14 @@ PREVIOUS = {"make": "BMW", "color": "red", "price_max": 2_000_000}
          {"make": "Toyota", "model": "Prius", "price_max": 1_000_000}),
         # a comparative with an amount is just the amount
         ("дешевле 1 млн", PREVIOUS, {**PREVIOUS, "price_max": 1_000_000}),
+        # deals refine the last search; the best deals too, though they set the sort as well
+        ("а только выгодные", PREVIOUS, {**PREVIOUS, "deal": ["great", "good"]}),
+        ("выгодные", PREVIOUS, {**PREVIOUS, "deal": ["great", "good"]}),
+        ("самые выгодные", PREVIOUS, {**PREVIOUS, "deal": ["great", "good"], "sort": "deal"}),
+        ("only great deals", PREVIOUS, {**PREVIOUS, "deal": ["great"]}),
+        ("お買い得だけ", PREVIOUS, {**PREVIOUS, "deal": ["great", "good"]}),
+        ("а подешевле?", {**PREVIOUS, "deal": ["great"]},
+         {**PREVIOUS, "price_max": 1_600_000, "deal": ["great"]}),
     ],
 )  # fmt: skip
 def test_followups(text: str, previous: dict[str, Any], expected: dict[str, Any]) -> None:
@@ -785,7 +865,8 @@ def test_eval_set_shape() -> None:
     for record in records:
         assert set(record) <= {"query", "lang", "today", "rates", "previous", "expected"}
         expected = CarFilters.model_validate(record["expected"])
-        assert expected.model_dump(exclude_unset=True) == record["expected"]
+        # As JSON: the deal bands are a list there, as in the parser's filters.
+        assert expected.model_dump(mode="json", exclude_unset=True) == record["expected"]
 
 
 def test_eval_accuracy(record_property: Any) -> None:
@@ -854,9 +935,8 @@ ODD = [
 
 
 def _assert_valid(result_filters: dict[str, Any]) -> None:
-    assert (
-        CarFilters.model_validate(result_filters).model_dump(exclude_unset=True) == result_filters
-    )
+    valid = CarFilters.model_validate(result_filters)
+    assert valid.model_dump(mode="json", exclude_unset=True) == result_filters
 
 
 @pytest.mark.parametrize("text", ODD)
