@@ -10,6 +10,7 @@ Run it alone with `python -m replay --port 8081 --cars 600`.
 
 import argparse
 import logging
+import math
 import random
 import re
 import threading
@@ -126,6 +127,32 @@ _AREAS = (
 _CATCHES = ("禁煙車", "ワンオーナー 禁煙車", "")
 _SHOPS = ("オートギャラリー", "カーセンター", "モータース", "自動車販売", "ユーポス")
 
+# Each model's price level (万円: the body price at age 0 and 0 km), fitted on the real listings
+# (below) for アルファード, セレナ and デリカD:5, else about the upper grade's new price, as theirs.
+_PRICE_LEVELS = {
+    "プリウス": 370, "アクア": 260, "アルファード": 789, "ハリアー": 500,
+    "ランドクルーザープラド": 550, "ノート": 250, "セレナ": 418, "スカイライン": 600,
+    "N-BOX": 220, "フィット": 240, "CX-5": 400, "ロードスター": 340, "レヴォーグ": 400,
+    "ジムニー": 200, "タント": 200, "デリカD:5": 656, "RX": 800, "3シリーズ": 650,
+    "Cクラス": 700, "ゴルフ": 450,
+}  # fmt: skip
+# The price law: a Huber regression of log body price on age, log(1 + km / 10,000) and repair
+# history with a level per model, on ../shared/carsensor-data/listings.jsonl (4,416 listings of
+# 2008 or later with a body price and a mileage, seen in 2026).
+PRICE_YEAR = 2026  # age 0
+DEPRECIATION_PER_YEAR = 0.101  # log price per year of age
+MILEAGE_SLOPE = 0.120  # log price per unit of log(1 + km / 10,000)
+REPAIR_DISCOUNT = 0.213  # log price, 修復歴あり
+UNKNOWN_MILEAGE_KM = 55_000  # the file's median mileage
+# Log-Laplace noise, heavier-tailed than a lognormal: on the same file, log(price ÷ core.market's
+# leave-one-out estimate) has quantiles 5/10/90/95 % of −0.32/−0.22/+0.18/+0.28 and 11 % of
+# prices below −20 %, 9 % above +20 % (a lognormal with its median spread: 5 %). Scale 0.12
+# gives a generated catalog the same: −0.28/−0.20/+0.18/+0.26, 10 % and 8 %. This is the spread
+# around comparables, not the regression's residual, which holds grades and generations.
+NOISE_SCALE = 0.12
+# Fees (total − body), uniform: the file's have p5 6.2万, median 11.9万, p95 19.2万 at any price.
+FEES_MAN = (5.5, 19.5)
+
 
 def _era(year: int, rng: random.Random) -> str:
     if year > 2019 or (year == 2019 and rng.random() < 0.5):
@@ -148,6 +175,28 @@ def _inspection(rng: random.Random) -> str:
     return f"{year}(R{year - 2018:02d})年{rng.randrange(1, 13):02d}月"
 
 
+def _uniform(rng: random.Random, steps: int) -> float:
+    """A uniform draw in (0, 1) made of one `rng.randrange(steps)`."""
+    return (rng.randrange(steps) + 0.5) / steps
+
+
+def _body_price(level: int, year: int, km: int | None, repaired: bool, quantile: float) -> float:
+    """The body price in 万円 (one decimal): the level, depreciated by age, mileage and repair
+    history, times log-Laplace noise at `quantile` (0 < quantile < 1)."""
+    age = PRICE_YEAR - year
+    log_mileage = math.log1p((UNKNOWN_MILEAGE_KM if km is None else km) / 10_000)
+    # The Laplace distribution's inverse CDF: one uniform draw gives one noise value.
+    noise = NOISE_SCALE * math.copysign(-math.log(1 - 2 * abs(quantile - 0.5)), quantile - 0.5)
+    log_price = (
+        math.log(level)
+        - DEPRECIATION_PER_YEAR * age
+        - MILEAGE_SLOPE * log_mileage
+        - (REPAIR_DISCOUNT if repaired else 0.0)
+        + noise
+    )
+    return round(math.exp(log_price), 1)
+
+
 def make_catalog(size: int, *, seed: int = 1) -> list[FakeCar]:
     """`size` plausible listings with unique ids, the same for the same seed."""
     rng = random.Random(seed)
@@ -157,28 +206,34 @@ def make_catalog(size: int, *, seed: int = 1) -> list[FakeCar]:
             _MODELS
         )
         year = rng.randrange(2008, 2026)
-        base = rng.randrange(300, 8_000) / 10
-        price = None if rng.random() < 0.02 else f"{base:.1f}"
-        total = (
-            None
-            if price is None or rng.random() < 0.05
-            else f"{base + rng.randrange(80, 400) / 10:.1f}"
-        )  # noqa: E501
+        # The noise and the fee take the draws of the old uniform price and fee (7,700 and 320
+        # steps), and every draw keeps its place: a seed's cars keep their other fields.
+        quantile = _uniform(rng, 7_700)
+        priced = rng.random() >= 0.02
+        fee = (
+            round(FEES_MAN[0] + (FEES_MAN[1] - FEES_MAN[0]) * _uniform(rng, 320), 1)
+            if priced and rng.random() >= 0.05
+            else None
+        )
         prefecture, city = rng.choice(_AREAS)
         shop_no = rng.randrange(1, 400)
         photo = f"//ccsrpcma.carsensor.net/CSphoto/bkkn/{shop_no:03d}/{n:06d}/U{seed:03d}{n:07d}"
         mission = rng.choice(_MISSIONS.get(fuel, ("インパネCVT", "フロアAT")))
+        grade, catch, era = rng.choice(grades.split(";")), rng.choice(_CATCHES), _era(year, rng)
+        km = None if rng.random() < 0.01 else rng.randrange(5, 150_000)
+        color = rng.choice(_COLORS)
+        inspection = rng.choice(("車検整備付", "車検整備無", _inspection(rng)))
+        repair = rng.choice(("なし", "なし", "なし", "あり"))
+        body_man = _body_price(_PRICE_LEVELS[model_ja], year, km, repair == "あり", quantile)
         cars.append(
             FakeCar(
                 external_id=f"AU{6_000_000_000 + seed * 10_000_000 + n}",
                 make_ja=make_ja, make_code=code, model_ja=model_ja, model_code=model_code,
-                grade=rng.choice(grades.split(";")), catch=rng.choice(_CATCHES),
-                year=year, era=_era(year, rng),
-                mileage=_mileage(None if rng.random() < 0.01 else rng.randrange(5, 150_000)),
-                price_man=price, total_man=total, body_ja=body, color_ja=rng.choice(_COLORS),
-                mission_ja=mission, displacement=cc,
-                inspection=rng.choice(("車検整備付", "車検整備無", _inspection(rng))),
-                repair=rng.choice(("なし", "なし", "なし", "あり")),
+                grade=grade, catch=catch, year=year, era=era, mileage=_mileage(km),
+                price_man=f"{body_man:.1f}" if priced else None,
+                total_man=None if fee is None else f"{body_man + fee:.1f}",
+                body_ja=body, color_ja=color,
+                mission_ja=mission, displacement=cc, inspection=inspection, repair=repair,
                 prefecture=prefecture, city=city,
                 shop_name=f"{rng.choice(_SHOPS)} {city}店", shop_path=f"/shop/x/{shop_no:09d}/",
                 fuel_ja=fuel, drive_ja=rng.choice(("2WD", "4WD")), seats=f"{seats}名",
