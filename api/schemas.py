@@ -15,7 +15,8 @@ from pydantic import (
 
 from core import crawls, vocab
 from core.filters import CarFilters
-from core.models import LISTED_COLUMNS, SHOWN_COLUMNS, Car
+from core.market import days_on_market
+from core.models import LISTED_COLUMNS, SHOWN_COLUMNS, Car, utcnow
 from core.prefectures import prefecture_by_ja
 
 
@@ -77,6 +78,16 @@ class _Car(BaseModel):
         """The prefecture in English (Osaka for 大阪府), or None when unknown."""
         found = prefecture_by_ja(getattr(self, "prefecture", None))
         return found.en if found else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def days_on_market(self) -> int | None:
+        """Whole days on sale: to now, or to when it was last seen once gone."""
+        first_seen_at: datetime | None = getattr(self, "first_seen_at", None)
+        if first_seen_at is None:
+            return None
+        gone_at = None if getattr(self, "is_active", True) else getattr(self, "last_seen_at", None)
+        return days_on_market(first_seen_at, gone_at, now=utcnow())
 
 
 class _CarDetail(_Car):

@@ -19,6 +19,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import accumulate
 
 NEIGHBOURS = 15
@@ -202,6 +203,11 @@ def comparables(
     if len(nearest) < max(1, min_comparables):
         return []
     return [(distance, id_) for distance, _, id_ in nearest]
+
+
+def days_on_market(first_seen_at: datetime, gone_at: datetime | None, *, now: datetime) -> int:
+    """Whole days a listing has been on sale: to now, or to when it was last seen once gone."""
+    return max(0, ((gone_at or now) - first_seen_at).days)
 
 
 def deal(price_jpy: int | None, market_price_jpy: int | None) -> str | None:

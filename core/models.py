@@ -231,7 +231,6 @@ class Car(Base):
     deal_ratio: Mapped[float | None] = mapped_column(Double, info=LISTED)
     # Market price − total price: how many yen under the market (negative: over it).
     market_discount_jpy: Mapped[int | None] = mapped_column(BigInteger, info=LISTED)
-    days_on_market: Mapped[int | None] = mapped_column(Integer, info=LISTED)
     # The last change of the total price (else the body price): new minus old, and when.
     price_change_jpy: Mapped[int | None] = mapped_column(BigInteger, info=LISTED)
     price_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=LISTED)

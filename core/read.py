@@ -1,4 +1,5 @@
-"""Every read of the cars, for the API and the bot: a page, the total, facets, one car, export.
+"""Every read of the cars, for the API and the bot: a page, the total, facets, one car, export,
+a car's comparables and a model's market.
 
 Async functions on an AsyncSession from core.db's engine. Totals and facets can take tens of
 milliseconds (a filter no index serves counts every matching row), so they are kept in one
@@ -7,19 +8,27 @@ cache, `Totals`, until the cars change.
 
 import asyncio
 import time
+from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from statistics import median, quantiles
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core.filters import CARS, CarFilters, cars_query, filter_conditions
-from core.models import Car
+from core.filters import CARS, LISTED, CarFilters, cars_query, filter_conditions
+from core.market import comparables, days_on_market
+from core.models import Car, utcnow
 from core.paging import Page, encode_cursor, null_tail, page_query
+from core.valuation import READ, in_market, market_listing, model_key
 
 V = TypeVar("V")
 EXPORT_BATCH = 1000
+# GET /api/market's mileage bands, [from, to) in km, the last open-ended, and its most dots.
+MILEAGE_BANDS_KM = (0, 10_000, 30_000, 50_000, 80_000, 120_000)
+MAX_POINTS = 3_000
 # The facets: each a column whose distinct values are counted (makes also by model).
 FACET_COLUMNS = {
     "colors": CARS.c.color,
@@ -163,3 +172,110 @@ class Totals:
         return await self.get(
             ("facets", filters), lambda: facets(filters, session=session), session=session
         )
+
+
+async def comparables_of(
+    car_id: int, *, session: AsyncSession, min_comparables: int
+) -> list[dict[str, Any]] | None:
+    """The listed columns of the cars that car `car_id` is priced against, nearest first, as
+    the estimator picks them now; None if there is no such car.
+
+    Only an active car with an estimate has comparables.
+    """
+    car = (await session.execute(select(*READ).where(CARS.c.id == car_id))).one_or_none()
+    if car is None:
+        return None
+    key = model_key(car)
+    if key is None or not car.is_active:
+        return []
+    name = func.coalesce(func.nullif(CARS.c.model_ja, ""), CARS.c.model)
+    same_model = select(*READ).where(
+        CARS.c.make == car.make, name == (car.model_ja or car.model), in_market(utcnow())
+    )
+    listings = [market_listing(row, key) for row in await session.execute(same_model)]
+    nearest = comparables(listings, market_listing(car, key), min_comparables=min_comparables)
+    ids = [id_ for _, id_ in nearest]
+    rows = (await session.execute(LISTED.where(CARS.c.id.in_(ids)))).mappings()
+    found = {row["id"]: dict(row) for row in rows}
+    return [found[id_] for id_ in ids if id_ in found]
+
+
+def _quartiles(values: list[int]) -> dict[str, int]:
+    """p25, median and p75 of `values` (at least one), interpolated."""
+    low, middle, high = quantiles(values * 2 if len(values) == 1 else values, method="inclusive")
+    return {"p25_jpy": round(low), "median_jpy": round(middle), "p75_jpy": round(high)}
+
+
+def _median(values: list[int]) -> int | None:
+    return round(median(values)) if values else None
+
+
+async def market_stats(
+    make: str, model: str, model_ja: str | None, *, session: AsyncSession
+) -> dict[str, Any]:
+    """A model's market now, from its active listings: total prices overall, by year and by
+    mileage band, the estimated curve by year, days on market, and the listings as points.
+    """
+    conditions = filter_conditions(CarFilters(make=make, model=model))
+    if model_ja is not None:
+        conditions.append(CARS.c.model_ja == model_ja)
+    query = select(
+        CARS.c.id, CARS.c.year, CARS.c.mileage_km, CARS.c.total_price_jpy,
+        CARS.c.market_price_jpy, CARS.c.deal, CARS.c.first_seen_at,
+    ).where(*conditions).order_by(CARS.c.id)  # fmt: skip
+    rows = (await session.execute(query)).all()
+    now = utcnow()
+    priced = [row for row in rows if row.total_price_jpy]
+    by_year: dict[int, list[Any]] = defaultdict(list)
+    by_band: dict[int, list[int]] = defaultdict(list)
+    for row in priced:
+        if row.year is not None:
+            by_year[row.year].append(row)
+        if row.mileage_km is not None:
+            by_band[bisect_right(MILEAGE_BANDS_KM, row.mileage_km) - 1].append(row.total_price_jpy)
+    dated = [row for row in priced if row.year is not None]
+    # At most MAX_POINTS dots, spread evenly over the listings in id order.
+    step = max(1, len(dated) / MAX_POINTS)
+    shown = [dated[int(n * step)] for n in range(min(len(dated), MAX_POINTS))]
+    return {
+        "make": make,
+        "model": model,
+        "model_ja": model_ja,
+        "count": len(priced),
+        **(_quartiles([row.total_price_jpy for row in priced]) if priced else {}),
+        "median_days_on_market": _median(
+            [days_on_market(row.first_seen_at, None, now=now) for row in rows]
+        ),
+        "by_year": [
+            {
+                "year": year,
+                "count": len(cars),
+                **_quartiles([car.total_price_jpy for car in cars]),
+                "market_median_jpy": _median(
+                    [car.market_price_jpy for car in cars if car.market_price_jpy is not None]
+                ),
+            }
+            for year, cars in sorted(by_year.items())
+        ],
+        "by_mileage": [
+            {
+                "min_km": MILEAGE_BANDS_KM[band],
+                "max_km": MILEAGE_BANDS_KM[band + 1] if band + 1 < len(MILEAGE_BANDS_KM) else None,
+                "count": len(prices),
+                **_quartiles(prices),
+            }
+            for band, prices in sorted(by_band.items())
+        ],
+        "points": [
+            {
+                "id": row.id,
+                "year": row.year,
+                "mileage_km": row.mileage_km,
+                "total_price_jpy": row.total_price_jpy,
+                "market_price_jpy": row.market_price_jpy,
+                "deal": row.deal,
+            }
+            for row in shown
+        ],
+        "points_total": len(dated),
+    }

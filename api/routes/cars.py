@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.deps import EngineDep, SessionDep, SettingsDep, TotalsDep, require_access_token
 from api.schemas import CarDetail, CarPage, Comparables, Facets, Problem
-from core import read, valuation
+from core import read
 from core.filters import CarFilters
 from core.models import LISTED_COLUMNS
 from core.paging import InvalidCursor, Page
@@ -120,7 +120,7 @@ async def get_car(session: SessionDep, car_id: CarId) -> Any:
 async def get_comparables(session: SessionDep, settings: SettingsDep, car_id: CarId) -> Any:
     """The listings the car's market price is estimated from, nearest first, as they are now;
     none for a car without an estimate."""
-    items = await valuation.comparables_of(
+    items = await read.comparables_of(
         car_id, session=session, min_comparables=settings.market_min_comparables
     )
     if items is None:

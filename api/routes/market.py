@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.deps import SessionDep, require_access_token
 from api.schemas import MarketStats, Problem
-from core import valuation
+from core import read
 
 router = APIRouter(
     prefix="/api",
@@ -41,4 +41,4 @@ async def market(session: SessionDep, which: Annotated[ModelQuery, Query()]) -> 
     """Count, median, p25 and p75 of the total price of the model's active listings, overall,
     by year and by mileage band; the median of the estimated market price by year; the median
     days on market; and the listings as (year, price) points."""
-    return await valuation.market_stats(which.make, which.model, which.model_ja, session=session)
+    return await read.market_stats(which.make, which.model, which.model_ja, session=session)

@@ -1,5 +1,5 @@
-"""cars: the discount under the market price, and the deal and discount sorts; when the market
-values took in a crawl
+"""cars: the discount under the market price, and the deal and discount sorts; days on market
+derived, not stored; when the market values took in a crawl
 
 Revision ID: 0015
 Revises: 0014
@@ -21,12 +21,14 @@ SORTS = (("deal", "deal_ratio"), ("discount", "market_discount_jpy"))
 
 def upgrade() -> None:
     """Add market_discount_jpy (NULL until the next recompute), the two sorts' indexes, and
-    crawl_runs.market_valued_at.
+    crawl_runs.market_valued_at. Drop days_on_market: it grew by one every day for every car on
+    sale, so the daily recompute rewrote every row; the API derives it (core.market).
 
     As migration 0002's sorts: (is_active, key, id), and on PostgreSQL a DESC NULLS LAST twin
     (SQLite reads the ascending one backwards).
     """
     op.add_column("cars", sa.Column("market_discount_jpy", sa.BigInteger()))
+    op.drop_column("cars", "days_on_market")
     op.add_column("crawl_runs", sa.Column("market_valued_at", sa.DateTime(timezone=True)))
     for name, key in SORTS:
         op.create_index(f"ix_cars_sort_{name}", "cars", ["is_active", key, "id"])
@@ -45,4 +47,5 @@ def downgrade() -> None:
             op.drop_index(f"ix_cars_sort_{name}_desc", "cars")
         op.drop_index(f"ix_cars_sort_{name}", "cars")
     op.drop_column("crawl_runs", "market_valued_at")
+    op.add_column("cars", sa.Column("days_on_market", sa.Integer()))
     op.drop_column("cars", "market_discount_jpy")

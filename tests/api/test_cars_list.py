@@ -205,7 +205,7 @@ def test_items_carry_every_field(
     body = client.get("/api/cars", headers=auth).json()
     assert body["page"] == 1 and body["page_size"] == 20 and body["total"] == 1
     item = body["items"][0]
-    assert list(item) == [*LISTED_COLUMNS, "prefecture_en"]
+    assert list(item) == [*LISTED_COLUMNS, "prefecture_en", "days_on_market"]
     assert item["prefecture"] == "東京都" and item["prefecture_en"] == "Tokyo"
     assert item["make_ja"] == "トヨタ" and item["model_ja"] == "プリウス"
     assert item["price_jpy"] == 2_016_000 and item["total_price_jpy"] == 2_100_000

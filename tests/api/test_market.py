@@ -1,17 +1,19 @@
 """Market values in the API: the deal filter and sorts, GET /api/market and the comparables."""
 
 import random
+from datetime import timedelta
 from statistics import median, quantiles
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.market import DEALS, Listing, comparables
-from core.models import Car
-from core.valuation import MILEAGE_BANDS_KM, recompute
+from core.models import Car, utcnow
+from core.read import MILEAGE_BANDS_KM
+from core.valuation import recompute
 from tests.factories import listing, store
 
 MIN_COMPARABLES = 5
@@ -215,3 +217,20 @@ def test_a_car_without_an_estimate_has_no_comparables(
     response = client.get(f"/api/cars/{valued['FIT1'].id}/comparables", headers=auth)
     assert response.status_code == 200 and response.json() == {"items": []}
     assert client.get("/api/cars/999999/comparables", headers=auth).status_code == 404
+
+
+def test_days_on_market_are_counted_to_now_or_to_when_a_car_went(
+    client: TestClient, session: Session, auth: dict[str, str]
+) -> None:
+    now = utcnow()
+    store(session, listing("OLD"), listing("GONE"), at=now - timedelta(days=10, hours=1))
+    store(session, listing("OLD"), at=now)
+    session.execute(update(Car).where(Car.external_id == "GONE")
+                    .values(is_active=False, last_seen_at=now - timedelta(days=6)))  # fmt: skip
+    session.commit()
+    on_sale = client.get("/api/cars", headers=auth).json()["items"]
+    assert [(car["external_id"], car["days_on_market"]) for car in on_sale] == [("OLD", 10)]
+    gone = client.get("/api/cars", params={"is_active": False}, headers=auth).json()["items"]
+    assert gone[0]["days_on_market"] == 4
+    detail = client.get(f"/api/cars/{on_sale[0]['id']}", headers=auth).json()
+    assert detail["days_on_market"] == 10

@@ -4,13 +4,14 @@ accuracy on the real carsensor file in ../shared (skipped where it is absent).""
 import math
 import random
 import statistics
+from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 
 import pytest
 
 from bench.market_bench import DATA, as_listings, load, mdape, model_year_median
 from core import market
-from core.market import DEALS, Estimate, Listing, deal, estimate_all
+from core.market import DEALS, Estimate, Listing, days_on_market, deal, estimate_all
 
 MODEL = "TO_S009"
 
@@ -76,6 +77,14 @@ def test_no_deal_without_a_price_or_a_market_price() -> None:
     assert deal(None, 1_000_000) is None
     assert deal(1_000_000, None) is None
     assert DEALS == ("great", "good", "fair", "high", "overpriced")
+
+
+def test_days_on_market_run_to_now_or_to_when_the_car_was_last_seen() -> None:
+    start = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    now = start + timedelta(days=5, hours=23)
+    assert days_on_market(start, None, now=now) == 5
+    assert days_on_market(start, start + timedelta(days=2), now=now) == 2
+    assert days_on_market(now + timedelta(hours=1), None, now=now) == 0  # clocks a little apart
 
 
 def test_no_estimate_below_the_minimum_comparables() -> None:

@@ -30,7 +30,8 @@ def test_every_car_with_enough_comparables_gets_a_value_and_a_deal(session: Sess
           prius(99, 1_500_000, mileage_km=35_500), at=NOW - timedelta(days=3))  # fmt: skip
     # One Fit: no comparables of its own model, so no estimate (never a guess).
     store(session, listing("FIT", make="Honda", model="Fit", model_ja="フィット"), at=NOW)
-    assert recompute(session=session, min_comparables=MIN_COMPARABLES, now=NOW) == 14
+    # 13 written: the Fit's values stay NULL, so its row is not.
+    assert recompute(session=session, min_comparables=MIN_COMPARABLES, now=NOW) == 13
     session.commit()
     found = cars(session)
     cheap, fit = found["P099"], found["FIT"]
@@ -40,9 +41,7 @@ def test_every_car_with_enough_comparables_gets_a_value_and_a_deal(session: Sess
     assert cheap.deal == deal(1_500_000, cheap.market_price_jpy) == "great"
     assert cheap.deal_ratio == 1_500_000 / cheap.market_price_jpy
     assert cheap.market_discount_jpy == cheap.market_price_jpy - 1_500_000
-    assert cheap.days_on_market == 3
     assert (fit.market_price_jpy, fit.deal, fit.market_comparables) == (None, None, None)
-    assert fit.days_on_market == 0
 
 
 def test_the_last_price_change_and_a_gone_car(session: Session) -> None:
@@ -62,8 +61,8 @@ def test_the_last_price_change_and_a_gone_car(session: Session) -> None:
     assert dropped.price_change_jpy == 1_900_000 - 2_010_000
     assert dropped.price_changed_at == NOW - timedelta(days=2)
     assert found["P003"].price_change_jpy is None
-    # A gone car is a comparable, not estimated; its days on market end when it was last seen.
-    assert gone.market_price_jpy is None and gone.days_on_market == 6
+    # A gone car is a comparable, not estimated.
+    assert gone.market_price_jpy is None
 
 
 def test_below_the_minimum_comparables_a_car_gets_no_value(session: Session) -> None:
@@ -79,7 +78,6 @@ def test_below_the_minimum_comparables_a_car_gets_no_value(session: Session) -> 
         assert (car.market_price_jpy, car.deal, car.deal_ratio, car.market_discount_jpy) == (
             None, None, None, None,
         )  # fmt: skip
-        assert car.days_on_market == 0
 
 
 def test_the_last_change_is_the_newest_of_several(session: Session) -> None:
@@ -91,3 +89,17 @@ def test_the_last_change_is_the_newest_of_several(session: Session) -> None:
     session.commit()
     car = cars(session)["P001"]
     assert (car.price_change_jpy, car.price_changed_at) == (40_000, NOW - timedelta(days=1))
+
+
+def test_a_second_recompute_writes_only_what_changed(session: Session) -> None:
+    store(session, *(prius(n, 2_000_000 + n * 10_000) for n in range(10)), at=NOW)
+    assert recompute(session=session, min_comparables=MIN_COMPARABLES, now=NOW) == 10
+    session.commit()
+    assert recompute(session=session, min_comparables=MIN_COMPARABLES, now=NOW) == 0
+    # One car repriced: its own values change, and those of the cars it is a comparable of.
+    store(session, prius(4, 1_500_000), at=NOW)
+    changed = recompute(session=session, min_comparables=MIN_COMPARABLES, now=NOW)
+    session.commit()
+    assert 1 <= changed <= 10
+    assert cars(session)["P004"].deal == "great"
+    assert recompute(session=session, min_comparables=MIN_COMPARABLES, now=NOW) == 0

@@ -570,8 +570,6 @@ export interface components {
             deal_ratio: number | null;
             /** Market Discount Jpy */
             market_discount_jpy: number | null;
-            /** Days On Market */
-            days_on_market: number | null;
             /** Price Change Jpy */
             price_change_jpy: number | null;
             /** Price Changed At */
@@ -581,6 +579,11 @@ export interface components {
              * @description The prefecture in English (Osaka for 大阪府), or None when unknown.
              */
             readonly prefecture_en: string | null;
+            /**
+             * Days On Market
+             * @description Whole days on sale: to now, or to when it was last seen once gone.
+             */
+            readonly days_on_market: number | null;
         };
         /**
          * CarFilters
@@ -754,8 +757,6 @@ export interface components {
             deal_ratio: number | null;
             /** Market Discount Jpy */
             market_discount_jpy: number | null;
-            /** Days On Market */
-            days_on_market: number | null;
             /** Price Change Jpy */
             price_change_jpy: number | null;
             /** Price Changed At */
@@ -765,6 +766,11 @@ export interface components {
              * @description The prefecture in English (Osaka for 大阪府), or None when unknown.
              */
             readonly prefecture_en: string | null;
+            /**
+             * Days On Market
+             * @description Whole days on sale: to now, or to when it was last seen once gone.
+             */
+            readonly days_on_market: number | null;
         };
         /**
          * CarPage
