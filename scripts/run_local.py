@@ -32,6 +32,8 @@ from urllib.request import urlopen
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DEMO_LOGIN = ("admin", "carsensor-demo")
+# Enough listings that most cars have the 5 comparables a market price needs (about 90 %).
+DEMO_CARS = 3000
 ACCESS_LOG = '[twisted.python.log#info] "'
 # twistd's text log names each line's level: "… [scrapyd.launcher#debug] Process slot 0 ready".
 DEBUG_LOG = re.compile(r"^\S+ \[[^\]]*#debug\] ")
@@ -180,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         stack.run("admin", sys.executable, "-m", "api.create_admin")
         if args.offline:
             stack.start("replay", sys.executable, "-m", "replay",
-                        "--port", str(ports["REPLAY_PORT"]), "--cars", "600")  # fmt: skip
+                        "--port", str(ports["REPLAY_PORT"]), "--cars", str(DEMO_CARS))  # fmt: skip
             wait_for(env["CARSENSOR_BASE_URL"] + "/robots.txt", alive)
         stack.start("scrapyd", sys.executable, "-m", "scrapyd", cwd=scrapyd_home)
         wait_for(f"{scrapyd_url}/daemonstatus.json", alive)
