@@ -92,12 +92,27 @@ def seeded_site(
     tmp_path_factory: pytest.TempPathFactory,
     kind: str,
     seed: Callable[[str], None],
+    **settings: Any,
 ) -> Iterator[str]:
-    """The API and the SPA on one origin, over a fresh `kind` database that `seed(url)` fills."""
+    """The API and the SPA on one origin, over a fresh `kind` database that `seed(url)` fills;
+    `settings` override e2e_settings'."""
     with fresh_database(request, tmp_path_factory, kind) as url:
         seed(url)
-        with serve(create_app(e2e_settings(url))) as base:
+        with serve(create_app(e2e_settings(url, **settings))) as base:
             yield base
+
+
+def site_fixture(seed: Callable[[str], None], **settings: Any) -> Any:
+    """A module's `base_url` fixture: `seeded_site` on PostgreSQL, then on SQLite."""
+
+    @pytest.fixture(scope="module", params=["postgresql", "sqlite"])
+    def base_url(
+        request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    ) -> Iterator[str]:
+        with seeded_site(request, tmp_path_factory, request.param, seed, **settings) as base:
+            yield base
+
+    return base_url
 
 
 @contextmanager

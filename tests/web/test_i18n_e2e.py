@@ -16,7 +16,6 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from sqlalchemy.orm import Session
 
-from api.app import create_app
 from api.security import hash_password
 from core.db import make_engine
 from core.models import User, utcnow
@@ -26,13 +25,11 @@ from tests.web.support import (
     LOGIN_RU,
     PASSWORD,
     api_get,
-    e2e_settings,
-    fresh_database,
     new_page,
     plain,
     require_built_app,
-    serve,
     shot,
+    site_fixture,
     wait_until,
 )
 from tests.web.support import sign_in as support_sign_in
@@ -93,16 +90,8 @@ def seed(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
-def base_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The API (rates from its settings) and the SPA on one origin, over a seeded database."""
-    with fresh_database(request, tmp_path_factory, request.param) as url:
-        seed(url)
-        settings = e2e_settings(url, yen_per_rub=YEN_PER_RUB, rates_as_of=RATES_AS_OF)
-        with serve(create_app(settings)) as base:
-            yield base
+# The API and the SPA on one origin, over the seeded database.
+base_url = site_fixture(seed, yen_per_rub=YEN_PER_RUB, rates_as_of=RATES_AS_OF)
 
 
 @pytest.fixture

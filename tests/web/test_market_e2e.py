@@ -10,12 +10,10 @@ docs/images/web-market-chart.png (1366×900).
 
 import random
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
-import pytest
 from sqlalchemy.orm import Session
 
 from api.security import hash_password
@@ -30,9 +28,9 @@ from tests.web.support import (
     api_get,
     plain,
     require_built_app,
-    seeded_site,
     shot,
     sign_in,
+    site_fixture,
     wait_until,
 )
 
@@ -93,13 +91,8 @@ def seed(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
-def base_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The API and the SPA on one origin, over a database with market values."""
-    with seeded_site(request, tmp_path_factory, request.param, seed) as base:
-        yield base
+# The API and the SPA on one origin, over the seeded database.
+base_url = site_fixture(seed)
 
 
 def wait_idle(page: Any) -> None:

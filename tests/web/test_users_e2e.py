@@ -6,7 +6,6 @@ and account.png.
 """
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,9 +18,9 @@ from tests.web.support import (
     PASSWORD,
     new_page,
     require_built_app,
-    seeded_site,
     shot,
     sign_in,
+    site_fixture,
 )
 
 require_built_app()
@@ -47,13 +46,8 @@ def seed(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
-def base_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The API and the SPA on one origin, over a freshly seeded database."""
-    with seeded_site(request, tmp_path_factory, request.param, seed) as base:
-        yield base
+# The API and the SPA on one origin, over the seeded database.
+base_url = site_fixture(seed)
 
 
 def user_row(page: Any, username: str) -> Any:

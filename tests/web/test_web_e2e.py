@@ -10,7 +10,6 @@ import json
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,9 +25,9 @@ from tests.factories import listing
 from tests.web.support import (
     PASSWORD,
     require_built_app,
-    seeded_site,
     shot,
     sign_in,
+    site_fixture,
     wait_until,
 )
 
@@ -89,13 +88,8 @@ def seed(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
-def base_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The API and the SPA on one origin, over a freshly seeded database."""
-    with seeded_site(request, tmp_path_factory, request.param, seed) as base:
-        yield base
+# The API and the SPA on one origin, over the seeded database.
+base_url = site_fixture(seed)
 
 
 def rows(page: Any) -> Any:
