@@ -16,7 +16,7 @@ from pydantic import (
 from core import crawls, vocab
 from core.filters import CarFilters
 from core.market import days_on_market
-from core.models import LISTED_COLUMNS, SHOWN_COLUMNS, Car, utcnow
+from core.models import LISTED_COLUMNS, SHOWN_COLUMNS, Car, CarMarket, utcnow
 from core.prefectures import prefecture_by_ja
 
 
@@ -52,8 +52,8 @@ class Me(BaseModel):
 
 
 def _car_fields(names: tuple[str, ...]) -> dict[str, Any]:
-    """pydantic fields of these `cars` columns, typed by their Mapped[...] declarations."""
-    hints = get_type_hints(Car)
+    """pydantic fields of these car columns, typed by their Mapped[...] declarations."""
+    hints = get_type_hints(Car) | get_type_hints(CarMarket)
     return {name: (get_args(hints[name])[0], ...) for name in names}
 
 

@@ -15,8 +15,8 @@ Three cases, each round timing `estimate_all` alone on the cars recompute estima
 baseline, the estimator's share), then `recompute` and its commit, with the time spent inside
 estimate_all and _price_changes during it:
 
-- first: every value column NULL, so every car is written (the values are reset to NULL and
-  the tables vacuumed before each round after the first);
+- first: no car valued yet, so every car is written (car_market is emptied and the tables
+  vacuumed before each round after the first);
 - after a crawl: a full-site crawl a day after the last (a different one each round, on top of
   the previous round's): NEW_SHARE of the cars new, GONE_SHARE gone, REPRICED_SHARE repriced by
   1–5 % either way, stored as crawler.storage would, with an ended crawl run;
@@ -38,13 +38,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.orm import Session
 
 from bench.common import scratch_database, spread
 from bench.market_bench import DATA, Real, load, resample, timed
 from core import valuation, vocab
 from core.db import make_engine
+from core.filters import MARKET
 from core.market import Listing, estimate_all
 from core.models import CrawlRun, utcnow
 from core.settings import get_settings
@@ -149,14 +150,14 @@ def seed(engine: Engine, listings: list[Listing], now: datetime) -> int:
 def vacuum(engine: Engine, *, analyze: bool = False) -> None:
     """VACUUM (outside a transaction) the tables recompute reads and rewrites."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ("cars", "car_price_history"):
+        for table in ("cars", "car_price_history", "car_market"):
             conn.execute(text(f"VACUUM {'ANALYZE ' if analyze else ''}{table}"))
 
 
 def reset_values(engine: Engine) -> None:
-    """Every car's value columns back to NULL, as before the first recompute."""
+    """No car valued, as before the first recompute."""
     with engine.begin() as conn:
-        conn.execute(update(valuation.CARS).values(dict.fromkeys(valuation.VALUE_COLUMNS)))
+        conn.execute(delete(MARKET))
 
 
 def market_listings(engine: Engine, now: datetime) -> list[Listing]:

@@ -20,7 +20,15 @@ from urllib.parse import urlencode
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.filters import CARS, EFFECTIVE_PRICE, HISTORY, OBSERVED_PRICE, CarFilters, cars_query
+from core.filters import (
+    CARS,
+    EFFECTIVE_PRICE,
+    HISTORY,
+    OBSERVED_PRICE,
+    CarFilters,
+    cars_query,
+    reads_market,
+)
 from core.models import CrawlRun, SavedSearch, User, utcnow
 
 TOP = 10  # cars listed in one alert; the link shows them all
@@ -142,12 +150,13 @@ async def changes(
 ) -> Alert:
     """The alert of `search` for the changes in (its alerted_until, `until`].
 
-    A deals-only search looks only as far as the market values have taken in the crawls (a
-    new car has no deal until then); its window ends earlier or is empty, and it waits.
+    A search by deal (deals only, or sorted by deal or discount) looks only as far as the market
+    values have taken in the crawls (a new car has no deal until then); its window ends earlier
+    or is empty, and it waits.
     """
     filters = search_filters(search)
     since = search.alerted_until
-    if filters.deal is not None:
+    if reads_market(filters):
         valued = await session.scalar(
             select(func.max(CrawlRun.progress_at)).where(CrawlRun.market_valued_at.is_not(None))
         )

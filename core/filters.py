@@ -9,12 +9,19 @@ cuts the sorted result into pages and core.read runs the queries.
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from sqlalchemy import ColumnElement, Select, String, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, String, Table, func, literal_column, select
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from core.lexicon import canonical_query
 from core.market import DEALS
-from core.models import LISTED_COLUMNS, Car, CarPriceHistory
+from core.models import (
+    CAR_TABLES,
+    LISTED_COLUMNS,
+    SHOWN_COLUMNS,
+    Car,
+    CarMarket,
+    CarPriceHistory,
+)
 from core.vocab import BODY_TYPES, COLORS, FUELS, MAKES, TRANSMISSIONS, models_of
 
 if TYPE_CHECKING:
@@ -37,6 +44,9 @@ Sort = Literal[
 ]  # fmt: skip
 
 CARS = Car.__table__
+# A car's market values, beside it: a car that no recompute took in yet has no row.
+MARKET: Table = CarMarket.__table__  # type: ignore[assignment]
+CARS_AND_MARKET = CARS.outerjoin(MARKET, MARKET.c.car_id == CARS.c.id)
 # Same expression as the indexes of migrations 0001 and 0005, so PostgreSQL can use them.
 EFFECTIVE_PRICE = func.coalesce(CARS.c.total_price_jpy, CARS.c.price_jpy)
 # The same rule for one observation of a car's price: the total, else the body price.
@@ -48,8 +58,8 @@ SORT_KEYS: dict[str, KeyedColumnElement[Any]] = {
     "year": CARS.c.year,
     "mileage": CARS.c.mileage_km,
     "updated": CARS.c.updated_at,
-    "deal": CARS.c.deal_ratio,
-    "discount": CARS.c.market_discount_jpy,
+    "deal": MARKET.c.deal_ratio,
+    "discount": MARKET.c.market_discount_jpy,
 }
 
 
@@ -174,8 +184,23 @@ def filter_conditions(filters: CarFilters) -> list[ColumnElement[bool]]:
         if value is not None:
             conditions.append(CARS.c[name] == value)
     if filters.deal is not None:
-        conditions.append(CARS.c.deal.in_(filters.deal))
+        conditions.append(MARKET.c.deal.in_(filters.deal))
     return conditions
+
+
+def _by_market(sort: str) -> bool:
+    return SORT_KEYS[sort.lstrip("-")].table is MARKET
+
+
+def reads_market(filters: CarFilters) -> bool:
+    """Whether the answer to `filters` depends on the market values: by deal or discount."""
+    return filters.deal is not None or _by_market(filters.sort)
+
+
+def sort_id(sort: str) -> KeyedColumnElement[Any]:
+    """The id that breaks ties of `sort`: car_market's for a sort by a market value, so that
+    its index on (key, car_id) serves the order."""
+    return MARKET.c.car_id if _by_market(sort) else CARS.c.id
 
 
 def order_by(sort: str) -> list[ColumnElement[Any]]:
@@ -187,13 +212,24 @@ def order_by(sort: str) -> list[ColumnElement[Any]]:
     # never NULL says nothing of them, so that its index serves the order.
     if getattr(key, "nullable", True):
         column = column.nulls_last()
-    return [column, CARS.c.id.desc() if descending else CARS.c.id.asc()]
+    tie = sort_id(sort)
+    return [column, tie.desc() if descending else tie.asc()]
+
+
+def _car_select(names: tuple[str, ...], from_: Any) -> Select[Any]:
+    columns = {c.name: c for table in CAR_TABLES for c in table.c}
+    return select(*(columns[name] for name in names)).select_from(from_)
 
 
 # Built once: coercing the 34 columns costs more than the rest of a page's query.
-LISTED = select(*(CARS.c[name] for name in LISTED_COLUMNS))
+LISTED = _car_select(LISTED_COLUMNS, CARS_AND_MARKET)
+# A sort by a market value lists the cars a recompute took in: the planner cannot walk
+# car_market's index in order through the outer join.
+LISTED_VALUED = _car_select(LISTED_COLUMNS, CARS.join(MARKET, MARKET.c.car_id == CARS.c.id))
+SHOWN = _car_select(SHOWN_COLUMNS, CARS_AND_MARKET)
 
 
 def cars_query(filters: CarFilters) -> Select[Any]:
     """The cars matching `filters` (the listed columns), in their sort order."""
-    return LISTED.where(*filter_conditions(filters)).order_by(*order_by(filters.sort))
+    listed = LISTED_VALUED if _by_market(filters.sort) else LISTED
+    return listed.where(*filter_conditions(filters)).order_by(*order_by(filters.sort))

@@ -25,7 +25,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from core.market import DEALS
 from core.vocab import BODY_TYPES, COLORS, FUELS, TRANSMISSIONS
@@ -63,9 +63,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+def _one_of(column: str, values: tuple[str, ...], table: str = "cars") -> CheckConstraint:
     allowed = ", ".join(f"'{v}'" for v in values)
-    return CheckConstraint(f"{column} IN ({allowed})", name=f"ck_cars_{column}")
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"ck_{table}_{column}")
 
 
 # The price range filter's key, the same expression as core.filters.EFFECTIVE_PRICE.
@@ -94,7 +94,6 @@ class Car(Base):
         _one_of("fuel", FUELS),
         _one_of("body_type", BODY_TYPES),
         _one_of("color", COLORS),
-        _one_of("deal", DEALS),
         Index("ix_cars_make_model", "make", "model"),
         Index("ix_cars_year", "year"),
         Index("ix_cars_effective_price", _EFFECTIVE_PRICE),
@@ -133,21 +132,6 @@ class Car(Base):
             desc("id"),
         ).ddl_if(dialect="postgresql"),
         Index("ix_cars_sort_updated", "is_active", "updated_at", "id"),
-        # Migration 0015: the deal sort (price ÷ market, best first) and the discount sort.
-        Index("ix_cars_sort_deal", "is_active", "deal_ratio", "id"),
-        Index(
-            "ix_cars_sort_deal_desc",
-            "is_active",
-            desc("deal_ratio").nulls_last(),
-            desc("id"),
-        ).ddl_if(dialect="postgresql"),
-        Index("ix_cars_sort_discount", "is_active", "market_discount_jpy", "id"),
-        Index(
-            "ix_cars_sort_discount_desc",
-            "is_active",
-            desc("market_discount_jpy").nulls_last(),
-            desc("id"),
-        ).ddl_if(dialect="postgresql"),
         # core.filters.SEARCH_TEXT under pg_trgm, nested as PostgreSQL prints it back, so that
         # alembic check can compare the expression with the database's.
         Index(
@@ -220,8 +204,33 @@ class Car(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=LISTED)
     detail_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=DETAIL)
 
-    # The market value (core.valuation, migration 0014), recomputed after every crawl that
-    # changed anything: NULL where too few comparables. Never crawled, so never upserted.
+
+class CarMarket(Base):
+    """A car's market value and deal (core.valuation, migrations 0014–0016), beside `cars`.
+
+    Recomputed after every crawl that changed anything, which rewrites most of them: in this
+    narrow table with five indexes that takes seconds, where rewriting them in `cars`, with its
+    twenty-odd indexes, took minutes at 500k cars (docs/benchmarks.md, "Market value"). A car
+    has a row once a recompute took it in; its values are NULL where it had too few comparables.
+    Never crawled, so never upserted by the crawler.
+    """
+
+    __tablename__ = "car_market"
+    __table_args__ = (
+        _one_of("deal", DEALS, "car_market"),
+        # The deal sort (price ÷ market, best first) and the discount sort, as the sorts on
+        # `cars`: on PostgreSQL with a DESC NULLS LAST twin.
+        Index("ix_car_market_deal", "deal_ratio", "car_id"),
+        Index("ix_car_market_deal_desc", desc("deal_ratio").nulls_last(), desc("car_id")).ddl_if(
+            dialect="postgresql"
+        ),
+        Index("ix_car_market_discount", "market_discount_jpy", "car_id"),
+        Index(
+            "ix_car_market_discount_desc", desc("market_discount_jpy").nulls_last(), desc("car_id")
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    car_id: Mapped[int] = mapped_column(ForeignKey("cars.id", ondelete="CASCADE"), primary_key=True)
     market_price_jpy: Mapped[int | None] = mapped_column(BigInteger, info=LISTED)
     market_p25_jpy: Mapped[int | None] = mapped_column(BigInteger, info=LISTED)
     market_p75_jpy: Mapped[int | None] = mapped_column(BigInteger, info=LISTED)
@@ -235,14 +244,14 @@ class Car(Base):
     price_change_jpy: Mapped[int | None] = mapped_column(BigInteger, info=LISTED)
     price_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=LISTED)
 
-    price_history: Mapped[list["CarPriceHistory"]] = relationship(
-        back_populates="car", order_by="CarPriceHistory.observed_at", passive_deletes=True
-    )
+
+# A car's columns: those of `cars`, then its market values.
+CAR_TABLES = (Car.__table__, CarMarket.__table__)
 
 
 def car_columns(key: str, *values: object) -> tuple[str, ...]:
-    """The names of the `cars` columns whose info[key] is one of `values`, in table order."""
-    return tuple(c.name for c in Car.__table__.c if c.info.get(key) in values)
+    """The names of a car's columns (CAR_TABLES) whose info[key] is one of `values`, in order."""
+    return tuple(c.name for table in CAR_TABLES for c in table.c if c.info.get(key) in values)
 
 
 # A car in a list, the export and the bot's answers; on the detail, also the SHOWN columns.
@@ -261,8 +270,6 @@ class CarPriceHistory(Base):
     price_jpy: Mapped[int | None] = mapped_column(BigInteger)
     total_price_jpy: Mapped[int | None] = mapped_column(BigInteger)
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    car: Mapped[Car] = relationship(back_populates="price_history")
 
 
 class User(Base):

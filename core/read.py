@@ -16,11 +16,20 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.orm import selectinload
 
-from core.filters import CARS, LISTED, CarFilters, cars_query, filter_conditions
+from core.filters import (
+    CARS,
+    CARS_AND_MARKET,
+    HISTORY,
+    LISTED,
+    MARKET,
+    SHOWN,
+    CarFilters,
+    cars_query,
+    filter_conditions,
+)
 from core.market import comparables, days_on_market
-from core.models import Car, utcnow
+from core.models import CrawlRun, utcnow
 from core.paging import Page, encode_cursor, null_tail, page_query
 from core.valuation import READ, in_market, market_listing, model_key
 
@@ -60,7 +69,7 @@ def next_cursor(filters: CarFilters, page: Page, rows: Sequence[dict[str, Any]])
 
 async def count_cars(filters: CarFilters, *, session: AsyncSession) -> int:
     """How many cars match `filters`."""
-    query = select(func.count()).select_from(CARS).where(*filter_conditions(filters))
+    query = select(func.count()).select_from(CARS_AND_MARKET).where(*filter_conditions(filters))
     return int((await session.execute(query)).scalar_one())
 
 
@@ -70,6 +79,7 @@ async def _counts(
     count = func.count().label("count")
     query = (
         select(*columns, count)
+        .select_from(CARS_AND_MARKET)
         .where(*filter_conditions(filters), *(column.is_not(None) for column in columns))
         .group_by(*columns)
         .order_by(count.desc(), *columns)
@@ -91,9 +101,14 @@ async def facets(filters: CarFilters, *, session: AsyncSession) -> dict[str, lis
     return result
 
 
-async def get_car(car_id: int, *, session: AsyncSession) -> Car | None:
-    """One car, active or not, with its price history; None if there is none."""
-    return await session.get(Car, car_id, options=[selectinload(Car.price_history)])
+async def get_car(car_id: int, *, session: AsyncSession) -> dict[str, Any] | None:
+    """One car, active or not: its shown columns and `price_history`; None if there is none."""
+    car = (await session.execute(SHOWN.where(CARS.c.id == car_id))).mappings().one_or_none()
+    if car is None:
+        return None
+    history = select(HISTORY.c.price_jpy, HISTORY.c.total_price_jpy, HISTORY.c.observed_at)
+    history = history.where(HISTORY.c.car_id == car_id).order_by(HISTORY.c.observed_at)
+    return {**car, "price_history": (await session.execute(history)).mappings().all()}
 
 
 async def export_batches(
@@ -116,10 +131,11 @@ async def export_batches(
 class Totals:
     """Totals and facets by filter set, kept until the cars change.
 
-    The cars' version is their newest `updated_at`: a crawl that stores a new listing, changes
-    one or retires one moves it. It is looked up at most every `check_seconds` (an index
-    lookup); a new version drops every entry. Requests that miss the same entry together wait
-    for one computation. `check_seconds` 0 keeps nothing: every request computes.
+    The cars' version is their newest `updated_at` (a crawl that stores a new listing, changes
+    one or retires one moves it) and the newest market recompute (`market_valued_at`). It is
+    looked up at most every `check_seconds`; a new version drops every entry. Requests that
+    miss the same entry together wait for one computation. `check_seconds` 0 keeps nothing:
+    every request computes.
     """
 
     def __init__(self, check_seconds: float, *, max_entries: int = 4096) -> None:
@@ -134,7 +150,8 @@ class Totals:
         if now - self._checked_at < self.check_seconds:
             return
         self._checked_at = now
-        version = (await session.execute(select(func.max(CARS.c.updated_at)))).scalar()
+        valued = select(func.max(CrawlRun.market_valued_at)).scalar_subquery()
+        version = tuple((await session.execute(select(func.max(CARS.c.updated_at), valued))).one())
         if version != self._version or len(self._entries) >= self.max_entries:
             self._version = version
             self._entries.clear()
@@ -221,8 +238,8 @@ async def market_stats(
         conditions.append(CARS.c.model_ja == model_ja)
     query = select(
         CARS.c.id, CARS.c.year, CARS.c.mileage_km, CARS.c.total_price_jpy,
-        CARS.c.market_price_jpy, CARS.c.deal, CARS.c.first_seen_at,
-    ).where(*conditions).order_by(CARS.c.id)  # fmt: skip
+        MARKET.c.market_price_jpy, MARKET.c.deal, CARS.c.first_seen_at,
+    ).select_from(CARS_AND_MARKET).where(*conditions).order_by(CARS.c.id)  # fmt: skip
     rows = (await session.execute(query)).all()
     now = utcnow()
     priced = [row for row in rows if row.total_price_jpy]

@@ -1,4 +1,4 @@
-"""Recomputing every car's market value and deal (core.market) and storing them on `cars`.
+"""Recomputing every car's market value and deal (core.market) and storing them in `car_market`.
 
 The scheduler runs `recompute` after every crawl that changed anything. Comparables are the
 active listings and those gone within RECENTLY_GONE; a model is make + carsensor's model name
@@ -7,26 +7,36 @@ both the Alphard in English, at different prices).
 """
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from itertools import islice
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, or_, select, update
+import psycopg
+from sqlalchemy import Column, ColumnElement, MetaData, Table, func, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import CreateTable
 
-from core.filters import HISTORY, OBSERVED_PRICE
-from core.market import Listing, deal, estimate_all
+from core.filters import CARS_AND_MARKET, HISTORY, MARKET, OBSERVED_PRICE
+from core.market import Estimate, Listing, deal, estimate_all
 from core.models import Car, CrawlRun, utcnow
 
 log = logging.getLogger(__name__)
 
 RECENTLY_GONE = timedelta(days=90)
-BATCH = 5_000
+BATCH = 5_000  # rows an executemany upsert takes at a time (SQLite)
 CARS: Table = Car.__table__  # type: ignore[assignment]
-VALUE_COLUMNS = (
-    "market_price_jpy", "market_p25_jpy", "market_p75_jpy", "market_comparables", "deal",
-    "deal_ratio", "market_discount_jpy", "price_change_jpy", "price_changed_at",
-)  # fmt: skip
+VALUE_COLUMNS = tuple(column.name for column in MARKET.c if column.name != "car_id")
+STORED = ("car_id", *VALUE_COLUMNS)
+_STAGING = Table(
+    "car_market_incoming",
+    MetaData(),
+    *(Column(c.name, c.type) for c in MARKET.c),
+    prefixes=["TEMPORARY"],
+)
+# A car's values as _changed_values yields them: car_id, then VALUE_COLUMNS.
+Row = tuple[Any, ...]
 
 
 def model_key(row: Any) -> str | None:
@@ -91,64 +101,92 @@ READ = (
 )  # fmt: skip
 
 
-def _changed_values(
-    session: Session, now: datetime, min_comparables: int
-) -> Iterator[dict[str, Any]]:
-    """The new value columns of every active or recently gone car whose values changed.
+def _changed_values(session: Session, now: datetime, min_comparables: int) -> Iterator[Row]:
+    """(car_id, *VALUE_COLUMNS) of every active or recently gone car whose values changed, or
+    that has no car_market row yet (so that a sort by deal lists it, last without a deal).
 
     Rewriting an unchanged row would still write a new row version and an entry in each of
-    the table's indexes: at 500k cars that was most of the time (docs/benchmarks.md).
+    the table's indexes. The queries run at the call, so that the rows can be consumed while
+    the connection is busy with a COPY.
     """
-    stored = [CARS.c[name] for name in VALUE_COLUMNS]
-    rows = session.execute(select(*READ, *stored).where(in_market(now))).all()
+    stored = [MARKET.c[name] for name in VALUE_COLUMNS]
+    rows = session.execute(
+        select(*READ, MARKET.c.car_id, *stored).select_from(CARS_AND_MARKET).where(in_market(now))
+    ).all()
     listings = [market_listing(row, key) for row in rows if (key := model_key(row)) is not None]
     estimates = estimate_all(listings, min_comparables=min_comparables)
     changes = _price_changes(session, now - RECENTLY_GONE)
+    return _differences(rows, estimates, changes)
+
+
+def _differences(
+    rows: Sequence[Any], estimates: dict[int, Estimate], changes: dict[int, tuple[int, datetime]]
+) -> Iterator[Row]:
+    first_stored = len(READ) + 1
     for row in rows:
         estimate = estimates.get(row.id)
         market = estimate.market_price_jpy if estimate else None
-        change, changed_at = changes.get(row.id, (None, None))
         priced = market and row.total_price_jpy
-        values = {
-            "market_price_jpy": market,
-            "market_p25_jpy": estimate.p25_jpy if estimate else None,
-            "market_p75_jpy": estimate.p75_jpy if estimate else None,
-            "market_comparables": estimate.comparables if estimate else None,
-            "deal": deal(row.total_price_jpy, market),
-            "deal_ratio": row.total_price_jpy / market if priced else None,
-            "market_discount_jpy": market - row.total_price_jpy if priced else None,
-            "price_change_jpy": change,
-            "price_changed_at": changed_at,
-        }
-        if any(values[name] != getattr(row, name) for name in VALUE_COLUMNS):
-            yield {"car_id": row.id, **values}
+        values = (
+            market,
+            estimate.p25_jpy if estimate else None,
+            estimate.p75_jpy if estimate else None,
+            estimate.comparables if estimate else None,
+            deal(row.total_price_jpy, market),
+            row.total_price_jpy / market if priced else None,
+            market - row.total_price_jpy if priced else None,
+            *changes.get(row.id, (None, None)),
+        )
+        if row.car_id is None or values != tuple(row)[first_stored:]:
+            yield (row.id, *values)
+
+
+def _store(session: Session, rows: Iterable[Row]) -> int:
+    """Upsert (car_id, *VALUE_COLUMNS) rows into car_market; how many.
+
+    PostgreSQL takes them by COPY into a temporary table and one INSERT … ON CONFLICT: at 500k
+    cars, executemany upserts made a recompute after a crawl take 55–61 s, over its 60 s budget
+    (docs/benchmarks.md, "Market value").
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        upsert = sqlite.insert(MARKET)
+        statement = upsert.on_conflict_do_update(
+            index_elements=[MARKET.c.car_id], set_={c: upsert.excluded[c] for c in VALUE_COLUMNS}
+        )
+        written, rows = 0, iter(rows)
+        while batch := [dict(zip(STORED, row, strict=True)) for row in islice(rows, BATCH)]:
+            session.connection().execute(statement, batch)
+            written += len(batch)
+        return written
+    session.execute(CreateTable(_STAGING, if_not_exists=True))
+    session.execute(text("TRUNCATE car_market_incoming"))
+    written = 0
+    raw = cast("psycopg.Connection[Any]", session.connection().connection.dbapi_connection)
+    with raw.cursor() as cursor, cursor.copy(f"COPY {_STAGING.name} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            written += 1
+    insert = postgresql.insert(MARKET).from_select(STORED, select(_STAGING))
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[MARKET.c.car_id], set_={c: insert.excluded[c] for c in VALUE_COLUMNS}
+        )
+    )
+    return written
 
 
 def recompute(*, session: Session, min_comparables: int, now: datetime | None = None) -> int:
     """Store the market value of every active or recently gone car; how many rows changed.
 
     A car with fewer than `min_comparables` comparables gets none, and every crawl that had
-    ended is marked as taken in (`market_valued_at`). The caller commits. `updated_at` stays:
-    it says when the listing itself last changed.
+    ended is marked as taken in (`market_valued_at`). The caller commits. A car gone longer
+    than RECENTLY_GONE keeps its last values.
     """
     now = now or utcnow()
     # The crawls that had ended before the cars are read are in the values written below.
     ended = select(func.max(CrawlRun.progress_at)).where(CrawlRun.outcome.is_not(None))
     horizon = session.scalar(ended)
-    statement = (
-        update(CARS)
-        .where(CARS.c.id == bindparam("car_id"))
-        .values({name: bindparam(name) for name in VALUE_COLUMNS})
-    )
-    written, batch = 0, []
-    for values in _changed_values(session, now, min_comparables):
-        batch.append(values)
-        if len(batch) == BATCH:
-            session.connection().execute(statement, batch)
-            written, batch = written + len(batch), []
-    if batch:
-        session.connection().execute(statement, batch)
-        written += len(batch)
+    written = _store(session, _changed_values(session, now, min_comparables))
     if horizon is not None:
         session.execute(
             update(CrawlRun)

@@ -1,9 +1,11 @@
 """Test data shared by the services' tests: listings as the crawler's pipelines leave them."""
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core.filters import LISTED
 from core.models import utcnow
 from crawler.items import CarItem
 from crawler.storage import car_row, upsert_cars
@@ -42,3 +44,8 @@ def store_in_order(session: Session, *items: CarItem) -> None:
     start = utcnow() - timedelta(days=1)
     for minutes, item in enumerate(items):
         store(session, item, at=start + timedelta(minutes=minutes))
+
+
+def stored_cars(session: Session) -> dict[str, Any]:
+    """Every stored car as the API lists it (its market values too), by external id."""
+    return {row.external_id: row for row in session.execute(LISTED)}

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from core.market import DEALS, Listing, comparables
 from core.models import Car, utcnow
 from core.read import MILEAGE_BANDS_KM
 from core.valuation import recompute
-from tests.factories import listing, store
+from tests.factories import listing, store, stored_cars
 
 MIN_COMPARABLES = 5
 
@@ -34,7 +34,7 @@ def priuses(count: int, seed: int = 7) -> list[Any]:
 
 
 @pytest.fixture
-def valued(session: Session) -> dict[str, Car]:
+def valued(session: Session) -> dict[str, Any]:
     """60 Priuses, 2 Fits (too few to value) and a Prius without a price, all valued."""
     store(session, *priuses(60),
           listing("FIT1", make="Honda", model="Fit", model_ja="フィット"),
@@ -42,7 +42,7 @@ def valued(session: Session) -> dict[str, Car]:
           listing("NOPRICE", total_price_jpy=None, price_jpy=None))  # fmt: skip
     recompute(session=session, min_comparables=MIN_COMPARABLES)
     session.commit()
-    return {car.external_id: car for car in session.scalars(select(Car))}
+    return stored_cars(session)
 
 
 def walk(client: TestClient, auth: dict[str, str], **params: Any) -> list[str]:
@@ -59,7 +59,7 @@ def walk(client: TestClient, auth: dict[str, str], **params: Any) -> list[str]:
         query["cursor"] = body["next_cursor"]
 
 
-def test_the_seeded_market_has_every_deal_and_cars_without_one(valued: dict[str, Car]) -> None:
+def test_the_seeded_market_has_every_deal_and_cars_without_one(valued: dict[str, Any]) -> None:
     assert {car.deal for car in valued.values()} == {*DEALS, None}
     assert valued["FIT1"].deal is None and valued["NOPRICE"].deal is None
     assert valued["NOPRICE"].market_price_jpy is not None  # an estimate, but no price to rate
@@ -67,7 +67,7 @@ def test_the_seeded_market_has_every_deal_and_cars_without_one(valued: dict[str,
 
 @pytest.mark.parametrize("deal", ["great,good", ["great", "good"], "GOOD, great", "great,good,"])
 def test_the_deal_filter_takes_a_list(
-    client: TestClient, auth: dict[str, str], valued: dict[str, Car], deal: Any
+    client: TestClient, auth: dict[str, str], valued: dict[str, Any], deal: Any
 ) -> None:
     want = sorted(key for key, car in valued.items() if car.deal in ("great", "good"))
     response = client.get("/api/cars", params={"deal": deal, "page_size": 100}, headers=auth)
@@ -97,7 +97,7 @@ def test_an_unknown_deal_gets_422_naming_it(client: TestClient, auth: dict[str, 
 def test_deal_and_discount_sorts_walk_every_car_in_order(
     client: TestClient,
     auth: dict[str, str],
-    valued: dict[str, Car],
+    valued: dict[str, Any],
     sort: str,
     column: str,
     reverse: bool,
@@ -116,7 +116,7 @@ def test_deal_and_discount_sorts_walk_every_car_in_order(
 
 
 def test_the_best_deal_first_is_the_cheapest_against_its_market(
-    client: TestClient, auth: dict[str, str], valued: dict[str, Car]
+    client: TestClient, auth: dict[str, str], valued: dict[str, Any]
 ) -> None:
     first = client.get("/api/cars", params={"sort": "deal", "deal": "great"}, headers=auth).json()
     item = first["items"][0]
@@ -131,7 +131,7 @@ def _quartiles(values: list[int]) -> tuple[int, int, int]:
 
 
 def test_the_market_of_a_model(
-    client: TestClient, auth: dict[str, str], valued: dict[str, Car]
+    client: TestClient, auth: dict[str, str], valued: dict[str, Any]
 ) -> None:
     response = client.get("/api/market", params={"make": "toyota", "model": "Prius"}, headers=auth)
     assert response.status_code == 200, response.text
@@ -167,7 +167,7 @@ def test_the_market_of_a_model(
 
 
 def test_the_market_narrows_to_carsensors_model_and_is_empty_for_an_unknown_one(
-    client: TestClient, auth: dict[str, str], valued: dict[str, Car]
+    client: TestClient, auth: dict[str, str], valued: dict[str, Any]
 ) -> None:
     params = {"make": "Toyota", "model": "Prius", "model_ja": "プリウスα"}
     body = client.get("/api/market", params=params, headers=auth).json()
@@ -193,7 +193,7 @@ def test_market_values_need_a_login(client: TestClient) -> None:
 
 
 def test_the_comparables_are_the_estimators_nearest_first(
-    client: TestClient, auth: dict[str, str], valued: dict[str, Car]
+    client: TestClient, auth: dict[str, str], valued: dict[str, Any]
 ) -> None:
     car = valued["P000"]
     response = client.get(f"/api/cars/{car.id}/comparables", headers=auth)
@@ -212,7 +212,7 @@ def test_the_comparables_are_the_estimators_nearest_first(
 
 
 def test_a_car_without_an_estimate_has_no_comparables(
-    client: TestClient, auth: dict[str, str], valued: dict[str, Car]
+    client: TestClient, auth: dict[str, str], valued: dict[str, Any]
 ) -> None:
     response = client.get(f"/api/cars/{valued['FIT1'].id}/comparables", headers=auth)
     assert response.status_code == 200 and response.json() == {"items": []}

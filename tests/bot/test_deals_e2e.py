@@ -12,14 +12,12 @@ from collections.abc import Callable
 
 import pytest
 from openai import AsyncOpenAI
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.app import build_bot, build_dispatcher
 from bot.llm import llm_interpreter
 from core import valuation
 from core.db import async_session_factory, make_async_engine, make_engine
-from core.models import Car
 from core.settings import Settings
 from crawler.items import CarItem
 from replay.openai_api import FakeOpenAI, tool_call
@@ -35,7 +33,7 @@ from tests.bot.chat import (
     settled,
     url,
 )
-from tests.factories import listing, store_in_order
+from tests.factories import listing, store_in_order, stored_cars
 
 pytestmark = pytest.mark.anyio
 
@@ -206,8 +204,7 @@ def deals(db_url: str, *external_ids: str) -> list[str | None]:
     """The deals core.valuation gave stored cars, in the order asked."""
     engine = make_engine(db_url)
     with Session(engine) as session:
-        query = select(Car.external_id, Car.deal).where(Car.external_id.in_(external_ids))
-        found: dict[str, str | None] = {row.external_id: row.deal for row in session.execute(query)}
+        found = {external_id: car.deal for external_id, car in stored_cars(session).items()}
     engine.dispose()
     return [found[external_id] for external_id in external_ids]
 

@@ -9,23 +9,24 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.filters import CarFilters
-from core.paging import Page, page_query
+from core.paging import Page, encode_cursor, page_query
 from core.read import Totals
 
 
 class FakeSession:
-    """Answers the version query of Totals with `version`, and counts how often it asked."""
+    """Answers the version query of Totals with the cars' `version` and the last recompute
+    (`valued`), and counts how often it asked."""
 
     def __init__(self) -> None:
-        self.version = 1
+        self.version, self.valued = 1, 1
         self.asked = 0
 
     async def execute(self, _query: object) -> "FakeSession":
         self.asked += 1
         return self
 
-    def scalar(self) -> int:
-        return self.version
+    def one(self) -> tuple[int, int]:
+        return self.version, self.valued
 
 
 def test_totals_are_computed_once_per_version_and_key() -> None:
@@ -44,7 +45,9 @@ def test_totals_are_computed_once_per_version_and_key() -> None:
         assert await totals.get("k", lambda: count(8), session=session) == 7
         fake.version = 2  # the cars changed
         assert await totals.get("k", lambda: count(9), session=session) == 9
-        assert calls == [7, 9]
+        fake.valued = 2  # a recompute changed their market values
+        assert await totals.get("k", lambda: count(10), session=session) == 10
+        assert calls == [7, 9, 10]
 
     asyncio.run(scenario())
 
@@ -81,6 +84,9 @@ def test_the_version_is_looked_up_at_most_every_check_seconds() -> None:
     assert asyncio.run(scenario()) == 1
 
 
+DEAL_CURSOR = encode_cursor("deal", {"deal_ratio": 0.93, "id": 1234})
+
+
 def test_page_queries_walk_an_index_in_their_order(db_url: str) -> None:
     """Every sort walks its index (migration 0002) without sorting, and so do one make by price
     at depth (its page's rows aside) and a prefecture's newest (migration 0005)."""
@@ -100,6 +106,11 @@ def test_page_queries_walk_an_index_in_their_order(db_url: str) -> None:
                 (CarFilters(make="Toyota", sort="price"), Page(page=50), "ix_cars_make_price"),
                 (CarFilters(prefecture="東京都"), Page(), "ix_cars_prefecture_updated"),
                 (CarFilters(sort="-year"), Page(page=361, page_size=50), "ix_cars_sort_year_desc"),
+                # The market sorts walk car_market's (migration 0016), joined to the cars.
+                (CarFilters(sort="deal"), Page(), "ix_car_market_deal"),
+                (CarFilters(sort="-discount"), Page(), "ix_car_market_discount_desc"),
+                (CarFilters(sort="deal"), Page(cursor=DEAL_CURSOR), "ix_car_market_deal"),
+                (CarFilters(sort="deal"), Page(page=40, page_size=50), "ix_car_market_deal"),
             ]:
                 statement = page_query(filters, page)
                 sql = statement.compile(engine, compile_kwargs={"literal_binds": True})

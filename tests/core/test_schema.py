@@ -137,3 +137,44 @@ def inspect_tables(url: str) -> list[str]:
         return inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+COLUMNS_0016 = ("comparables", "price", "deal", "ratio", "change")
+
+
+def test_migration_0016_moves_the_market_values_to_car_market_and_back(
+    two_databases: tuple[str, str],
+) -> None:
+    url, _ = two_databases
+    assert alembic(url, "upgrade", "0015").returncode == 0
+    engine = make_engine(url)
+    values = "market_price_jpy, deal, deal_ratio, price_change_jpy"
+    try:
+        with engine.begin() as conn:
+            for id_, row in ((1, (9, 2_000_000, "good", 0.9, -50_000)), (2, (None,) * 5)):
+                conn.execute(
+                    text(
+                        "INSERT INTO cars (id, source, external_id, url, is_active,"
+                        " first_seen_at, last_seen_at, updated_at, market_comparables,"
+                        f" {values}) VALUES (:id, 'carsensor', :id, 'u', true,"
+                        " :at, :at, :at, :comparables, :price, :deal, :ratio, :change)"
+                    ),
+                    {
+                        "id": id_,
+                        "at": "2026-12-01 00:00:00+00",
+                        **dict(zip(COLUMNS_0016, row, strict=True)),
+                    },
+                )
+        assert alembic(url, "upgrade", "0016").returncode == 0
+        with engine.connect() as conn:
+            moved = conn.execute(text(f"SELECT car_id, {values} FROM car_market")).all()
+        # The valued car keeps its values; one never valued gets its row at the next recompute.
+        assert [tuple(row) for row in moved] == [(1, 2_000_000, "good", 0.9, -50_000)]
+        assert alembic(url, "downgrade", "0015").returncode == 0
+        with engine.connect() as conn:
+            back = conn.execute(text(f"SELECT id, {values} FROM cars ORDER BY id")).all()
+        assert [tuple(row) for row in back] == [
+            (1, 2_000_000, "good", 0.9, -50_000), (2, None, None, None, None),
+        ]  # fmt: skip
+    finally:
+        engine.dispose()

@@ -2,14 +2,14 @@
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from core.market import deal
 from core.models import Car, utcnow
 from core.valuation import recompute
 from crawler.items import CarItem
-from tests.factories import listing, store
+from tests.factories import listing, store, stored_cars
 
 NOW = utcnow()
 MIN_COMPARABLES = 5
@@ -21,19 +21,15 @@ def prius(n: int, total: int, **values: object) -> CarItem:
     return listing(f"P{n:03d}", total_price_jpy=total, **fields)
 
 
-def cars(session: Session) -> dict[str, Car]:
-    return {car.external_id: car for car in session.scalars(select(Car))}
-
-
 def test_every_car_with_enough_comparables_gets_a_value_and_a_deal(session: Session) -> None:
     store(session, *(prius(n, 2_000_000 + n * 10_000) for n in range(12)),
           prius(99, 1_500_000, mileage_km=35_500), at=NOW - timedelta(days=3))  # fmt: skip
     # One Fit: no comparables of its own model, so no estimate (never a guess).
     store(session, listing("FIT", make="Honda", model="Fit", model_ja="フィット"), at=NOW)
-    # 13 written: the Fit's values stay NULL, so its row is not.
-    assert recompute(session=session, min_comparables=MIN_COMPARABLES, now=NOW) == 13
+    # 14 written: the Fit too, with NULL values, so that a sort by deal lists it (last).
+    assert recompute(session=session, min_comparables=MIN_COMPARABLES, now=NOW) == 14
     session.commit()
-    found = cars(session)
+    found = stored_cars(session)
     cheap, fit = found["P099"], found["FIT"]
     assert cheap.market_price_jpy is not None and cheap.market_comparables
     assert cheap.market_comparables >= MIN_COMPARABLES
@@ -56,7 +52,7 @@ def test_the_last_price_change_and_a_gone_car(session: Session) -> None:
     session.commit()
     recompute(session=session, min_comparables=MIN_COMPARABLES, now=NOW)
     session.commit()
-    found = cars(session)
+    found = stored_cars(session)
     dropped, gone = found["P001"], found["P002"]
     assert dropped.price_change_jpy == 1_900_000 - 2_010_000
     assert dropped.price_changed_at == NOW - timedelta(days=2)
@@ -69,12 +65,12 @@ def test_below_the_minimum_comparables_a_car_gets_no_value(session: Session) -> 
     store(session, *(prius(n, 2_000_000 + n * 10_000) for n in range(6)), at=NOW)
     recompute(session=session, min_comparables=MIN_COMPARABLES, now=NOW)
     session.commit()
-    assert all(car.market_price_jpy for car in cars(session).values())
+    assert all(car.market_price_jpy for car in stored_cars(session).values())
     # Each car has 5 comparables (the others); asking for 6 leaves every one without a value.
     recompute(session=session, min_comparables=6, now=NOW)
     session.commit()
     session.expire_all()
-    for car in cars(session).values():
+    for car in stored_cars(session).values():
         assert (car.market_price_jpy, car.deal, car.deal_ratio, car.market_discount_jpy) == (
             None, None, None, None,
         )  # fmt: skip
@@ -87,7 +83,7 @@ def test_the_last_change_is_the_newest_of_several(session: Session) -> None:
     store(session, prius(1, 1_990_000), at=NOW - timedelta(days=1))
     recompute(session=session, min_comparables=MIN_COMPARABLES, now=NOW)
     session.commit()
-    car = cars(session)["P001"]
+    car = stored_cars(session)["P001"]
     assert (car.price_change_jpy, car.price_changed_at) == (40_000, NOW - timedelta(days=1))
 
 
@@ -101,5 +97,5 @@ def test_a_second_recompute_writes_only_what_changed(session: Session) -> None:
     changed = recompute(session=session, min_comparables=MIN_COMPARABLES, now=NOW)
     session.commit()
     assert 1 <= changed <= 10
-    assert cars(session)["P004"].deal == "great"
+    assert stored_cars(session)["P004"].deal == "great"
     assert recompute(session=session, min_comparables=MIN_COMPARABLES, now=NOW) == 0

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from core import crawls
 from core.db import make_engine, session_factory
-from core.models import Car, CrawlRun, ExchangeRate, utcnow
+from core.models import Car, CarMarket, CrawlRun, ExchangeRate, utcnow
 from core.settings import Settings
 from crawler import scheduler
 from replay import ROOT
@@ -377,12 +377,13 @@ def test_the_scheduler_revalues_the_cars_after_a_crawl_that_changed_listings(
 
     def valued() -> int:
         session.expire_all()
-        return session.scalar(select(func.count()).where(Car.market_price_jpy.is_not(None))) or 0
+        priced = CarMarket.market_price_jpy.is_not(None)
+        return session.scalar(select(func.count()).where(priced)) or 0
 
     try:
         seen = scheduler.revalue(settings, sessions, None)  # at start: at once
         assert seen is not None and valued() == 8
-        session.execute(update(Car).values(market_price_jpy=None))
+        session.execute(update(CarMarket).values(market_price_jpy=None))
         session.commit()
         # Nothing crawled:
         assert scheduler.revalue(settings, sessions, seen) == seen and valued() == 0
