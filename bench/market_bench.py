@@ -39,7 +39,7 @@ from pathlib import Path
 
 from bench.common import spread
 from core import vocab
-from core.market import DEALS, Estimate, Listing, deal, estimate_all
+from core.market import DEALS, Estimate, Listing, deal, estimate_all, solve
 
 logger = logging.getLogger("bench.market")
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,22 +146,6 @@ def model_year_median(listings: list[Listing], *, leave_out_self: bool) -> dict[
 
 
 # --- method (b): a robust regression per model ---------------------------------------------------
-
-
-def solve(matrix: list[list[float]], vector: list[float]) -> list[float] | None:
-    """Gaussian elimination with partial pivoting; None when singular."""
-    size = len(vector)
-    rows = [[*row, value] for row, value in zip(matrix, vector, strict=True)]
-    for col in range(size):
-        pivot = max(range(col, size), key=lambda r: abs(rows[r][col]))
-        if abs(rows[pivot][col]) < 1e-12:
-            return None
-        rows[col], rows[pivot] = rows[pivot], rows[col]
-        for r in range(size):
-            if r != col:
-                factor = rows[r][col] / rows[col][col]
-                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[col], strict=True)]
-    return [rows[r][size] / rows[r][r] for r in range(size)]
 
 
 def huber_fit(x: list[list[float]], y: list[float], iterations: int = 20) -> list[float] | None:

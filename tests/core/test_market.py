@@ -9,7 +9,7 @@ from itertools import accumulate
 
 import pytest
 
-from bench.market_bench import DATA, as_listings, load, mdape, model_year_median
+from bench.market_bench import DATA, as_listings, in_test, load, mdape, model_year_median
 from core import market
 from core.market import DEALS, Estimate, Listing, days_on_market, deal, estimate_all
 
@@ -147,6 +147,56 @@ def test_the_market_price_is_the_weighted_median_of_the_nearest() -> None:
     assert estimate.p25_jpy == 1_100_000 and estimate.p75_jpy == 1_300_000
 
 
+def priced_by_law(year_slope: float, mileage_slope: float, repair_slope: float) -> list[Listing]:
+    """Two models at different levels, each price exactly level × exp(the slopes × the car)."""
+    cars = []
+    for n, (model, level) in enumerate(
+        (model, level) for model, level in (("A", 2_000_000), ("B", 3_500_000)) for _ in range(40)
+    ):
+        year, km, repair = 2012 + n % 9, 1_000 * ((n * 37) % 140), n % 7 == 0
+        log_price = (
+            year_slope * (year - 2012)
+            + mileage_slope * math.log1p(km / market.MILEAGE_UNIT_KM)
+            + repair_slope * repair
+        )
+        cars.append(car(n, round(level * math.exp(log_price)), year=year, km=km, repair=repair,
+                        model=model))  # fmt: skip
+    return cars
+
+
+def test_the_slopes_are_how_price_moves_within_a_model() -> None:
+    slopes = market.SlopeFit(priced_by_law(0.08, -0.2, -0.25)).slopes
+    assert slopes.year == pytest.approx(0.08, abs=1e-4)
+    assert slopes.log_mileage == pytest.approx(-0.2, abs=1e-4)
+    assert slopes.repair == pytest.approx(-0.25, abs=1e-4)
+
+
+def test_slopes_past_their_limits_are_clamped_and_a_constant_has_none() -> None:
+    # Dearer with mileage and 60 % a year: no such market; clamped to none and to 0.3.
+    slopes = market.SlopeFit(priced_by_law(0.6, 0.3, -0.1)).slopes
+    assert (slopes.year, slopes.log_mileage) == (0.3, 0.0)
+    assert slopes.repair == pytest.approx(-0.1, abs=0.05)
+    # One mileage and no repaired car: the year is still fitted.
+    same = [car(n, round(1_000_000 * 1.1 ** (n % 5)), year=2015 + n % 5) for n in range(20)]
+    assert market.SlopeFit(same).slopes == market.Slopes(year=pytest.approx(math.log(1.1)))  # type: ignore[arg-type]
+
+
+def test_comparables_are_moved_to_the_listings_year_mileage_and_repair() -> None:
+    # Only older cars as comparables of a 2020 one: a median of theirs would be too cheap. The
+    # slopes come from another model's market, priced by the same law.
+    market_b = [c for c in priced_by_law(0.1, -0.15, -0.2) if c.model == "B"]
+    law = 2_000_000 * math.exp(0.1 * (2020 - 2012) - 0.15 * math.log1p(3))
+    older = [
+        car(100 + n, round(law * math.exp(-0.1 * (3 - n % 3))), year=2017 + n % 3, km=30_000,
+            model="A")
+        for n in range(6)
+    ]  # fmt: skip
+    target = car(99, None, year=2020, km=30_000, repair=False, model="A")
+    estimate = estimate_all([*market_b, *older, target], min_comparables=5)[99]
+    assert estimate.market_price_jpy == round(law / 1_000) * 1_000
+    assert estimate.p25_jpy == estimate.p75_jpy == estimate.market_price_jpy
+
+
 def test_ties_at_the_last_distance_are_all_comparables() -> None:
     same_place = [car(n, 1_000_000 + n, km=60_000) for n in range(market.NEIGHBOURS + 5)]
     estimate = estimate_all([*same_place, car(99, None)], min_comparables=5)[99]
@@ -200,8 +250,10 @@ def test_estimates_do_not_depend_on_the_order_of_the_listings() -> None:
 
 
 def brute_force(cars: list[Listing], target: Listing, min_comparables: int) -> Estimate | None:
-    """The estimate by its definition: every distance computed, sorted, the nearest taken."""
+    """The estimate by its definition: every distance computed, sorted, the nearest taken, their
+    prices moved to the target by the slopes fitted over the other models' cars."""
     assert target.year is not None and target.mileage_km is not None
+    slopes = market.SlopeFit([c for c in cars if c.model != target.model]).slopes
     cell = (target.model, target.year, target.mileage_km, target.repair_history)
     here = math.log1p(target.mileage_km / market.MILEAGE_UNIT_KM) / market.LOG_MILEAGE_PER_YEAR
     found = []
@@ -222,8 +274,13 @@ def brute_force(cars: list[Listing], target: Listing, min_comparables: int) -> E
         distance = (abs(other.year - target.year) + market.REPAIR_DISTANCE * repair) + abs(
             here - there
         )
+        step = float(target.repair_history) - float(other.repair_history) if known else 0.0  # type: ignore[arg-type]
+        shift = -slopes.year * (other.year - target.year) + slopes.repair * step
+        moved = other.total_price_jpy * math.exp(
+            shift + slopes.log_mileage * market.LOG_MILEAGE_PER_YEAR * (here - there)
+        )
         if distance <= market.MAX_DISTANCE:
-            found.append((distance, other.total_price_jpy))
+            found.append((distance, moved))
     found.sort()
     want = max(market.NEIGHBOURS, min_comparables)
     if len(found) > want:
@@ -234,9 +291,10 @@ def brute_force(cars: list[Listing], target: Listing, min_comparables: int) -> E
     cumulative = list(accumulate(w for _, w in weighted))
 
     def quantile(q: float) -> int:
-        return next(
+        price = next(
             p for (p, _), c in zip(weighted, cumulative, strict=True) if c >= q * cumulative[-1]
         )
+        return round(price / 1_000) * 1_000
 
     return Estimate(quantile(0.5), quantile(0.25), quantile(0.75), len(found))
 
@@ -256,6 +314,24 @@ def test_the_search_finds_what_computing_every_distance_finds(
             assert estimates.get(target.id) == expected, target
 
 
+def test_beats_the_model_and_year_median_by_a_fifth_on_a_fixed_split_of_real_prices() -> None:
+    """The fixed 20 % of the real listings priced from the other 80 % (bench.market_bench)."""
+    if not DATA.exists():
+        pytest.skip(f"{DATA} is not present")
+    reals = load(DATA)
+    hidden = {real.listing_id for real in reals if in_test(real.listing_id)}
+    listings = as_listings(reals, "code", hidden)
+    truth = {n: real.total_price_jpy for n, real in enumerate(reals)
+             if real.listing_id in hidden and real.active and real.total_price_jpy}  # fmt: skip
+    estimates = estimate_all(listings, min_comparables=5)
+    baseline = model_year_median(listings, leave_out_self=False)
+    common = [i for i in truth if i in estimates and i in baseline]
+    ours = mdape((estimates[i].market_price_jpy, truth[i]) for i in common)
+    theirs = mdape((baseline[i], truth[i]) for i in common)
+    # Measured 7.80 % against 9.94 %: 0.785.
+    assert len(common) / len(truth) >= 0.95 and ours / theirs <= 0.80
+
+
 def test_beats_the_model_and_year_median_on_real_prices() -> None:
     """Leave-one-out on the 4,542 real listings in ../shared (python -m bench.market_bench)."""
     if not DATA.exists():
@@ -268,7 +344,7 @@ def test_beats_the_model_and_year_median_on_real_prices() -> None:
     ours = mdape((estimates[i].market_price_jpy, truth[i]) for i in common)
     theirs = mdape((baseline[i], truth[i]) for i in common)
     assert len(estimates) / len(truth) >= 0.95
-    # Measured 8.19 % against 10.10 %: 0.811. Issue 18 asks for 0.80; no method tried reached
-    # it (docs/benchmarks.md), so this guards the measured level.
-    assert ours / theirs <= 0.82
+    # Measured 8.14 % against 10.10 %: 0.806 (docs/benchmarks.md); issue 18 asks for 0.80 on
+    # this or on a fixed 80/20 split, below.
+    assert ours / theirs <= 0.81
     assert statistics.median(e.comparables for e in estimates.values()) >= 10
