@@ -4,10 +4,10 @@ A listing's comparables are the priced listings, active or recently gone, of the
 within `MAX_DISTANCE`, where one model year apart, `LOG_MILEAGE_PER_YEAR` of log(1 + km / 10,000)
 apart and a different repair history (when both are known) each count 1. Each comparable's price
 is first moved to the listing's year, mileage and repair history by `Slopes`: how log price
-moves with them within a model, fitted over all the listings. Its market price is the median of
-the `NEIGHBOURS` nearest (and any as near as the last), each weighted 1 / (1 + its distance);
-p25 and p75 are the weighted quartiles of the same prices. Fewer than `min_comparables` within
-reach: no estimate.
+moves with them within a model, fitted over the other models' listings (`SlopeFit`). Its market
+price is the median of the `NEIGHBOURS` nearest (and any as near as the last), each weighted
+1 / (1 + its distance); p25 and p75 are the weighted quartiles of the same prices. Fewer than
+`min_comparables` within reach: no estimate.
 
 A listing is never priced by itself, nor by its twins: the listings of its own cell (same model,
 year, mileage and repair history), which are often the same car listed twice. So the estimate is
@@ -266,9 +266,8 @@ def _nearest(
             if min(d_left, d_right) > bound:
                 break
             if d_left <= d_right:
-                found.append(
-                    (d_left, prices[left], ids[left], shift + per_log * (here - logs[left]))
-                )
+                move = shift + per_log * (here - logs[left])
+                found.append((d_left, prices[left], ids[left], move))
                 left -= 1
             else:
                 move = shift + per_log * (here - logs[right])
