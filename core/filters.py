@@ -46,7 +46,8 @@ Sort = Literal[
 CARS = Car.__table__
 # A car's market values, beside it: a car that no recompute took in yet has no row.
 MARKET: Table = CarMarket.__table__  # type: ignore[assignment]
-CARS_AND_MARKET = CARS.outerjoin(MARKET, MARKET.c.car_id == CARS.c.id)
+OF_CAR = MARKET.c.car_id == CARS.c.id
+CARS_AND_MARKET = CARS.outerjoin(MARKET, OF_CAR)
 # Same expression as the indexes of migrations 0001 and 0005, so PostgreSQL can use them.
 EFFECTIVE_PRICE = func.coalesce(CARS.c.total_price_jpy, CARS.c.price_jpy)
 # The same rule for one observation of a car's price: the total, else the body price.
@@ -225,7 +226,7 @@ def _car_select(names: tuple[str, ...], from_: Any) -> Select[Any]:
 LISTED = _car_select(LISTED_COLUMNS, CARS_AND_MARKET)
 # A sort by a market value lists the cars a recompute took in: the planner cannot walk
 # car_market's index in order through the outer join.
-LISTED_VALUED = _car_select(LISTED_COLUMNS, CARS.join(MARKET, MARKET.c.car_id == CARS.c.id))
+LISTED_VALUED = _car_select(LISTED_COLUMNS, CARS.join(MARKET, OF_CAR))
 SHOWN = _car_select(SHOWN_COLUMNS, CARS_AND_MARKET)
 
 

@@ -10,14 +10,13 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from itertools import islice
-from typing import Any, cast
+from typing import Any
 
-import psycopg
-from sqlalchemy import Column, ColumnElement, MetaData, Table, func, or_, select, text, update
+from sqlalchemy import Column, ColumnElement, MetaData, Table, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.schema import CreateTable
 
+from core.db import copy_into
 from core.filters import CARS_AND_MARKET, HISTORY, MARKET, OBSERVED_PRICE
 from core.market import Estimate, Listing, deal, estimate_all
 from core.models import Car, CrawlRun, utcnow
@@ -158,14 +157,7 @@ def _store(session: Session, rows: Iterable[Row]) -> int:
             session.connection().execute(statement, batch)
             written += len(batch)
         return written
-    session.execute(CreateTable(_STAGING, if_not_exists=True))
-    session.execute(text("TRUNCATE car_market_incoming"))
-    written = 0
-    raw = cast("psycopg.Connection[Any]", session.connection().connection.dbapi_connection)
-    with raw.cursor() as cursor, cursor.copy(f"COPY {_STAGING.name} FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-            written += 1
+    written = copy_into(session, _STAGING, rows)
     insert = postgresql.insert(MARKET).from_select(STORED, select(_STAGING))
     session.execute(
         insert.on_conflict_do_update(

@@ -22,8 +22,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
-from sqlalchemy.schema import CreateTable
 
+from core.db import copy_into
 from core.models import Car, CarPriceHistory, car_columns
 from crawler.items import ITEM_COLUMNS, CarItem
 
@@ -72,8 +72,8 @@ def _merge_duplicates(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(merged.values())
 
 
-# PostgreSQL stages a batch with COPY in this temporary table, then upserts it in one statement:
-# psycopg parsing a VALUES list of thousands of bind parameters costs more than the write itself.
+# PostgreSQL stages a batch with COPY in this temporary table (core.db.copy_into), then upserts
+# it in one statement.
 _STAGING = Table(
     "cars_incoming",
     MetaData(),
@@ -105,12 +105,8 @@ def _copy_value(name: str, value: Any) -> Any:
 
 def _stage(rows: list[dict[str, Any]], *, session: Session) -> None:
     """COPY the batch into the connection's temporary staging table."""
-    session.execute(CreateTable(_STAGING, if_not_exists=True))
-    session.execute(text("TRUNCATE cars_incoming"))
-    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    with cursor, cursor.copy(f"COPY cars_incoming ({', '.join(_STAGED)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([_copy_value(name, row.get(name)) for name in _STAGED])
+    values = ([_copy_value(name, row.get(name)) for name in _STAGED] for row in rows)
+    copy_into(session, _STAGING, values)
     # Autovacuum never analyzes temporary tables; without statistics the planner misjudges them.
     session.execute(text("ANALYZE cars_incoming"))
 
